@@ -1,0 +1,140 @@
+// A small SQL tokenizer: enough to find string literals and keywords outside strings and comments.
+import { quoteLiteral } from '../warehouse/sql.ts';
+
+export type Token =
+  | { kind: 'string'; start: number; end: number; value: string }
+  | { kind: 'word'; start: number; end: number; value: string }
+  | { kind: 'param'; start: number; end: number; index: number }
+  | { kind: 'other'; start: number; end: number };
+
+const WORD_START = /[A-Za-z_\u0080-\uffff]/;
+const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
+
+/** Yields significant tokens; whitespace and comments are skipped. */
+export function* tokenize(sql: string): Generator<Token> {
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i] as string;
+    const next = sql[i + 1];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') {
+      i++;
+    } else if (c === '-' && next === '-') {
+      const eol = sql.indexOf('\n', i);
+      i = eol < 0 ? n : eol + 1;
+    } else if (c === '/' && next === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+    } else if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
+      const start = i;
+      const escapes = c !== "'";
+      i += escapes ? 2 : 1;
+      let value = '';
+      while (i < n) {
+        const ch = sql[i] as string;
+        if (escapes && ch === '\\' && i + 1 < n) {
+          value += sql[i + 1];
+          i += 2;
+        } else if (ch === "'") {
+          if (sql[i + 1] === "'") {
+            value += "'";
+            i += 2;
+          } else {
+            i++;
+            break;
+          }
+        } else {
+          value += ch;
+          i++;
+        }
+      }
+      yield { kind: 'string', start, end: i, value };
+    } else if (c === '"') {
+      const start = i;
+      i++;
+      while (i < n) {
+        if (sql[i] === '"') {
+          if (sql[i + 1] === '"') i += 2;
+          else {
+            i++;
+            break;
+          }
+        } else i++;
+      }
+      yield { kind: 'other', start, end: i };
+    } else if (c === '$' && next !== undefined && /[A-Za-z_$]/.test(next)) {
+      // Dollar-quoted string: $tag$ ... $tag$ (a bare `$1` is a parameter, handled below).
+      const tagEnd = sql.indexOf('$', i + 1);
+      const tag = tagEnd < 0 ? '' : sql.slice(i, tagEnd + 1);
+      if (tag !== '' && /^\$[A-Za-z_0-9]*\$$/.test(tag)) {
+        const close = sql.indexOf(tag, tagEnd + 1);
+        const end = close < 0 ? n : close + tag.length;
+        yield { kind: 'string', start: i, end, value: sql.slice(tagEnd + 1, close < 0 ? n : close) };
+        i = end;
+      } else {
+        yield { kind: 'other', start: i, end: i + 1 };
+        i++;
+      }
+    } else if (c === '$' && next !== undefined && next >= '0' && next <= '9') {
+      const start = i;
+      i++;
+      while (i < n && (sql[i] as string) >= '0' && (sql[i] as string) <= '9') i++;
+      yield { kind: 'param', start, end: i, index: Number(sql.slice(start + 1, i)) };
+    } else if (WORD_START.test(c)) {
+      const start = i;
+      i++;
+      while (i < n && WORD_PART.test(sql[i] as string)) i++;
+      yield { kind: 'word', start, end: i, value: sql.slice(start, i).toUpperCase() };
+    } else {
+      yield { kind: 'other', start: i, end: i + 1 };
+      i++;
+    }
+  }
+}
+
+/** The first keyword of a statement (e.g. SELECT, INSERT, BEGIN), or '' when there is none. */
+export function leadingKeyword(sql: string): string {
+  for (const t of tokenize(sql)) {
+    if (t.kind === 'word') return t.value;
+    if (t.kind === 'string') return '';
+  }
+  return '';
+}
+
+/** Whether `keyword` appears as a word outside strings, identifiers and comments. */
+export function containsKeyword(sql: string, keyword: string): boolean {
+  const k = keyword.toUpperCase();
+  for (const t of tokenize(sql)) if (t.kind === 'word' && t.value === k) return true;
+  return false;
+}
+
+/** Appends `::<type>` to each `$n` placeholder for which `typeFor(n)` returns a type. */
+export function castParameters(sql: string, typeFor: (index: number) => string | undefined): string {
+  let out = '';
+  let last = 0;
+  for (const t of tokenize(sql)) {
+    if (t.kind !== 'param') continue;
+    const type = typeFor(t.index);
+    if (type === undefined) continue;
+    out += `${sql.slice(last, t.end)}::${type}`;
+    last = t.end;
+  }
+  return last === 0 ? sql : out + sql.slice(last);
+}
+
+/**
+ * Replaces every string literal for which `map` returns a value; other text is kept byte for byte.
+ * `map` may throw to refuse a literal.
+ */
+export function rewriteStringLiterals(sql: string, map: (value: string) => string | undefined): string {
+  let out = '';
+  let last = 0;
+  for (const t of tokenize(sql)) {
+    if (t.kind !== 'string') continue;
+    const replacement = map(t.value);
+    if (replacement === undefined) continue;
+    out += sql.slice(last, t.start) + quoteLiteral(replacement);
+    last = t.end;
+  }
+  return last === 0 ? sql : out + sql.slice(last);
+}
