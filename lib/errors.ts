@@ -1,0 +1,59 @@
+// One error type decides ack vs retry vs dead-letter in queues and the status code in HTTP.
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'bad_file'
+  | 'warehouse_unavailable'
+  | 'warehouse_query'
+  | 'storage_unavailable'
+  | 'internal';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  bad_file: 422,
+  warehouse_unavailable: 503,
+  warehouse_query: 500,
+  storage_unavailable: 503,
+  internal: 500,
+};
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['warehouse_unavailable', 'storage_unavailable']);
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  /** Transient: the same work may succeed later (queue retry, HTTP 503). */
+  readonly retryable: boolean;
+  /** SQLSTATE when the warehouse reported one. */
+  readonly sqlstate: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean; sqlstate?: string } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE.has(code);
+    this.sqlstate = options.sqlstate;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Message of anything thrown, for logs and reports. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

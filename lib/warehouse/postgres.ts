@@ -1,0 +1,171 @@
+// The Worker adapter of the warehouse port: postgres.js over the Postgres wire protocol, pointed at
+// MotherDuck's Postgres endpoint in production and at the embedded warehouse locally.
+import postgres from 'postgres';
+import { AppError } from '../errors.ts';
+import type { Row, SqlParam, Warehouse, WarehouseSession } from './port.ts';
+import { parquetLoadSql } from './sql.ts';
+
+export interface PostgresWarehouseOptions {
+  /** Connections in the pool; a Worker invocation rarely needs more than a few. */
+  readonly max?: number;
+  readonly connectTimeoutSeconds?: number;
+  /** A statement running longer is cancelled and reported as a transient failure. */
+  readonly queryTimeoutMs?: number;
+  readonly applicationName?: string;
+}
+
+type Sql = postgres.Sql;
+type TxSql = postgres.TransactionSql;
+
+/** Errors that mean the connection, not the statement, failed: safe to retry later. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
+
+/** Server errors that are about the server's state, not the statement. */
+const TRANSIENT_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '08000',
+  '08003',
+  '08006',
+  '28P01',
+  '28000',
+]);
+
+/**
+ * A warehouse over one connection URL (`WAREHOUSE_URL`), e.g.
+ * `postgres://postgres:<token>@pg.us-east-1-aws.motherduck.com:5432/<db>?sslmode=require`.
+ * The client is created on first use; after a connection failure it is dropped and made again on the
+ * next call, so a down warehouse costs one failed attempt per call, not a reconnect loop.
+ */
+export function createPostgresWarehouse(url: string, options: PostgresWarehouseOptions = {}): Warehouse {
+  const queryTimeoutMs = options.queryTimeoutMs ?? 120_000;
+  let client: Sql | null = null;
+
+  const connect = (): Sql => {
+    client ??= postgres(url, {
+      // NOTE: MotherDuck has no pg_catalog and no named prepared statements.
+      prepare: false,
+      fetch_types: false,
+      max: options.max ?? 4,
+      connect_timeout: options.connectTimeoutSeconds ?? 10,
+      idle_timeout: 20,
+      max_lifetime: 60 * 30,
+      onnotice: () => {},
+      types: {
+        // JSON parameters may arrive as text already (exact big integers, our own serialisation): keep it.
+        json: {
+          to: 114,
+          from: [114, 3802],
+          serialize: (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x)),
+          parse: (x: string) => JSON.parse(x),
+        },
+      },
+      connection: { application_name: options.applicationName ?? 'living-schema' },
+    });
+    return client;
+  };
+
+  const discard = (): void => {
+    const old = client;
+    client = null;
+    old?.end({ timeout: 0 }).catch(() => {});
+  };
+
+  const guarded = async <T>(work: (sql: Sql) => Promise<T>): Promise<T> => {
+    try {
+      return await work(connect());
+    } catch (error) {
+      const mapped = asWarehouseError(error);
+      if (mapped === null) throw error;
+      if (mapped.code === 'warehouse_unavailable') discard();
+      throw mapped;
+    }
+  };
+
+  const session = (sql: Sql | TxSql): WarehouseSession => ({
+    query: <T extends Row = Row>(text: string, params: readonly SqlParam[] = []) =>
+      withTimeout(
+        sql.unsafe(
+          text,
+          params as postgres.ParameterOrJSON<never>[],
+          { prepare: false, simple: false } as postgres.UnsafeQueryOptions,
+        ),
+        queryTimeoutMs,
+      ).then((rows) => rows as unknown as T[]),
+    exec: async (text: string) => {
+      await withTimeout(sql.unsafe(text), queryTimeoutMs);
+    },
+    loadParquet: async (load) => {
+      const result = await withTimeout(sql.unsafe(parquetLoadSql(load)), queryTimeoutMs);
+      return result.count;
+    },
+  });
+
+  return {
+    query: (text, params) => guarded((sql) => session(sql).query(text, params)),
+    exec: (text) => guarded((sql) => session(sql).exec(text)),
+    loadParquet: (load) => guarded((sql) => session(sql).loadParquet(load)),
+    transaction: (fn) =>
+      guarded((sql) => sql.begin((tx) => fn(session(tx))) as Promise<Awaited<ReturnType<typeof fn>>>),
+    close: async () => {
+      const old = client;
+      client = null;
+      await old?.end({ timeout: 5 });
+    },
+  };
+}
+
+function withTimeout<T>(query: postgres.PendingQuery<postgres.Row[]> & Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      query.cancel();
+      reject(new AppError('warehouse_unavailable', `warehouse statement timed out after ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([query, timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+/** Maps postgres.js failures onto AppError; null for anything else (e.g. the caller's own errors). */
+export function asWarehouseError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (!(error instanceof Error)) return null;
+  const e = error as Error & { code?: string; severity?: string; errno?: string };
+  if (e.severity !== undefined && e.code !== undefined) {
+    const transient = TRANSIENT_SQLSTATES.has(e.code);
+    return new AppError(transient ? 'warehouse_unavailable' : 'warehouse_query', e.message, {
+      cause: error,
+      sqlstate: e.code,
+      retryable: transient,
+    });
+  }
+  if ((e.code !== undefined && CONNECTION_CODES.has(e.code)) || isSocketFailure(e.message)) {
+    return new AppError('warehouse_unavailable', `warehouse unreachable: ${e.message}`, { cause: error });
+  }
+  return null;
+}
+
+/** workerd reports socket failures as plain errors without a code. */
+function isSocketFailure(message: string): boolean {
+  return /network connection lost|connection (refused|reset|closed)|socket (has been )?closed|proxy request failed|stream was cancelled/i.test(
+    message,
+  );
+}

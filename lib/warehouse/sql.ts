@@ -1,0 +1,23 @@
+// Quoting helpers for the few places where SQL text must be built (identifiers, read_parquet URLs).
+import type { ParquetLoad } from './port.ts';
+
+/** A double-quoted identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A single-quoted string literal. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const R2_URL = /^r2:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/[^\0]+$/;
+
+/** The statement a ParquetLoad runs; the same text goes to MotherDuck and to the embedded warehouse. */
+export function parquetLoadSql(load: ParquetLoad): string {
+  if (!R2_URL.test(load.url)) throw new Error(`not an R2 object URL: ${load.url}`);
+  if (load.columns.length === 0 || load.columns.length !== load.select.length) {
+    throw new Error('a Parquet load needs one select expression per target column');
+  }
+  return `INSERT INTO ${quoteIdent(load.table)} (${load.columns.map(quoteIdent).join(', ')}) SELECT ${load.select.join(', ')} FROM read_parquet(${quoteLiteral(load.url)})`;
+}
