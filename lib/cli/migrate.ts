@@ -1,0 +1,50 @@
+// `npm run migrate`: applies new migrations from sql/migrations to WAREHOUSE_URL.
+//   --status    list applied and pending migrations, change nothing
+//   --dry-run   say what would be applied, change nothing
+//   --dir DIR   migrations folder (default sql/migrations)
+// WAREHOUSE_URL comes from the environment, else from .dev.vars.
+import { existsSync, readFileSync } from 'node:fs';
+import { localConfig } from '../local/config.ts';
+import { parseDevVars, redactUrl } from '../local/dev-vars.ts';
+import { formatMigrationReport } from '../local/warehouse.ts';
+import { MIGRATIONS_DIR, readMigrationFiles } from '../migrations/files.ts';
+import { describeProblem, migrate, migrationStatus } from '../migrations/runner.ts';
+import { createPostgresWarehouse } from '../warehouse/postgres.ts';
+import { fail, parseArgs } from './args.ts';
+
+const args = parseArgs(process.argv.slice(2), ['dir']);
+const config = localConfig();
+const url =
+  process.env.WAREHOUSE_URL ??
+  (existsSync(config.devVarsPath) ? parseDevVars(readFileSync(config.devVarsPath, 'utf8')).WAREHOUSE_URL : undefined);
+if (!url) fail('WAREHOUSE_URL is not set (environment or .dev.vars); run `npm start` once to create .dev.vars');
+
+const files = await readMigrationFiles(args.values.get('dir') ?? MIGRATIONS_DIR);
+const warehouse = createPostgresWarehouse(url, { max: 1 });
+let exitCode = 0;
+try {
+  console.log(`warehouse: ${redactUrl(url)}`);
+  if (args.flags.has('status')) {
+    const status = await migrationStatus(warehouse, files);
+    for (const a of status.applied) console.log(`  applied  ${a.name}  (${a.appliedAt})`);
+    for (const p of status.pending) console.log(`  pending  ${p}`);
+    for (const p of status.problems) console.log(`  PROBLEM  ${describeProblem(p)}`);
+    console.log(
+      `${status.applied.length} applied, ${status.pending.length} pending, ${status.problems.length} problems`,
+    );
+    exitCode = status.problems.length > 0 ? 1 : 0;
+  } else {
+    const report = await migrate(warehouse, files, {
+      dryRun: args.flags.has('dry-run'),
+      onApply: (name) => console.log(`applying ${name} ...`),
+    });
+    for (const line of formatMigrationReport(report)) console.log(line);
+    exitCode = report.status === 'ok' ? 0 : 1;
+  }
+} catch (error) {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 1;
+} finally {
+  await warehouse.close();
+}
+process.exit(exitCode);

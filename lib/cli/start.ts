@@ -1,0 +1,140 @@
+// `npm start`: the whole pipeline on loopback. The embedded warehouse (migrated), a Slack webhook sink,
+// and both Workers in one `wrangler dev` (shared local R2 buckets and queues, cron triggers). Ctrl-C
+// stops everything and checkpoints the database.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { localConfig } from '../local/config.ts';
+import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
+import { startSlackSink } from '../local/slack-sink.ts';
+import { formatMigrationReport, type LocalWarehouse, startLocalWarehouse } from '../local/warehouse.ts';
+
+const config = localConfig();
+const say = (line: string) => console.log(`[start] ${line}`);
+
+const { vars, added } = ensureDevVars(config.devVarsPath, config.ports);
+if (added.length > 0) say(`wrote ${config.devVarsPath} with fresh random tokens (${added.join(', ')})`);
+const warehouseUrl = vars.WAREHOUSE_URL as string;
+
+let warehouse: LocalWarehouse | null = null;
+let sink: Awaited<ReturnType<typeof startSlackSink>> | null = null;
+let wrangler: ChildProcess | null = null;
+let stopping = false;
+
+async function stop(code: number, reason: string): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  say(`${reason}: stopping`);
+  if (wrangler && wrangler.exitCode === null && wrangler.pid !== undefined) {
+    const exited = new Promise<void>((resolve) => wrangler?.once('exit', () => resolve()));
+    signalGroup(wrangler.pid, 'SIGINT');
+    const timer = setTimeout(() => wrangler?.pid !== undefined && signalGroup(wrangler.pid, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    // workerd children share the process group; make sure none outlives wrangler.
+    signalGroup(wrangler.pid, 'SIGKILL');
+    say('workers stopped');
+  }
+  await sink?.close();
+  if (warehouse) {
+    await warehouse.server.close();
+    say('warehouse checkpointed and stopped');
+  }
+  process.exit(code);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+process.on('SIGINT', () => void stop(0, 'Ctrl-C'));
+process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
+
+try {
+  warehouse = await startLocalWarehouse(config, warehouseUrl, { log: say });
+} catch (error) {
+  console.error(`[start] the warehouse did not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+for (const line of formatMigrationReport(warehouse.migrations)) say(line);
+if (warehouse.migrations.status !== 'ok') await stop(1, 'migrations did not apply');
+say(`warehouse listening on ${redactUrl(warehouseUrl)} (${warehouse.server.databasePath})`);
+
+sink = await startSlackSink({ port: config.ports.slack, file: config.slackFile, print: (l) => console.log(l) });
+say(`Slack webhook sink on ${sink.url}, messages appended to ${config.slackFile}`);
+
+const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [config.root] });
+const wranglerBin = join(dirname(wranglerPackage), 'bin', 'wrangler.js');
+wrangler = spawn(
+  process.execPath,
+  [
+    wranglerBin,
+    'dev',
+    '-c',
+    'wrangler.toml',
+    '-c',
+    'wrangler.schema-discovery.toml',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(config.ports.worker),
+    '--inspector-ip',
+    '127.0.0.1',
+    '--inspector-port',
+    String(config.ports.inspector),
+    '--persist-to',
+    `${config.dataDir}/wrangler`,
+    '--test-scheduled',
+    '--local',
+    '--show-interactive-dev-session=false',
+  ],
+  {
+    cwd: config.root,
+    // Own process group, so Ctrl-C reaches it through stop() and its workerd children can be reaped.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', FORCE_COLOR: '0' },
+  },
+);
+const prefix = (stream: NodeJS.ReadableStream | null, write: (s: string) => void) => {
+  let pending = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') write(`[workers] ${line}\n`);
+  });
+};
+prefix(wrangler.stdout, (s) => process.stdout.write(s));
+prefix(wrangler.stderr, (s) => process.stderr.write(s));
+wrangler.once('exit', (code) => {
+  if (!stopping) void stop(1, `wrangler dev exited unexpectedly (code ${code})`);
+});
+
+const base = `http://127.0.0.1:${config.ports.worker}`;
+const deadline = Date.now() + 120_000;
+let healthy = false;
+while (!healthy && !stopping && Date.now() < deadline) {
+  try {
+    const res = await fetch(`${base}/health`);
+    healthy = res.status === 200;
+  } catch {
+    // Not listening yet.
+  }
+  if (!healthy) await new Promise((r) => setTimeout(r, 500));
+}
+if (!healthy && !stopping) await stop(1, 'the main Worker did not become healthy within 120 s');
+
+say('ready:');
+say(`  main Worker      ${base}  (GET /health)`);
+say(`  main Worker cron ${base}/__scheduled?cron=*/15+*+*+*+*`);
+say(`  discovery cron   curl -X POST -H "Authorization: Bearer $API_TOKEN" ${base}/__scheduled/discovery`);
+say(`  warehouse        ${redactUrl(warehouseUrl)}  (psql "$(grep ^WAREHOUSE_URL= .dev.vars | cut -d= -f2-)")`);
+say(`  Slack sink       ${sink.url}  -> ${config.slackFile}`);
+say('  API token        API_TOKEN in .dev.vars');
+say('Ctrl-C stops everything.');

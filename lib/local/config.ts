@@ -1,0 +1,49 @@
+// Where the local stack keeps its files and which loopback ports it uses (environment overrides).
+import { resolve } from 'node:path';
+
+export const BUCKETS = ['vessel-ocr', 'vessel-csv', 'vessel-annotations'] as const;
+
+export interface LocalConfig {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly devVarsPath: string;
+  /** The DuckDB file for a database name (WAREHOUSE_DB overrides it). */
+  databaseFile(database: string): string;
+  readonly r2Directories: Record<string, string>;
+  readonly slackFile: string;
+  readonly ports: {
+    readonly warehouse: number;
+    readonly slack: number;
+    readonly worker: number;
+    readonly inspector: number;
+  };
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got '${raw}'`);
+  return n;
+}
+
+/** Paths are relative to `root` (the directory npm runs scripts in). */
+export function localConfig(root: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const dataDir = resolve(root, env.LIVING_SCHEMA_DATA_DIR ?? '.data');
+  const r2Directories: Record<string, string> = {};
+  for (const bucket of BUCKETS) r2Directories[bucket] = resolve(dataDir, 'r2', bucket);
+  return {
+    root,
+    dataDir,
+    devVarsPath: resolve(root, '.dev.vars'),
+    databaseFile: (database) => resolve(root, env.WAREHOUSE_DB ?? resolve(dataDir, `${database}.duckdb`)),
+    r2Directories,
+    slackFile: resolve(dataDir, 'slack-messages.jsonl'),
+    ports: {
+      warehouse: port(env, 'WAREHOUSE_PORT', 5433),
+      slack: port(env, 'SLACK_SINK_PORT', 8790),
+      worker: port(env, 'WORKER_PORT', 8787),
+      inspector: port(env, 'INSPECTOR_PORT', 9229),
+    },
+  };
+}

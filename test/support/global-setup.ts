@@ -1,0 +1,39 @@
+// Starts the loopback servers every test file shares: one in-memory embedded warehouse (each test file
+// uses its own database on it) and a fixtures HTTP server.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startWarehouseServer } from '../../lib/embedded/server.ts';
+import { TEST_WAREHOUSE_TOKEN } from './constants.ts';
+import { startFixturesServer } from './fixtures-server.ts';
+import { CORPUS_DIR } from './paths.ts';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const root = mkdtempSync(join(tmpdir(), 'living-schema-test-'));
+  const r2Directories = {
+    'vessel-ocr': join(root, 'r2', 'vessel-ocr'),
+    'vessel-csv': join(root, 'r2', 'vessel-csv'),
+    'vessel-annotations': join(root, 'r2', 'vessel-annotations'),
+  };
+  const warehouse = await startWarehouseServer({
+    databasePath: ':memory:',
+    port: 0,
+    token: TEST_WAREHOUSE_TOKEN,
+    r2Directories,
+    maxConnections: 256,
+  });
+  // The corpus is readable by the warehouse under r2://vessel-csv/corpus/... for remote loads.
+  cpSync(CORPUS_DIR, join(r2Directories['vessel-csv'], 'corpus'), { recursive: true });
+  const fixtures = await startFixturesServer();
+
+  project.provide('warehouseBaseUrl', warehouse.url('x').replace(/x$/, ''));
+  project.provide('r2Directories', r2Directories);
+  project.provide('fixturesUrl', fixtures.url);
+
+  return async () => {
+    await fixtures.close();
+    await warehouse.close();
+    rmSync(root, { recursive: true, force: true });
+  };
+}

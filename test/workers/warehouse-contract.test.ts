@@ -1,0 +1,3 @@
+import { describeWarehouseContract } from '../support/warehouse-contract.ts';
+
+describeWarehouseContract('workerd');

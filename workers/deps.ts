@@ -1,0 +1,37 @@
+// The one place that reads bindings and secrets and turns them into lib/ dependencies.
+import { createLogger, type Logger } from '../lib/log.ts';
+import type { Warehouse } from '../lib/warehouse/port.ts';
+import { createPostgresWarehouse } from '../lib/warehouse/postgres.ts';
+
+export interface Deps {
+  readonly warehouse: Warehouse;
+  readonly log: Logger;
+  readonly clock: () => Date;
+  /** Milliseconds for durations. NOTE: in workerd the clock only advances across I/O. */
+  readonly now: () => number;
+  readonly newId: () => string;
+}
+
+/**
+ * Dependencies for one invocation. NOTE: postgres.js sockets cannot outlive the request that opened
+ * them in workerd, so the client is made here and closed when the invocation ends.
+ */
+export function createDeps(env: { readonly WAREHOUSE_URL: string }, worker: string): Deps {
+  return {
+    warehouse: createPostgresWarehouse(env.WAREHOUSE_URL, { max: 2, applicationName: worker }),
+    log: createLogger({ worker }),
+    clock: () => new Date(),
+    now: () => Date.now(),
+    newId: () => crypto.randomUUID(),
+  };
+}
+
+/** Closes the invocation's warehouse client after the response, without delaying it. */
+export function releaseDeps(deps: Deps, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
+  ctx.waitUntil(deps.warehouse.close().catch(() => {}));
+}
+
+/** Whether local-only routes are enabled (`npm start` sets LOCAL_DEV=true in .dev.vars). */
+export function isLocalDev(env: { readonly LOCAL_DEV?: string }): boolean {
+  return env.LOCAL_DEV === 'true';
+}

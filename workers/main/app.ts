@@ -1,0 +1,54 @@
+// HTTP routes of the main Worker. Handlers parse input, build deps, call lib/, shape the response.
+
+import type { MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { AppError, errorMessage } from '../../lib/errors.ts';
+import { checkHealth } from '../../lib/health.ts';
+import { bearerMatches } from '../../lib/http/auth.ts';
+import { createLogger } from '../../lib/log.ts';
+import { createDeps, isLocalDev, releaseDeps } from '../deps.ts';
+
+export type AppEnv = { Bindings: Env };
+
+export const app = new Hono<AppEnv>();
+
+/** Write endpoints need `Authorization: Bearer <API_TOKEN>`. */
+export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!(await bearerMatches(c.req.header('authorization'), c.env.API_TOKEN ?? ''))) {
+    throw new AppError('unauthorized', 'missing or wrong bearer token');
+  }
+  await next();
+};
+
+/** Routes that only exist under `npm start` (LOCAL_DEV=true); 404 everywhere else. */
+export const localOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!isLocalDev(c.env)) throw new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+  await next();
+};
+
+app.get('/health', async (c) => {
+  const deps = createDeps(c.env, 'living-schema');
+  try {
+    const report = await checkHealth(deps);
+    return c.json(report, report.status === 'ok' ? 200 : 503);
+  } finally {
+    releaseDeps(deps, c.executionCtx);
+  }
+});
+
+app.post('/__scheduled/discovery', localOnly, requireToken, async (c) => {
+  const report = await c.env.DISCOVERY.fireCron();
+  return c.json(report, 200);
+});
+
+app.notFound((c) =>
+  c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+);
+
+app.onError((error, c) => {
+  if (error instanceof AppError) {
+    return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
+  }
+  createLogger({ worker: 'living-schema' }).error('unhandled error', { path: c.req.path, error: errorMessage(error) });
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+});
