@@ -25,6 +25,8 @@ export interface WarehouseServerOptions {
   readonly log?: (line: string) => void;
   /** Also log every connection opening and closing. */
   readonly logConnections?: boolean;
+  /** DuckDB memory_limit, e.g. '4GB' (DuckDB's default is 80% of RAM). */
+  readonly memoryLimit?: string;
 }
 
 export interface WarehouseServer {
@@ -46,7 +48,11 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
   if (!LOOPBACK.has(host)) throw new Error(`the embedded warehouse only listens on loopback, not '${host}'`);
   if (options.token.length < 16) throw new Error('the warehouse token must be at least 16 characters');
   const log = options.log ?? (() => {});
-  const instance = await openDatabase(options.databasePath, Object.values(options.r2Directories));
+  const instance = await openDatabase(
+    options.databasePath,
+    Object.values(options.r2Directories),
+    options.memoryLimit ?? '4GB',
+  );
   const tokenDigest = digest(options.token);
   const maxConnections = options.maxConnections ?? 64;
 
@@ -250,13 +256,14 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
   };
 }
 
-async function openDatabase(path: string, r2Dirs: readonly string[]): Promise<DuckDBInstance> {
+async function openDatabase(path: string, r2Dirs: readonly string[], memoryLimit: string): Promise<DuckDBInstance> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   for (const dir of r2Dirs) mkdirSync(dir, { recursive: true });
   const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
   const setup = await instance.connect();
   try {
     await setup.run("SET GLOBAL TimeZone = 'UTC'");
+    await setup.run(`SET GLOBAL memory_limit = '${memoryLimit.replaceAll("'", '')}'`);
     const dirs = r2Dirs.map((d) => `'${(d.endsWith('/') ? d : `${d}/`).replaceAll("'", "''")}'`).join(', ');
     await setup.run(`SET allowed_directories = [${dirs}]`);
     // NOTE: instance-wide and irreversible: from here SQL can read only the bucket directories.

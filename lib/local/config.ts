@@ -11,6 +11,10 @@ export interface LocalConfig {
   databaseFile(database: string): string;
   readonly r2Directories: Record<string, string>;
   readonly slackFile: string;
+  /** WAREHOUSE_MEMORY_LIMIT, e.g. '8GB'; the warehouse's default when unset. */
+  readonly memoryLimit: string | undefined;
+  /** WAREHOUSE_LOG=connections logs every connection. */
+  readonly logConnections: boolean;
   readonly ports: {
     readonly warehouse: number;
     readonly slack: number;
@@ -39,6 +43,8 @@ export function localConfig(root: string = process.cwd(), env: NodeJS.ProcessEnv
     databaseFile: (database) => resolve(root, env.WAREHOUSE_DB ?? resolve(dataDir, `${database}.duckdb`)),
     r2Directories,
     slackFile: resolve(dataDir, 'slack-messages.jsonl'),
+    memoryLimit: env.WAREHOUSE_MEMORY_LIMIT || undefined,
+    logConnections: env.WAREHOUSE_LOG === 'connections',
     ports: {
       warehouse: port(env, 'WAREHOUSE_PORT', 5433),
       slack: port(env, 'SLACK_SINK_PORT', 8790),

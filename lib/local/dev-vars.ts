@@ -37,6 +37,8 @@ export function defaultDevVars(ports: LocalPorts): DevVars {
     API_TOKEN: token(),
     SLACK_WEBHOOK_URL: `http://127.0.0.1:${ports.slack}/slack/webhook`,
     LOCAL_DEV: 'true',
+    // The local default: works without an R2 secret in the warehouse.
+    LOAD_STRATEGY: 'push',
   };
 }
 

@@ -28,7 +28,8 @@ export async function startLocalWarehouse(
     token,
     r2Directories: config.r2Directories,
     ...(options.log ? { log: options.log } : {}),
-    logConnections: process.env.WAREHOUSE_LOG === 'connections',
+    logConnections: config.logConnections,
+    ...(config.memoryLimit ? { memoryLimit: config.memoryLimit } : {}),
   });
   if (options.migrate === false)
     return { server, migrations: { status: 'ok', applied: [], alreadyApplied: 0, dryRun: true } };

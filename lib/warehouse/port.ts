@@ -5,7 +5,7 @@ export type SqlParam = string | number | bigint | boolean | null | Date | Uint8A
 
 export type Row = Record<string, unknown>;
 
-/** Loads a Parquet file the warehouse reads itself (server side, `read_parquet`). */
+/** Loads a file the warehouse reads itself, server side (`read_parquet`, or `read_csv` for CSV). */
 export interface ParquetLoad {
   /** `r2://<bucket>/<key>`; MotherDuck reads it with its R2 secret, the embedded warehouse from a local directory. */
   readonly url: string;
@@ -13,13 +13,22 @@ export interface ParquetLoad {
   readonly table: string;
   /** Target columns, in the order of `select`. */
   readonly columns: readonly string[];
-  /** One SQL expression per target column, over the file's columns. */
+  /**
+   * One SQL expression per target column, over the file's columns and `file_row_number` (0-based row
+   * position in the file).
+   */
   readonly select: readonly string[];
+  /** Values for `$n` placeholders in `select`. */
+  readonly params?: readonly SqlParam[];
+  /** Default 'parquet'. */
+  readonly format?: 'parquet' | 'csv';
 }
 
 export interface WarehouseSession {
   /** Runs one statement with `$n` parameters and returns its rows. */
-  query<T extends Row = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  query<T extends object = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  /** Runs one statement with `$n` parameters and returns how many rows it inserted, updated or deleted. */
+  execute(sql: string, params?: readonly SqlParam[]): Promise<number>;
   /** Runs one or more statements without parameters (simple protocol), e.g. a migration file. */
   exec(sql: string): Promise<void>;
   /** `INSERT INTO table SELECT ... FROM read_parquet(url)`; returns the number of rows inserted. */

@@ -99,7 +99,7 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
   };
 
   const session = (sql: Sql | TxSql): WarehouseSession => ({
-    query: <T extends Row = Row>(text: string, params: readonly SqlParam[] = []) =>
+    query: <T extends object = Row>(text: string, params: readonly SqlParam[] = []) =>
       withTimeout(
         sql.unsafe(
           text,
@@ -108,17 +108,22 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
         ),
         queryTimeoutMs,
       ).then((rows) => rows as unknown as T[]),
+    execute: async (text: string, params: readonly SqlParam[] = []) => {
+      const result = await withTimeout(unsafe(sql, text, params), queryTimeoutMs);
+      return result.count;
+    },
     exec: async (text: string) => {
       await withTimeout(sql.unsafe(text), queryTimeoutMs);
     },
     loadParquet: async (load) => {
-      const result = await withTimeout(sql.unsafe(parquetLoadSql(load)), queryTimeoutMs);
+      const result = await withTimeout(unsafe(sql, parquetLoadSql(load), load.params ?? []), queryTimeoutMs);
       return result.count;
     },
   });
 
   return {
     query: (text, params) => guarded((sql) => session(sql).query(text, params)),
+    execute: (text, params) => guarded((sql) => session(sql).execute(text, params)),
     exec: (text) => guarded((sql) => session(sql).exec(text)),
     loadParquet: (load) => guarded((sql) => session(sql).loadParquet(load)),
     transaction: (fn) =>
@@ -131,7 +136,16 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
   };
 }
 
-function withTimeout<T>(query: postgres.PendingQuery<postgres.Row[]> & Promise<T>, ms: number): Promise<T> {
+/** One statement over the extended protocol (never the simple one, even without parameters). */
+function unsafe(sql: Sql | TxSql, text: string, params: readonly SqlParam[]) {
+  return sql.unsafe(
+    text,
+    params as postgres.ParameterOrJSON<never>[],
+    { prepare: false, simple: false } as postgres.UnsafeQueryOptions,
+  );
+}
+
+function withTimeout<T>(query: Promise<T> & { cancel(): unknown }, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -14,7 +14,7 @@ describe('Worker configuration', () => {
 
   it('lists every secret the Workers read in .dev.vars.example', () => {
     const secrets = Object.keys(parseDevVars(readFileSync('.dev.vars.example', 'utf8')));
-    expect(secrets).toEqual(['WAREHOUSE_URL', 'API_TOKEN', 'SLACK_WEBHOOK_URL', 'LOCAL_DEV']);
+    expect(secrets).toEqual(['WAREHOUSE_URL', 'API_TOKEN', 'SLACK_WEBHOOK_URL', 'LOCAL_DEV', 'LOAD_STRATEGY']);
   });
 
   it('keeps both Workers on the same queues: ingest feeds discovery', () => {

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevVars } from '../../lib/local/dev-vars.ts';
+import { ALL_APPLIED } from '../support/migration-files.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const LINKED = [
@@ -135,7 +136,7 @@ describe('npm start', () => {
     expect(await response.json()).toMatchObject({
       status: 'ok',
       warehouse: { reachable: true },
-      migrations: { applied: 3, latest: '0003_operations.sql' },
+      migrations: ALL_APPLIED,
     });
   });
 

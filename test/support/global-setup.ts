@@ -1,11 +1,13 @@
 // Starts the loopback servers every test file shares: one in-memory embedded warehouse (each test file
 // uses its own database on it) and a fixtures HTTP server.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { TestProject } from 'vitest/node';
 import { startWarehouseServer } from '../../lib/embedded/server.ts';
 import { TEST_WAREHOUSE_TOKEN } from './constants.ts';
+import { FIXTURE_FILES } from './fixture-files.ts';
 import { startFixturesServer } from './fixtures-server.ts';
 import { CORPUS_DIR } from './paths.ts';
 
@@ -22,10 +24,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     token: TEST_WAREHOUSE_TOKEN,
     r2Directories,
     maxConnections: 256,
+    memoryLimit: '2GB',
   });
-  // The corpus is readable by the warehouse under r2://vessel-csv/corpus/... for remote loads.
+  // The corpus is readable by the warehouse under r2://vessel-csv/corpus/... for remote loads, and the
+  // generated fixtures under r2://<every bucket>/fixtures/...
   cpSync(CORPUS_DIR, join(r2Directories['vessel-csv'], 'corpus'), { recursive: true });
-  const fixtures = await startFixturesServer();
+  const fixturesDir = join(root, 'fixtures');
+  await writeFixtures(fixturesDir);
+  for (const dir of Object.values(r2Directories)) cpSync(fixturesDir, join(dir, 'fixtures'), { recursive: true });
+  const fixtures = await startFixturesServer(fixturesDir, r2Directories);
 
   project.provide('warehouseBaseUrl', warehouse.url('x').replace(/x$/, ''));
   project.provide('r2Directories', r2Directories);
@@ -36,4 +43,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await warehouse.close();
     rmSync(root, { recursive: true, force: true });
   };
+}
+
+async function writeFixtures(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    for (const [name, spec] of Object.entries(FIXTURE_FILES)) {
+      const path = join(dir, name);
+      if ('text' in spec) writeFileSync(path, spec.text);
+      else await conn.run(`COPY (${spec.sql}) TO '${path}' (FORMAT parquet${spec.options ? `, ${spec.options}` : ''})`);
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }

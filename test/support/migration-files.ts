@@ -11,3 +11,9 @@ const modules = import.meta.glob<string>('../../sql/migrations/*.sql', {
 export const MIGRATION_FILES: readonly MigrationFile[] = Object.entries(modules)
   .map(([path, sql]) => ({ name: path.slice(path.lastIndexOf('/') + 1), sql }))
   .sort((a, b) => a.name.localeCompare(b.name));
+
+/** What /health reports once every migration is applied. */
+export const ALL_APPLIED = {
+  applied: MIGRATION_FILES.length,
+  latest: MIGRATION_FILES.at(-1)?.name ?? null,
+} as const;

@@ -9,6 +9,7 @@ import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import discovery from '../../workers/discovery/index.ts';
 import { migratedDatabase } from '../support/databases.ts';
+import { ALL_APPLIED } from '../support/migration-files.ts';
 
 let url: string;
 let close: () => Promise<void>;
@@ -46,7 +47,7 @@ describe('discovery Worker', () => {
       expect.objectContaining({
         message: 'discovery trigger',
         trigger: 'cron 0 * * * *',
-        migrations: { applied: 3, latest: '0003_operations.sql' },
+        migrations: ALL_APPLIED,
       }),
     );
   });

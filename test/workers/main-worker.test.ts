@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { databaseUrl, migratedDatabase, uniqueDatabase } from '../support/databases.ts';
+import { ALL_APPLIED } from '../support/migration-files.ts';
 
 let migratedUrl: string;
 let close: () => Promise<void>;
@@ -41,7 +42,7 @@ describe('main Worker: GET /health', () => {
     expect(body.status).toBe('ok');
     expect(body.warehouse.reachable).toBe(true);
     expect(body.warehouse.roundTripMs).toBeGreaterThanOrEqual(0);
-    expect(body.migrations).toEqual({ applied: 3, latest: '0003_operations.sql' });
+    expect(body.migrations).toEqual(ALL_APPLIED);
   });
 
   it('answers 503 when the warehouse cannot be reached', async () => {
@@ -121,7 +122,7 @@ describe('main Worker: scheduled', () => {
       worker: 'living-schema',
       cron: '*/15 * * * *',
       status: 'ok',
-      migrations: { applied: 3, latest: '0003_operations.sql' },
+      migrations: ALL_APPLIED,
     });
   });
 });

@@ -5,8 +5,11 @@ import { Hono } from 'hono';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
+import { IngestionQuery, listIngestions } from '../../lib/ingest/ingest-log.ts';
+import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createDeps, isLocalDev, releaseDeps } from '../deps.ts';
+import { bucketBindings } from './ingest-deps.ts';
 
 export type AppEnv = { Bindings: Env };
 
@@ -39,6 +42,33 @@ app.get('/health', async (c) => {
 app.post('/__scheduled/discovery', localOnly, requireToken, async (c) => {
   const report = await c.env.DISCOVERY.fireCron();
   return c.json(report, 200);
+});
+
+app.get('/api/ingestions', async (c) => {
+  const parsed = IngestionQuery.safeParse(c.req.query());
+  if (!parsed.success)
+    throw new AppError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const deps = createDeps(c.env, 'living-schema');
+  try {
+    return c.json({ ingestions: await listIngestions(deps.warehouse, parsed.data) });
+  } finally {
+    releaseDeps(deps, c.executionCtx);
+  }
+});
+
+// Local stand-in for "a file landed in R2": stores it in local R2 and enqueues the notification R2
+// would send (miniflare emits none).
+app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
+  const bucketName = c.req.param('bucket');
+  const key = c.req.param('key');
+  const bucket = bucketBindings(c.env).get(bucketName);
+  if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
+  const body = await c.req.arrayBuffer();
+  const object = await bucket.put(key, body);
+  if (!object) throw new AppError('internal', `R2 did not store ${bucketName}/${key}`);
+  const event = localObjectEvent({ bucket: bucketName, key, size: object.size, etag: object.etag, now: new Date() });
+  await c.env.INGEST_QUEUE.send(event);
+  return c.json({ bucket: bucketName, key, etag: object.etag, size: object.size, event }, 202);
 });
 
 app.notFound((c) =>

@@ -1,0 +1,76 @@
+// `npm run upload -- <bucket> <file> [key]`: puts a file into the local R2 bucket of `npm start` and sends
+// the notification R2 would send, then waits for the ingest consumer's verdict.
+//   --no-wait   return once the file is queued
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { localConfig } from '../local/config.ts';
+import { parseDevVars } from '../local/dev-vars.ts';
+import { fail, parseArgs } from './args.ts';
+
+const args = parseArgs(process.argv.slice(2));
+const [bucket, file, keyArg] = args.positionals;
+if (!bucket || !file)
+  fail('usage: npm run upload -- <bucket> <file> [key]   (buckets: vessel-ocr, vessel-csv, vessel-annotations)');
+if (!existsSync(file)) fail(`no such file: ${file}`);
+const config = localConfig();
+if (!existsSync(config.devVarsPath)) fail('.dev.vars not found: start the stack with `npm start` first');
+const token = parseDevVars(readFileSync(config.devVarsPath, 'utf8')).API_TOKEN;
+if (!token) fail('API_TOKEN is missing from .dev.vars');
+const key = keyArg ?? basename(file);
+const base = `http://127.0.0.1:${config.ports.worker}`;
+
+// The remote strategy reads r2://bucket/key from the warehouse's bucket directory: keep a copy there.
+const bucketDir = config.r2Directories[bucket];
+if (bucketDir) {
+  const mirror = join(bucketDir, key);
+  mkdirSync(dirname(mirror), { recursive: true });
+  copyFileSync(file, mirror);
+}
+
+let response: Response;
+try {
+  response = await fetch(
+    `${base}/v1/objects/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`,
+    {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: readFileSync(file),
+    },
+  );
+} catch {
+  fail(`cannot reach the main Worker at ${base}: is \`npm start\` running?`);
+}
+const body = (await response.json()) as { etag?: string; size?: number; error?: { message: string } };
+if (!response.ok) fail(`upload refused (${response.status}): ${body.error?.message ?? JSON.stringify(body)}`);
+console.log(`uploaded ${file} to ${bucket}/${key} (${body.size} bytes, eTag ${body.etag}); notification queued`);
+if (args.flags.has('no-wait')) process.exit(0);
+
+interface Ingestion {
+  key: string;
+  etag: string;
+  status: string;
+  rows: number | null;
+  target: string | null;
+  strategy: string | null;
+  error: string | null;
+}
+const deadline = Date.now() + 120_000;
+process.stdout.write('waiting for the ingest consumer');
+while (Date.now() < deadline) {
+  await new Promise((r) => setTimeout(r, 1000));
+  process.stdout.write('.');
+  const res = await fetch(`${base}/api/ingestions?bucket=${encodeURIComponent(bucket)}&limit=50`);
+  if (!res.ok) continue;
+  const { ingestions } = (await res.json()) as { ingestions: Ingestion[] };
+  const mine = ingestions.find((i) => i.key === key && i.etag === body.etag);
+  if (!mine) continue;
+  process.stdout.write('\n');
+  if (mine.status === 'loaded') {
+    console.log(`loaded ${mine.rows} rows into ${mine.target} (${mine.strategy})`);
+    process.exit(0);
+  }
+  console.log(`${mine.status}: ${mine.error ?? ''}`);
+  process.exit(mine.status === 'failed' ? 1 : 0);
+}
+process.stdout.write('\n');
+fail('no verdict after 120 s; see the [workers] output of `npm start`');

@@ -1,0 +1,346 @@
+// The ingest queue consumer: one verdict per R2 event (ack or retry), never an ack before the rows are
+// committed, bad files recorded and dead-lettered, and one discovery message per batch that loaded data.
+import { AppError, errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Warehouse } from '../warehouse/port.ts';
+import { describeUnknown, isDelete, R2Event } from './event.ts';
+import { type IngestLogEntry, type IngestStatus, recordedStatus, recordIngest } from './ingest-log.ts';
+import {
+  BadFileError,
+  DEFAULT_PUSH_OPTIONS,
+  type LoadResult,
+  loadPush,
+  loadRemote,
+  type PushOptions,
+  type Strategy,
+} from './load.ts';
+import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
+import { ObjectChangedError, type ObjectStore } from './store.ts';
+
+export interface IngestDeps {
+  readonly warehouse: Warehouse;
+  readonly store: ObjectStore;
+  readonly routes: readonly IngestRoute[];
+  readonly strategy: Strategy;
+  readonly push?: PushOptions;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  readonly log: Logger;
+  /** Sends a permanently failed event to the dead-letter queue. */
+  readonly deadLetter: (letter: DeadLetter) => Promise<void>;
+  /** Tells the discovery Worker that data was loaded (one call per batch). */
+  readonly notifyDiscovery: (note: DiscoveryNote) => Promise<void>;
+}
+
+export interface IncomingMessage {
+  readonly id: string;
+  /** 1 on first delivery. */
+  readonly attempts: number;
+  readonly body: unknown;
+}
+
+export type Verdict =
+  | { readonly id: string; readonly action: 'ack' }
+  | { readonly id: string; readonly action: 'retry'; readonly delaySeconds: number };
+
+export interface DeadLetter {
+  readonly reason: 'bad_file';
+  readonly error: string;
+  readonly event: unknown;
+  readonly attempts: number;
+  readonly failedAt: string;
+}
+
+export interface LoadedBatch {
+  readonly target: Target;
+  readonly batchId: string;
+  readonly loadId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly rows: number;
+}
+
+export interface DiscoveryNote {
+  readonly kind: 'ingested';
+  readonly loads: readonly LoadedBatch[];
+  readonly sentAt: string;
+}
+
+export type Outcome =
+  | { readonly kind: 'loaded'; readonly load: LoadedBatch; readonly peakBytes: number }
+  | { readonly kind: 'duplicate' | 'deleted' | 'ignored' | 'failed' | 'unknown'; readonly detail: string }
+  | { readonly kind: 'retry'; readonly detail: string };
+
+export interface BatchReport {
+  readonly verdicts: readonly Verdict[];
+  readonly outcomes: readonly (Outcome & { readonly id: string })[];
+  readonly counts: Readonly<Record<Outcome['kind'], number>>;
+}
+
+/** Capped exponential backoff for transient failures: 10 s, 20 s, 40 s, ... at most 15 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(900, 10 * 2 ** Math.max(0, attempts - 1));
+}
+
+const TRANSIENT_WHILE_RECORDING = new Set(['23505', '40001']);
+
+/** Handles one batch of R2 event notifications. Never throws: every message gets a verdict. */
+export async function ingestBatch(messages: readonly IncomingMessage[], deps: IngestDeps): Promise<BatchReport> {
+  const verdicts: Verdict[] = [];
+  const outcomes: (Outcome & { id: string })[] = [];
+  for (const message of messages) {
+    let outcome: Outcome;
+    try {
+      outcome = await handleMessage(message, deps);
+    } catch (error) {
+      // Retried with backoff either way; the queue's max_retries and dead-letter queue bound it.
+      if (error instanceof AppError && error.retryable) {
+        deps.log.warn('ingest: transient failure, will retry', {
+          messageId: message.id,
+          attempts: message.attempts,
+          error: error.message,
+        });
+      } else {
+        deps.log.error('ingest: unexpected failure, will retry', { messageId: message.id, error: errorMessage(error) });
+      }
+      outcome = { kind: 'retry', detail: errorMessage(error) };
+    }
+    outcomes.push({ ...outcome, id: message.id });
+    verdicts.push(
+      outcome.kind === 'retry'
+        ? { id: message.id, action: 'retry', delaySeconds: retryDelaySeconds(message.attempts) }
+        : { id: message.id, action: 'ack' },
+    );
+  }
+  const loads = outcomes.flatMap((o) => (o.kind === 'loaded' ? [o.load] : []));
+  if (loads.length > 0) {
+    try {
+      await deps.notifyDiscovery({ kind: 'ingested', loads, sentAt: deps.clock().toISOString() });
+    } catch (error) {
+      // The rows are committed; the hourly discovery run picks them up anyway.
+      deps.log.error('ingest: could not notify discovery', { error: errorMessage(error) });
+    }
+  }
+  const counts = { loaded: 0, duplicate: 0, deleted: 0, ignored: 0, failed: 0, unknown: 0, retry: 0 };
+  for (const o of outcomes) counts[o.kind]++;
+  deps.log.info('ingest: batch done', { messages: messages.length, ...counts });
+  return { verdicts, outcomes, counts };
+}
+
+async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promise<Outcome> {
+  const started = deps.clock();
+  const parsed = R2Event.safeParse(message.body);
+  if (!parsed.success || (!isDelete(parsed.data) && parsed.data.object.eTag === undefined)) {
+    const { bucket, key } = describeUnknown(message.body);
+    const detail = parsed.success
+      ? 'create event without an eTag'
+      : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    deps.log.warn('ingest: message is not an R2 event notification, acking', {
+      messageId: message.id,
+      bucket,
+      key,
+      detail,
+    });
+    await recordSafely(
+      deps,
+      base(deps, {
+        bucket,
+        key,
+        etag: `unknown:${message.id}`,
+        action: 'unknown',
+        attempts: message.attempts,
+        started,
+      }),
+      'ignored',
+      detail,
+    );
+    return { kind: 'unknown', detail };
+  }
+  const event = parsed.data;
+  const { bucket } = event;
+  const { key } = event.object;
+  const eventTime = new Date(event.eventTime);
+  const common = { bucket, key, action: event.action, attempts: message.attempts, started, eventTime };
+
+  if (isDelete(event)) {
+    const etag = `deleted@${event.eventTime}`;
+    if ((await recordedStatus(deps.warehouse, bucket, key, etag)) !== null)
+      return { kind: 'duplicate', detail: 'delete already recorded' };
+    await recordIngest(
+      deps.warehouse,
+      { ...base(deps, { ...common, etag }), status: 'deleted', finishedAt: deps.clock() },
+      true,
+    );
+    return { kind: 'deleted', detail: `${bucket}/${key} deleted (${event.action}); loaded rows are kept` };
+  }
+
+  const etag = normaliseEtag(event.object.eTag as string);
+  const entry = base(deps, { ...common, etag });
+  const done = await recordedStatus(deps.warehouse, bucket, key, etag);
+  if (done !== null) return { kind: 'duplicate', detail: `already ${done}` };
+
+  const route = routeFor(deps.routes, bucket, key);
+  if (!route)
+    return ignore(deps, entry, `no ingest route for bucket '${bucket}'${key.includes('/') ? ` and key '${key}'` : ''}`);
+  const format = formatOf(key);
+  if (!format) return ignore(deps, entry, 'not a .parquet or .csv file', route.target);
+  const withTarget = { ...entry, target: route.target, strategy: deps.strategy };
+  if (format === 'csv' && route.target !== 'structured_data') {
+    return fail(
+      deps,
+      message,
+      withTarget,
+      `${bucket}/${key}: CSV loads only into structured_data; ${route.target} takes Parquet`,
+      'bad_file',
+    );
+  }
+
+  const head = await deps.store.head(bucket, key);
+  if (!head) return ignore(deps, withTarget, 'the object no longer exists (deleted before it could be loaded)');
+  if (normaliseEtag(head.etag) !== etag)
+    return ignore(deps, withTarget, 'a newer version of the object replaced this one; its own event loads it');
+
+  const loadId = deps.newId();
+  let result: LoadResult;
+  try {
+    result = await deps.warehouse.transaction(async (tx) => {
+      const request = {
+        target: route.target,
+        format,
+        bucket,
+        key,
+        etag,
+        size: head.size,
+        loadId,
+        now: started,
+        source: sourceOf(key),
+      };
+      const loaded =
+        deps.strategy === 'push'
+          ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
+          : await loadRemote(tx, request);
+      await recordIngest(tx, {
+        ...withTarget,
+        id: loadId,
+        batchId: loaded.batchId,
+        schemaVersion: loaded.schemaVersion,
+        rows: loaded.rows,
+        bytes: head.size,
+        status: 'loaded',
+        finishedAt: deps.clock(),
+      });
+      return loaded;
+    });
+  } catch (error) {
+    if (error instanceof ObjectChangedError)
+      return ignore(
+        deps,
+        withTarget,
+        'the object changed while it was being read; the newer version loads on its own event',
+      );
+    if (error instanceof BadFileError) return fail(deps, message, withTarget, error.message, 'bad_file');
+    if (error instanceof AppError && error.retryable) throw error;
+    if (error instanceof AppError && error.sqlstate !== undefined && TRANSIENT_WHILE_RECORDING.has(error.sqlstate)) {
+      // Another delivery of the same event committed first; the retry finds it and acks.
+      return { kind: 'retry', detail: 'another delivery of this event is being loaded' };
+    }
+    if (error instanceof AppError && error.code === 'warehouse_query') {
+      return fail(
+        deps,
+        message,
+        withTarget,
+        `${bucket}/${key}: the warehouse refused the data: ${error.message}`,
+        error.sqlstate ?? 'warehouse_query',
+      );
+    }
+    throw error;
+  }
+  deps.log.info('ingest: loaded', {
+    bucket,
+    key,
+    target: route.target,
+    rows: result.rows,
+    strategy: deps.strategy,
+    batchId: result.batchId,
+  });
+  return {
+    kind: 'loaded',
+    load: { target: route.target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
+    peakBytes: result.peakBytes,
+  };
+}
+
+type Base = Omit<IngestLogEntry, 'status' | 'finishedAt'>;
+
+function base(
+  deps: IngestDeps,
+  e: { bucket: string; key: string; etag: string; action: string; attempts: number; started: Date; eventTime?: Date },
+): Base {
+  return {
+    id: deps.newId(),
+    bucket: e.bucket,
+    key: e.key,
+    etag: e.etag,
+    action: e.action,
+    target: null,
+    strategy: null,
+    batchId: null,
+    schemaVersion: null,
+    rows: null,
+    bytes: null,
+    error: null,
+    errorCode: null,
+    attempts: e.attempts,
+    eventTime: e.eventTime ?? null,
+    startedAt: e.started,
+  };
+}
+
+async function ignore(deps: IngestDeps, entry: Base, reason: string, target?: Target): Promise<Outcome> {
+  await recordIngest(
+    deps.warehouse,
+    { ...entry, ...(target ? { target } : {}), status: 'ignored', error: reason, finishedAt: deps.clock() },
+    true,
+  );
+  deps.log.info('ingest: ignored', { bucket: entry.bucket, key: entry.key, reason });
+  return { kind: 'ignored', detail: reason };
+}
+
+async function fail(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  entry: Base,
+  error: string,
+  code: string,
+): Promise<Outcome> {
+  // Dead-lettered before it is recorded: if either step fails the message is retried, never lost
+  // (at worst the dead-letter queue sees it twice).
+  await deps.deadLetter({
+    reason: 'bad_file',
+    error,
+    event: message.body,
+    attempts: message.attempts,
+    failedAt: deps.clock().toISOString(),
+  });
+  await recordIngest(
+    deps.warehouse,
+    { ...entry, status: 'failed', error, errorCode: code, finishedAt: deps.clock() },
+    true,
+  );
+  deps.log.warn('ingest: rejected a bad file', { bucket: entry.bucket, key: entry.key, error });
+  return { kind: 'failed', detail: error };
+}
+
+/** Records an outcome without letting a recording failure change it (for messages we cannot act on). */
+async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus, detail: string): Promise<void> {
+  try {
+    await recordIngest(deps.warehouse, { ...entry, status, error: detail, finishedAt: deps.clock() }, true);
+  } catch (error) {
+    deps.log.error('ingest: could not record an unusable message', { error: errorMessage(error) });
+  }
+}
+
+/** R2 reports eTags without quotes in events and sometimes with them elsewhere. */
+export function normaliseEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replaceAll('"', '');
+}

@@ -1,0 +1,200 @@
+// CSV for the `push` strategy: a streaming RFC 4180 parser and per-column type inference close to
+// DuckDB's sniffer (the `remote` strategy uses DuckDB's read_csv itself). The first row is the header.
+import { dateText, float64Text } from './json-text.ts';
+import type { ColumnKind, SourceColumn } from './plan.ts';
+
+export class CsvError extends Error {
+  override readonly name = 'CsvError';
+}
+
+const DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/** The delimiter that splits the header line into the most fields (quotes respected). */
+export function sniffDelimiter(firstLine: string): string {
+  let best = ',';
+  let bestCount = 0;
+  for (const d of DELIMITERS) {
+    let count = 0;
+    let quoted = false;
+    for (const c of firstLine) {
+      if (c === '"') quoted = !quoted;
+      else if (c === d && !quoted) count++;
+    }
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+type State = 'start' | 'unquoted' | 'quoted' | 'quote-in-quoted';
+
+/** Parses CSV text chunks into rows; keeps at most one unfinished row between chunks. */
+export class CsvParser {
+  private field = '';
+  private row: string[] = [];
+  private state: State = 'start';
+  private pendingCr = false;
+  private delimiter: string | null;
+
+  constructor(delimiter: string | null = null) {
+    this.delimiter = delimiter;
+  }
+
+  /** Rows completed by this chunk. */
+  push(text: string): string[][] {
+    if (this.delimiter === null) {
+      const eol = text.search(/\r?\n/);
+      this.delimiter = sniffDelimiter(eol < 0 ? text : text.slice(0, eol));
+    }
+    const d = this.delimiter;
+    const rows: string[][] = [];
+    let field = this.field;
+    let state = this.state;
+    const endRow = () => {
+      // A blank line is no row.
+      if (!(this.row.length === 0 && field === '' && state === 'start')) {
+        this.row.push(field);
+        rows.push(this.row);
+      }
+      this.row = [];
+      field = '';
+      state = 'start';
+    };
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i] as string;
+      if (this.pendingCr) {
+        this.pendingCr = false;
+        if (c === '\n') continue;
+      }
+      if (state === 'quoted') {
+        if (c === '"') state = 'quote-in-quoted';
+        else field += c;
+        continue;
+      }
+      if (state === 'quote-in-quoted') {
+        if (c === '"') {
+          field += '"';
+          state = 'quoted';
+          continue;
+        }
+        state = 'unquoted';
+      }
+      if (c === '"' && state === 'start') {
+        state = 'quoted';
+      } else if (c === d) {
+        this.row.push(field);
+        field = '';
+        state = 'start';
+      } else if (c === '\n' || c === '\r') {
+        if (c === '\r') this.pendingCr = true;
+        endRow();
+      } else {
+        field += c;
+        state = 'unquoted';
+      }
+    }
+    this.field = field;
+    this.state = state;
+    return rows;
+  }
+
+  /** The last row when the text does not end with a newline. */
+  end(): string[][] {
+    if (this.state === 'quoted') throw new CsvError('unterminated quoted field at the end of the file');
+    if (this.row.length === 0 && this.field === '' && this.state === 'start') return [];
+    this.row.push(this.field);
+    const last = this.row;
+    this.row = [];
+    this.field = '';
+    this.state = 'start';
+    return [last];
+  }
+}
+
+export type CsvType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'DATE' | 'TIMESTAMP' | 'VARCHAR';
+
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$/;
+const INT64_MAX = 9223372036854775807n;
+
+function fits(type: CsvType, v: string): boolean {
+  switch (type) {
+    case 'BOOLEAN':
+      return /^(true|false)$/i.test(v);
+    case 'BIGINT': {
+      if (!INTEGER.test(v)) return false;
+      const n = BigInt(v);
+      return n <= INT64_MAX && n >= -INT64_MAX - 1n;
+    }
+    case 'DOUBLE':
+      return NUMBER.test(v);
+    case 'DATE':
+      return DATE.test(v) && validDate(v);
+    case 'TIMESTAMP':
+      return TIMESTAMP.test(v) && validDate(v.slice(0, 10));
+    case 'VARCHAR':
+      return true;
+  }
+}
+
+function validDate(v: string): boolean {
+  const [y, m, d] = v.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+const CANDIDATES: readonly CsvType[] = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR'];
+
+/** The narrowest type every non-empty sample value fits; empty values are NULL, as in DuckDB. */
+export function inferType(samples: readonly string[]): CsvType {
+  const values = samples.filter((v) => v !== '');
+  if (values.length === 0) return 'VARCHAR';
+  return CANDIDATES.find((t) => values.every((v) => fits(t, v))) as CsvType;
+}
+
+const KIND: Record<CsvType, ColumnKind> = {
+  BOOLEAN: 'boolean',
+  BIGINT: 'integer',
+  DOUBLE: 'number',
+  DATE: 'timestamp',
+  TIMESTAMP: 'timestamp',
+  VARCHAR: 'string',
+};
+
+export function csvColumns(header: readonly string[], types: readonly CsvType[]): SourceColumn[] {
+  return header.map((name, i) => ({ name, kind: KIND[types[i] as CsvType], typeText: types[i] as CsvType }));
+}
+
+/**
+ * Canonical JSON text of one CSV value read as `type` (see json-text.ts); a value that does not fit the
+ * inferred type (seen after the sample) is kept as a string rather than lost.
+ */
+export function csvValueJson(value: string | undefined, type: CsvType): string | null {
+  if (value === undefined || value === '') return null;
+  if (!fits(type, value)) return JSON.stringify(value);
+  switch (type) {
+    case 'BOOLEAN':
+      return value.toLowerCase();
+    case 'BIGINT':
+      return BigInt(value).toString();
+    case 'DOUBLE':
+      return float64Text(Number(value));
+    case 'DATE':
+      return JSON.stringify(dateText(Date.UTC(...ymd(value)) / 86_400_000));
+    case 'TIMESTAMP': {
+      const fraction = value.slice(19).replace(/0+$/, '');
+      return JSON.stringify(`${value.slice(0, 10)}T${value.slice(11, 19)}${fraction === '.' ? '' : fraction}`);
+    }
+    case 'VARCHAR':
+      return JSON.stringify(value);
+  }
+}
+
+function ymd(v: string): [number, number, number] {
+  const [y, m, d] = v.split('-').map(Number) as [number, number, number];
+  return [y, m - 1, d];
+}

@@ -1,0 +1,129 @@
+// ingest_log: one row per object version the consumer finished with (loaded, failed, deleted, ignored).
+import { z } from 'zod';
+import type { SqlParam, WarehouseSession } from '../warehouse/port.ts';
+
+export type IngestStatus = 'loaded' | 'failed' | 'deleted' | 'ignored';
+
+export interface IngestLogEntry {
+  readonly id: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly strategy: string | null;
+  readonly batchId: string | null;
+  readonly schemaVersion: string | null;
+  readonly rows: number | null;
+  readonly bytes: number | null;
+  readonly status: IngestStatus;
+  readonly error: string | null;
+  readonly errorCode: string | null;
+  readonly attempts: number;
+  readonly eventTime: Date | null;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+}
+
+/** The status already recorded for this object version, if any. */
+export async function recordedStatus(
+  db: WarehouseSession,
+  bucket: string,
+  key: string,
+  etag: string,
+): Promise<IngestStatus | null> {
+  const rows = await db.query<{ status: IngestStatus }>(
+    'SELECT status FROM ingest_log WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR AND etag = $3::VARCHAR',
+    [bucket, key, etag],
+  );
+  return rows[0]?.status ?? null;
+}
+
+/** Inserts the entry; with `ignoreDuplicate` a concurrent recording of the same version is not an error. */
+export async function recordIngest(db: WarehouseSession, e: IngestLogEntry, ignoreDuplicate = false): Promise<void> {
+  const params: SqlParam[] = [
+    e.id,
+    e.bucket,
+    e.key,
+    e.etag,
+    e.action,
+    e.target,
+    e.strategy,
+    e.batchId,
+    e.schemaVersion,
+    e.rows,
+    e.bytes,
+    e.status,
+    e.error,
+    e.errorCode,
+    e.attempts,
+    e.eventTime,
+    e.startedAt,
+    e.finishedAt,
+    Math.max(0, e.finishedAt.getTime() - e.startedAt.getTime()),
+  ];
+  await db.execute(
+    `INSERT INTO ingest_log (id, bucket, key, etag, action, target, strategy, batch_id, schema_version, rows, bytes, status,
+       error, error_code, attempts, event_time, started_at, finished_at, duration_ms)
+     VALUES ($1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR,
+       $10::BIGINT, $11::BIGINT, $12::VARCHAR, $13::VARCHAR, $14::VARCHAR, $15::INTEGER, $16::TIMESTAMPTZ, $17::TIMESTAMPTZ,
+       $18::TIMESTAMPTZ, $19::INTEGER)${ignoreDuplicate ? ' ON CONFLICT (bucket, key, etag) DO NOTHING' : ''}`,
+    params,
+  );
+}
+
+export const IngestionQuery = z.object({
+  status: z.enum(['loaded', 'failed', 'deleted', 'ignored']).optional(),
+  bucket: z.string().min(1).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type IngestionQuery = z.infer<typeof IngestionQuery>;
+
+export interface IngestionRow {
+  readonly id: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly strategy: string | null;
+  readonly batch_id: string | null;
+  readonly schema_version: string | null;
+  readonly rows: number | null;
+  readonly bytes: number | null;
+  readonly status: IngestStatus;
+  readonly error: string | null;
+  readonly error_code: string | null;
+  readonly attempts: number;
+  readonly event_time: Date | null;
+  readonly started_at: Date;
+  readonly finished_at: Date | null;
+  readonly duration_ms: number | null;
+}
+
+/** Newest first, filtered by status, bucket and finish time. */
+export async function listIngestions(db: WarehouseSession, q: IngestionQuery): Promise<IngestionRow[]> {
+  const where: string[] = [];
+  const params: SqlParam[] = [];
+  if (q.status) {
+    params.push(q.status);
+    where.push(`status = $${params.length}::VARCHAR`);
+  }
+  if (q.bucket) {
+    params.push(q.bucket);
+    where.push(`bucket = $${params.length}::VARCHAR`);
+  }
+  if (q.since) {
+    params.push(new Date(q.since));
+    where.push(`started_at >= $${params.length}::TIMESTAMPTZ`);
+  }
+  params.push(q.limit);
+  return db.query<IngestionRow>(
+    `SELECT id, bucket, key, etag, action, target, strategy, batch_id, schema_version, rows::DOUBLE AS rows,
+            bytes::DOUBLE AS bytes, status, error, error_code, attempts, event_time, started_at, finished_at, duration_ms
+     FROM ingest_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY started_at DESC, id LIMIT $${params.length}::INTEGER`,
+    params,
+  );
+}

@@ -1,0 +1,20 @@
+// Object storage as ingestion sees it (R2 in Workers; a map in tests). Reads pin the object version.
+
+export interface ObjectHead {
+  readonly etag: string;
+  readonly size: number;
+}
+
+export interface ObjectStore {
+  /** Null when the object does not exist. */
+  head(bucket: string, key: string): Promise<ObjectHead | null>;
+  /** Bytes [offset, offset + length) of the version `etag`; throws ObjectChangedError if it is gone. */
+  range(bucket: string, key: string, etag: string, offset: number, length: number): Promise<Uint8Array>;
+  /** The whole version `etag` as a stream; throws ObjectChangedError if it is gone. */
+  stream(bucket: string, key: string, etag: string): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** The object was replaced or deleted while we were reading it: a newer event will load the new version. */
+export class ObjectChangedError extends Error {
+  override readonly name = 'ObjectChangedError';
+}

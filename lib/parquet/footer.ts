@@ -1,0 +1,348 @@
+// Reads a Parquet footer through range reads and cuts a file into self-contained one-row-group files, so a
+// Worker holds one row group at a time and decodes it with parquet-wasm's synchronous reader.
+import { decodeStruct, encodeStruct, ThriftError, type ThriftStruct, type ThriftValue, TType } from './thrift.ts';
+
+/** Random access to an object's bytes (an R2 object through range reads, a buffer in tests). */
+export interface RangeSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A Parquet file that cannot be read; the message says why in terms a user can act on. */
+export class ParquetFormatError extends Error {
+  override readonly name = 'ParquetFormatError';
+}
+
+export interface RowGroupInfo {
+  readonly index: number;
+  readonly numRows: number;
+  /** Uncompressed size of the row group's column data, as the writer recorded it. */
+  readonly uncompressedBytes: number;
+  /** Byte range [start, end) holding the row group's column chunks. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ParquetFooter {
+  /** Top-level columns stored as legacy INT96 timestamps (decoded by us, not by the Arrow reader). */
+  readonly int96Columns: ReadonlySet<string>;
+  readonly fileSize: number;
+  readonly numRows: number;
+  readonly rowGroups: readonly RowGroupInfo[];
+  readonly keyValue: ReadonlyMap<string, string>;
+  readonly createdBy: string | null;
+  /** The decoded FileMetaData, for building one-row-group files. */
+  readonly raw: ThriftStruct;
+}
+
+const MAGIC = 'PAR1';
+const MAX_FOOTER_BYTES = 64 * 1024 * 1024;
+
+// parquet.thrift field ids
+const SE = { type: 1, typeLength: 2, name: 4, numChildren: 5, convertedType: 6, logicalType: 10 } as const;
+const PHYSICAL_INT96 = 3;
+const PHYSICAL_FIXED = 7;
+const CONVERTED_MAP = 1;
+const CONVERTED_MAP_KEY_VALUE = 2;
+const LOGICAL_MAP = 2;
+const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6 } as const;
+const RG = { columns: 1, totalByteSize: 2, numRows: 3, fileOffset: 5, totalCompressedSize: 6 } as const;
+const CC = {
+  filePath: 1,
+  fileOffset: 2,
+  metaData: 3,
+  offsetIndexOffset: 4,
+  offsetIndexLength: 5,
+  columnIndexOffset: 6,
+  columnIndexLength: 7,
+} as const;
+const CMD = {
+  type: 1,
+  totalCompressedSize: 7,
+  dataPageOffset: 9,
+  indexPageOffset: 10,
+  dictionaryPageOffset: 11,
+  bloomFilterOffset: 14,
+  bloomFilterLength: 15,
+} as const;
+
+function text(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+function int(field: ThriftValue | undefined): number | null {
+  if (!field) return null;
+  if (field.type === TType.I64) return Number(field.value);
+  if (field.type === TType.I32 || field.type === TType.I16 || field.type === TType.Byte) return field.value;
+  return null;
+}
+
+function struct(field: ThriftValue | undefined): ThriftStruct | null {
+  return field?.type === TType.Struct ? field.value : null;
+}
+
+function list(field: ThriftValue | undefined): ThriftValue[] {
+  return field?.type === TType.List || field?.type === TType.Set ? field.value : [];
+}
+
+/** Reads and decodes the footer: two range reads (the 8-byte tail, then the metadata). */
+export async function readFooter(source: RangeSource): Promise<ParquetFooter> {
+  const size = source.size;
+  if (size < 12) throw new ParquetFormatError(`file is ${size} bytes, too short to be Parquet`);
+  const head = await source.read(0, 4);
+  const tail = await source.read(size - 8, 8);
+  const tailMagic = text(tail.subarray(4));
+  if (tailMagic === 'PARE') throw new ParquetFormatError('encrypted Parquet footers are not supported');
+  if (text(head) !== MAGIC || tailMagic !== MAGIC) {
+    throw new ParquetFormatError('not a Parquet file (missing PAR1 magic bytes; truncated or another format)');
+  }
+  const footerLength = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
+  if (footerLength === 0 || footerLength > size - 12 || footerLength > MAX_FOOTER_BYTES) {
+    throw new ParquetFormatError(`footer length ${footerLength} does not fit a ${size}-byte file (truncated file?)`);
+  }
+  const footerBytes = await source.read(size - 8 - footerLength, footerLength);
+  let raw: ThriftStruct;
+  try {
+    raw = decodeStruct(footerBytes);
+  } catch (error) {
+    throw new ParquetFormatError(`corrupt footer: ${error instanceof ThriftError ? error.message : String(error)}`);
+  }
+  return describeFooter(raw, size);
+}
+
+function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
+  const numRows = int(raw.get(FMD.numRows));
+  if (numRows === null || list(raw.get(FMD.schema)).length === 0) {
+    throw new ParquetFormatError('corrupt footer: no schema or row count');
+  }
+  const keyValue = new Map<string, string>();
+  for (const kv of list(raw.get(FMD.keyValue))) {
+    const s = struct(kv);
+    const k = s?.get(1);
+    const v = s?.get(2);
+    if (k?.type === TType.Binary) keyValue.set(text(k.value), v?.type === TType.Binary ? text(v.value) : '');
+  }
+  const createdByField = raw.get(FMD.createdBy);
+  const int96Columns = checkSchema(list(raw.get(FMD.schema)));
+  const rowGroups = list(raw.get(FMD.rowGroups)).map((g, index) => describeRowGroup(g, index, fileSize));
+  return {
+    int96Columns,
+    fileSize,
+    // NOTE: some writers leave FileMetaData.num_rows at 0; readers (DuckDB included) count the row groups.
+    numRows: rowGroups.reduce((n, g) => n + g.numRows, 0),
+    rowGroups,
+    keyValue,
+    createdBy: createdByField?.type === TType.Binary ? text(createdByField.value) : null,
+    raw,
+  };
+}
+
+/**
+ * Walks the flattened schema: refuses shapes readers disagree on (a MAP without values), and returns the
+ * top-level INT96 columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
+ */
+function checkSchema(elements: readonly ThriftValue[]): Set<string> {
+  const int96 = new Set<string>();
+  let at = 1;
+  const walk = (depth: number, path: string, parentIsMap: boolean): void => {
+    const el = struct(elements[at]);
+    at++;
+    if (!el) throw new ParquetFormatError('corrupt footer: malformed schema');
+    const nameField = el.get(SE.name);
+    const name = nameField?.type === TType.Binary ? text(nameField.value) : '?';
+    const full = path === '' ? name : `${path}.${name}`;
+    const children = int(el.get(SE.numChildren)) ?? 0;
+    const converted = int(el.get(SE.convertedType));
+    const logical = struct(el.get(SE.logicalType));
+    const isMap =
+      converted === CONVERTED_MAP || converted === CONVERTED_MAP_KEY_VALUE || logical?.has(LOGICAL_MAP) === true;
+    if (parentIsMap && children === 1) {
+      throw new ParquetFormatError(`MAP column '${path}' has keys but no values`);
+    }
+    if (int(el.get(SE.type)) === PHYSICAL_INT96) {
+      if (depth > 1)
+        throw new ParquetFormatError(`column '${full}' is a nested INT96 timestamp, which cannot be decoded exactly`);
+      int96.add(name);
+    }
+    for (let i = 0; i < children; i++) walk(depth + 1, full, isMap && !parentIsMap);
+  };
+  const root = struct(elements[0]);
+  const top = int(root?.get(SE.numChildren)) ?? 0;
+  for (let i = 0; i < top; i++) walk(1, '', false);
+  return int96;
+}
+
+const CONVERTED_TIMESTAMP_MILLIS = 9;
+const CONVERTED_TIMESTAMP_MICROS = 10;
+const LOGICAL_TIMESTAMP = 8;
+
+/**
+ * The schema as DuckDB reads it, for the Arrow reader: INT96 columns become 12-byte fixed binaries (we
+ * decode those ourselves), and timestamps annotated only with the legacy converted type are marked
+ * "not adjusted to UTC", as DuckDB treats them (the Arrow reader would assume UTC).
+ */
+function asDuckDbReadsIt(elements: readonly ThriftValue[]): ThriftValue[] {
+  return elements.map((e) => {
+    const el = struct(e);
+    if (!el) return e;
+    const converted = int(el.get(SE.convertedType));
+    const isInt96 = int(el.get(SE.type)) === PHYSICAL_INT96;
+    const legacyTimestamp =
+      (converted === CONVERTED_TIMESTAMP_MILLIS || converted === CONVERTED_TIMESTAMP_MICROS) && !el.has(SE.logicalType);
+    if (!isInt96 && !legacyTimestamp) return e;
+    const copy = new Map(el);
+    if (isInt96) {
+      copy.set(SE.type, { type: TType.I32, value: PHYSICAL_FIXED });
+      copy.set(SE.typeLength, { type: TType.I32, value: 12 });
+    } else {
+      const unit: ThriftStruct = new Map([
+        [converted === CONVERTED_TIMESTAMP_MILLIS ? 1 : 2, { type: TType.Struct, value: new Map() }],
+      ]);
+      const timestamp: ThriftStruct = new Map<number, ThriftValue>([
+        [1, { type: TType.False, value: false }],
+        [2, { type: TType.Struct, value: unit }],
+      ]);
+      copy.set(SE.logicalType, {
+        type: TType.Struct,
+        value: new Map([[LOGICAL_TIMESTAMP, { type: TType.Struct, value: timestamp }]]),
+      });
+    }
+    return { type: TType.Struct, value: copy };
+  });
+}
+
+function chunkRange(chunk: ThriftStruct): { start: number; end: number } {
+  if (chunk.get(CC.filePath)) throw new ParquetFormatError('column chunks stored in other files are not supported');
+  const meta = struct(chunk.get(CC.metaData));
+  if (!meta) throw new ParquetFormatError('corrupt footer: column chunk without metadata');
+  const data = int(meta.get(CMD.dataPageOffset));
+  const dict = int(meta.get(CMD.dictionaryPageOffset));
+  const index = int(meta.get(CMD.indexPageOffset));
+  const length = int(meta.get(CMD.totalCompressedSize));
+  if (data === null || length === null || length < 0)
+    throw new ParquetFormatError('corrupt footer: column chunk without offsets');
+  // A dictionary page, when present, comes first; some writers record offset 0 for "none".
+  const candidates = [
+    data,
+    ...(dict !== null && dict > 0 ? [dict] : []),
+    ...(index !== null && index > 0 ? [index] : []),
+  ];
+  const start = Math.min(...candidates);
+  return { start, end: start + length };
+}
+
+function describeRowGroup(value: ThriftValue, index: number, fileSize: number): RowGroupInfo {
+  const g = struct(value);
+  const numRows = int(g?.get(RG.numRows));
+  if (!g || numRows === null || numRows < 0)
+    throw new ParquetFormatError(`corrupt footer: row group ${index} has no row count`);
+  const chunks = list(g.get(RG.columns));
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  for (const c of chunks) {
+    const cs = struct(c);
+    if (!cs) throw new ParquetFormatError(`corrupt footer: row group ${index} has a malformed column`);
+    const r = chunkRange(cs);
+    start = Math.min(start, r.start);
+    end = Math.max(end, r.end);
+  }
+  if (chunks.length === 0 || numRows === 0) {
+    // Nothing to read (some writers record meaningless offsets for empty row groups).
+    return { index, numRows, uncompressedBytes: 0, start: 4, end: 4 };
+  }
+  if (start < 4 || end > fileSize - 8) {
+    throw new ParquetFormatError(
+      `row group ${index} points outside the file (bytes ${start}-${end} of ${fileSize}; truncated file?)`,
+    );
+  }
+  return { index, numRows, uncompressedBytes: int(g.get(RG.totalByteSize)) ?? 0, start, end };
+}
+
+function shifted(v: ThriftValue | undefined, delta: number): ThriftValue | undefined {
+  if (!v) return v;
+  if (v.type === TType.I64) return { type: TType.I64, value: v.value + BigInt(delta) };
+  return v;
+}
+
+/**
+ * A complete Parquet file holding only row group `index`, given that row group's bytes (its [start, end)
+ * range). Page-index and bloom-filter references are dropped because their bytes are not copied.
+ */
+export function rowGroupFile(footer: ParquetFooter, index: number, chunkBytes: Uint8Array): Uint8Array {
+  const info = footer.rowGroups[index];
+  if (!info) throw new Error(`no row group ${index}`);
+  if (chunkBytes.length !== info.end - info.start) throw new Error('row group bytes do not match its range');
+  const delta = 4 - info.start;
+  const original = struct(list(footer.raw.get(FMD.rowGroups))[index]) as ThriftStruct;
+
+  const columns = list(original.get(RG.columns)).map((c): ThriftValue => {
+    const chunk = new Map(struct(c) as ThriftStruct);
+    const meta = new Map(struct(chunk.get(CC.metaData)) as ThriftStruct);
+    for (const id of [CMD.dataPageOffset, CMD.indexPageOffset, CMD.dictionaryPageOffset]) {
+      const v = shifted(meta.get(id), delta);
+      if (v) meta.set(id, v);
+    }
+    meta.delete(CMD.bloomFilterOffset);
+    meta.delete(CMD.bloomFilterLength);
+    if (int(meta.get(CMD.type)) === PHYSICAL_INT96) meta.set(CMD.type, { type: TType.I32, value: PHYSICAL_FIXED });
+    chunk.set(CC.metaData, { type: TType.Struct, value: meta });
+    const fileOffset = shifted(chunk.get(CC.fileOffset), delta);
+    if (fileOffset) chunk.set(CC.fileOffset, fileOffset);
+    for (const id of [CC.offsetIndexOffset, CC.offsetIndexLength, CC.columnIndexOffset, CC.columnIndexLength])
+      chunk.delete(id);
+    return { type: TType.Struct, value: chunk };
+  });
+  const group = new Map(original);
+  group.set(RG.columns, { type: TType.List, elementType: TType.Struct, value: columns });
+  const fileOffset = shifted(group.get(RG.fileOffset), delta);
+  if (fileOffset) group.set(RG.fileOffset, fileOffset);
+
+  return assemble(footer, info.numRows, [{ type: TType.Struct, value: group }], chunkBytes);
+}
+
+/**
+ * PAR1 + column chunks + footer + length + PAR1, with the schema as DuckDB reads it. NOTE: the ARROW:schema
+ * hint makes the Arrow reader disagree with DuckDB (time zones, durations); without key-value metadata
+ * both read the Parquet types alone.
+ */
+function assemble(
+  footer: ParquetFooter,
+  numRows: number,
+  rowGroups: ThriftValue[],
+  chunkBytes: Uint8Array,
+): Uint8Array {
+  const meta = new Map(footer.raw);
+  meta.set(FMD.schema, {
+    type: TType.List,
+    elementType: TType.Struct,
+    value: asDuckDbReadsIt(list(footer.raw.get(FMD.schema))),
+  });
+  meta.delete(FMD.keyValue);
+  meta.set(FMD.numRows, { type: TType.I64, value: BigInt(numRows) });
+  meta.set(FMD.rowGroups, { type: TType.List, elementType: TType.Struct, value: rowGroups });
+  const metaBytes = encodeStruct(meta);
+  const out = new Uint8Array(4 + chunkBytes.length + metaBytes.length + 8);
+  const magic = new TextEncoder().encode(MAGIC);
+  out.set(magic, 0);
+  out.set(chunkBytes, 4);
+  out.set(metaBytes, 4 + chunkBytes.length);
+  new DataView(out.buffer).setUint32(4 + chunkBytes.length + metaBytes.length, metaBytes.length, true);
+  out.set(magic, out.length - 4);
+  return out;
+}
+
+/** A Parquet file with the footer's schema and no rows, to learn the columns of any file. */
+export function schemaFile(footer: ParquetFooter): Uint8Array {
+  return assemble(footer, 0, [], new Uint8Array(0));
+}
+
+/** A RangeSource over bytes already in memory. */
+export function bufferSource(bytes: Uint8Array): RangeSource {
+  return {
+    size: bytes.length,
+    read: async (offset, length) => {
+      if (offset < 0 || offset + length > bytes.length) throw new ParquetFormatError('read past the end of the file');
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}

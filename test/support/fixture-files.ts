@@ -1,0 +1,58 @@
+// Parquet and CSV files the ingestion tests load, written by DuckDB itself in the global setup.
+
+/** name -> the DuckDB query whose result is written, or raw text for CSV. */
+export const FIXTURE_FILES: Readonly<
+  Record<string, { readonly sql: string; readonly options?: string } | { readonly text: string }>
+> = {
+  'annotations-v1.parquet': {
+    sql: `SELECT * FROM (VALUES
+      ('r1', 'doc-1', 'VESSEL_NAME', 0, 10, 'Ever Given', 'alice', 'submitted', TIMESTAMPTZ '2026-11-20 09:00:00+00', 'vessels', 0.9),
+      ('r1', 'doc-1', 'IMO_NUMBER', 15, 22, '9811000', 'alice', 'submitted', TIMESTAMPTZ '2026-11-20 09:00:00+00', 'vessels', 0.8),
+      ('r2', 'doc-2', 'FLAG_STATE', 3, 9, 'Panama', 'bob', 'draft', TIMESTAMPTZ '2026-11-20 10:00:00+00', 'vessels', 0.7)
+    ) t(record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset, confidence)`,
+    options: `KV_METADATA {schema_version: '1', batch_id: 'argilla-sync-1'}`,
+  },
+  'annotations-v2.parquet': {
+    sql: `SELECT * FROM (VALUES
+      ('r1', 'doc-1', 'VESSEL_NAME', 0, 10, 'Ever Given', 'alice', 'submitted', TIMESTAMPTZ '2026-11-21 09:00:00+00', 'vessels'),
+      ('r1', 'doc-1', 'PORT', 30, 39, 'Rotterdam', 'alice', 'submitted', TIMESTAMPTZ '2026-11-21 09:00:00+00', 'vessels')
+    ) t(record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset)`,
+    options: `KV_METADATA {schema_version: '1', batch_id: 'argilla-sync-2'}`,
+  },
+  'annotations-minimal.parquet': {
+    sql: `SELECT 'r9' AS record_id, 'doc-9' AS document_id, 'PORT' AS entity_type, 1 AS "start", 4 AS "end", 'Oslo' AS text`,
+  },
+  'annotations-missing-text.parquet': {
+    sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end"`,
+  },
+  'annotations-bad-type.parquet': {
+    sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 'one' AS "start", 5 AS "end", 'Oslo' AS text`,
+  },
+  'annotations-bad-status.parquet': {
+    sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end", 'Oslo' AS text, 'approved' AS status`,
+  },
+  'documents-v1.parquet': {
+    sql: `SELECT 'doc-' || (i // 2) AS document_id, (i % 2 + 1)::SMALLINT AS page, 'page text ' || i AS text, 0.5 + i / 100 AS ocr_confidence,
+            'en' AS language, {'dpi': 300, 'scanner': 'A'} AS scan FROM range(6) t(i)`,
+  },
+  'documents-v2.parquet': {
+    sql: `SELECT 'doc-0' AS document_id, 1 AS page, 'page text, re-OCRed' AS text`,
+  },
+  'structured-types.parquet': {
+    sql: `SELECT i AS id, ((i * 1000000007)::HUGEINT * 170141183460469231)::DECIMAL(38, 0) AS huge, 9007199254740993 + i AS big,
+            (i / 7)::DECIMAL(38, 10) AS dec, i / 3 AS dbl, (i * 0.5)::FLOAT AS flt,
+            TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_microseconds(i * 1001) AS ts_tz, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(i) AS ts,
+            DATE '2026-01-01' + i::INTEGER AS day, ('\\x00\\xFF' || chr((65 + i % 26)::INTEGER))::BLOB AS bin,
+            [i, NULL, i + 1] AS list, {'a': i, 'b': 'x' || i, 'c': [1.5, NULL]} AS obj, MAP {'k' || (i % 3): i} AS m,
+            CASE WHEN i % 5 = 0 THEN NULL ELSE 'v' || i END AS maybe, i % 2 = 0 AS flag
+          FROM range(5000) t(i)`,
+    options: 'ROW_GROUP_SIZE 1024',
+  },
+  'manifest.csv': {
+    text: 'vessel,imo,tonnage,built,inspected_at,active\nEver Given,9811000,220940.5,2018-09-25,2026-11-20 10:00:00,true\n"Maersk, Mc-Kinney Møller",9619907,194849,2013-06-14,,false\n',
+  },
+};
+
+export function isCsv(name: string): boolean {
+  return name.endsWith('.csv');
+}

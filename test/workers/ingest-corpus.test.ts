@@ -1,0 +1,119 @@
+// Every file of the Apache parquet-testing corpus, good and bad, dropped into the CSV bucket and loaded by the
+// real consumer in both strategies: it loads exactly the rows DuckDB's own read_parquet counts, or it is
+// rejected with a readable error and nothing of it is in structured_data. Where both strategies load a
+// file, they load the same data.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../lib/warehouse/port.ts';
+import { migratedDatabase } from '../support/databases.ts';
+import { canonicalJson } from '../support/json-equal.ts';
+import { corpusBytes, corpusFiles, deliver, putEvent, putObject } from './helpers.ts';
+
+type Verdict = { status: 'loaded'; rows: number } | { status: 'failed'; error: string };
+
+const strategies = ['push', 'remote'] as const;
+const dbs: Partial<Record<(typeof strategies)[number], { url: string; warehouse: Warehouse }>> = {};
+const verdicts: Record<string, Partial<Record<(typeof strategies)[number], Verdict>>> = {};
+let files: string[] = [];
+
+beforeAll(async () => {
+  files = await corpusFiles();
+  for (const s of strategies) dbs[s] = await migratedDatabase(`corpus_${s}`);
+  for (const file of files) {
+    const key = `corpus/${file}`;
+    const object = await putObject('vessel-csv', key, await corpusBytes(file));
+    for (const s of strategies) {
+      const db = dbs[s] as { url: string; warehouse: Warehouse };
+      const delivery = await deliver([{ id: `${s}:${file}`, body: putEvent('vessel-csv', key, object) }], {
+        WAREHOUSE_URL: db.url,
+        LOAD_STRATEGY: s,
+      });
+      expect(delivery.explicitAcks, `${s} ${file} must be acked, not retried`).toEqual([`${s}:${file}`]);
+      const [log] = await db.warehouse.query<{ status: string; rows: number | null; error: string | null }>(
+        'SELECT status, rows::INTEGER AS rows, error FROM ingest_log WHERE key = $1::VARCHAR',
+        [key],
+      );
+      verdicts[file] ??= {};
+      (verdicts[file] as Record<string, Verdict>)[s] =
+        log?.status === 'loaded'
+          ? { status: 'loaded', rows: log.rows as number }
+          : { status: 'failed', error: log?.error ?? `no log (${log?.status})` };
+    }
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(dbs).map((d) => d?.warehouse.close()));
+});
+
+/** DuckDB's own row count for the file, or null when DuckDB cannot read it. */
+async function duckdbCount(warehouse: Warehouse, file: string): Promise<number | null> {
+  try {
+    const [row] = await warehouse.query<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('r2://vessel-csv/corpus/${file}')`,
+    );
+    return row?.n ?? null;
+  } catch {
+    return null;
+  }
+}
+
+describe.each(strategies)('the parquet-testing corpus (%s strategy)', (strategy) => {
+  it('covers every file of the corpus', () => {
+    expect(files.length).toBeGreaterThan(70);
+    expect(Object.keys(verdicts).sort()).toEqual([...files].sort());
+  });
+
+  it('loads each file with DuckDB’s row count, or rejects it readably with nothing loaded', async () => {
+    const db = dbs[strategy] as { url: string; warehouse: Warehouse };
+    const problems: string[] = [];
+    for (const file of files) {
+      const verdict = verdicts[file]?.[strategy] as Verdict;
+      const [{ n: stored } = { n: -1 }] = await db.warehouse.query<{ n: number }>(
+        'SELECT count(*)::INTEGER AS n FROM structured_data WHERE source_file = $1::VARCHAR',
+        [`corpus/${file}`],
+      );
+      if (verdict.status === 'loaded') {
+        const expected = await duckdbCount(db.warehouse, file);
+        if (expected === null) problems.push(`${file}: loaded ${verdict.rows} rows but DuckDB cannot read it`);
+        else if (verdict.rows !== expected || stored !== expected) {
+          problems.push(`${file}: DuckDB counts ${expected}, the log says ${verdict.rows}, the table holds ${stored}`);
+        }
+      } else {
+        if (stored !== 0) problems.push(`${file}: rejected but ${stored} rows are in structured_data`);
+        if (!verdict.error.startsWith(`vessel-csv/corpus/${file}: `) || verdict.error.length < 40) {
+          problems.push(`${file}: unreadable rejection: ${verdict.error}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // Most of the corpus is valid Parquet; a strategy that rejects much of it is broken, not careful.
+    const loaded = files.filter((f) => verdicts[f]?.[strategy]?.status === 'loaded').length;
+    expect(loaded).toBeGreaterThanOrEqual(58);
+  });
+});
+
+describe('the parquet-testing corpus (both strategies)', () => {
+  it('loads identical data wherever both strategies load a file', async () => {
+    const both = files.filter(
+      (f) => verdicts[f]?.push?.status === 'loaded' && verdicts[f]?.remote?.status === 'loaded',
+    );
+    expect(both.length).toBeGreaterThanOrEqual(55);
+    const differences: string[] = [];
+    for (const file of both) {
+      const [push, remote] = await Promise.all(
+        strategies.map((s) =>
+          (dbs[s] as { warehouse: Warehouse }).warehouse.query<{ data: string }>(
+            'SELECT data::VARCHAR AS data FROM structured_data WHERE source_file = $1::VARCHAR ORDER BY row_number',
+            [`corpus/${file}`],
+          ),
+        ),
+      );
+      const a = (push ?? []).map((r) => canonicalJson(r.data));
+      const b = (remote ?? []).map((r) => canonicalJson(r.data));
+      const first = a.findIndex((x, i) => x !== b[i]);
+      if (a.length !== b.length || first >= 0)
+        differences.push(`${file} row ${first + 1}: push ${a[first]} remote ${b[first]}`);
+    }
+    expect(differences).toEqual([]);
+  });
+});

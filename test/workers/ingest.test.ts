@@ -1,0 +1,442 @@
+import { env } from 'cloudflare:workers';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Warehouse } from '../../lib/warehouse/port.ts';
+import { TEST_API_TOKEN } from '../support/constants.ts';
+import { migratedDatabase } from '../support/databases.ts';
+import { canonicalJson } from '../support/json-equal.ts';
+import { deleteEvent, deliver, fixtureBytes, putEvent, putObject } from './helpers.ts';
+
+const DEAD_WAREHOUSE = 'postgres://postgres:token-0000000000000000@127.0.0.1:1/down';
+
+interface Db {
+  url: string;
+  warehouse: Warehouse;
+}
+const dbs: Db[] = [];
+async function freshDb(): Promise<Db> {
+  const db = await migratedDatabase('ingest');
+  dbs.push(db);
+  return db;
+}
+afterAll(async () => {
+  await Promise.all(dbs.map((d) => d.warehouse.close()));
+});
+
+async function logFor(db: Db, key: string) {
+  return db.warehouse.query<{
+    status: string;
+    rows: number | null;
+    error: string | null;
+    error_code: string | null;
+    strategy: string | null;
+    target: string | null;
+    batch_id: string | null;
+    schema_version: string | null;
+    attempts: number;
+  }>(
+    `SELECT status, rows::INTEGER AS rows, error, error_code, strategy, target, batch_id, schema_version, attempts FROM ingest_log WHERE key = $1::VARCHAR ORDER BY started_at`,
+    [key],
+  );
+}
+
+async function upload(bucket: 'vessel-ocr' | 'vessel-csv' | 'vessel-annotations', key: string, fixture: string) {
+  const object = await putObject(bucket, key, await fixtureBytes(fixture));
+  return { object, event: putEvent(bucket, key, object) };
+}
+
+describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await freshDb();
+  });
+  const run = (messages: Parameters<typeof deliver>[0], overrides: Partial<Env> = {}) =>
+    deliver(messages, { WAREHOUSE_URL: db.url, LOAD_STRATEGY: strategy, ...overrides });
+  // Remote loads read r2://<bucket>/<key> from the warehouse's bucket directory, where the global setup
+  // put every fixture under fixtures/.
+  const key = (name: string) => `fixtures/${name}`;
+
+  it('loads annotations: typed columns, extra columns in metadata, schema_version and batch_id from the file', async () => {
+    const { event } = await upload('vessel-annotations', key('annotations-v1.parquet'), 'annotations-v1.parquet');
+    const delivery = await run([{ id: 'a1', body: event }]);
+    expect(delivery.explicitAcks).toEqual(['a1']);
+    expect(delivery.retries).toEqual({});
+    const rows = await db.warehouse.query(
+      `SELECT record_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset, metadata, batch_id, schema_version,
+              source_key, valid_to IS NULL AS current
+       FROM annotations ORDER BY record_id, "start"`,
+    );
+    expect(rows).toEqual([
+      {
+        record_id: 'r1',
+        entity_type: 'VESSEL_NAME',
+        start: 0,
+        end: 10,
+        text: 'Ever Given',
+        annotator: 'alice',
+        status: 'submitted',
+        annotated_at: new Date('2026-11-20T09:00:00Z'),
+        dataset: 'vessels',
+        metadata: { confidence: 0.9 },
+        batch_id: 'argilla-sync-1',
+        schema_version: '1',
+        source_key: 'r2://vessel-annotations/fixtures/annotations-v1.parquet',
+        current: true,
+      },
+      expect.objectContaining({ record_id: 'r1', entity_type: 'IMO_NUMBER', metadata: { confidence: 0.8 } }),
+      expect.objectContaining({ record_id: 'r2', entity_type: 'FLAG_STATE', status: 'draft', annotator: 'bob' }),
+    ]);
+    expect(await logFor(db, key('annotations-v1.parquet'))).toEqual([
+      expect.objectContaining({
+        status: 'loaded',
+        rows: 3,
+        strategy,
+        target: 'annotations',
+        batch_id: 'argilla-sync-1',
+        schema_version: '1',
+        attempts: 1,
+      }),
+    ]);
+  });
+
+  it('defaults status to submitted and annotated_at to the ingestion time', async () => {
+    const { event } = await upload(
+      'vessel-annotations',
+      key('annotations-minimal.parquet'),
+      'annotations-minimal.parquet',
+    );
+    await run([{ body: event }]);
+    const [row] = await db.warehouse.query<{
+      status: string;
+      annotated_at: Date;
+      ingested_at: Date;
+      metadata: unknown;
+      batch_id: string;
+    }>(`SELECT status, annotated_at, ingested_at, metadata, batch_id FROM annotations WHERE record_id = 'r9'`);
+    expect(row?.status).toBe('submitted');
+    expect(row?.annotated_at).toEqual(row?.ingested_at);
+    expect(row?.metadata).toBeNull();
+    expect(row?.batch_id).toBe(`${key('annotations-minimal.parquet')}@${event.object.eTag}`);
+  });
+
+  it('acks a duplicate delivery without loading the rows again', async () => {
+    const { event } = await upload('vessel-annotations', key('annotations-v1.parquet'), 'annotations-v1.parquet');
+    const again = await run([
+      { id: 'dup-1', body: event },
+      { id: 'dup-2', body: event },
+    ]);
+    expect(again.explicitAcks).toEqual(['dup-1', 'dup-2']);
+    expect(
+      await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM annotations WHERE batch_id = 'argilla-sync-1'`),
+    ).toEqual([{ n: 3 }]);
+    expect(await logFor(db, key('annotations-v1.parquet'))).toHaveLength(1);
+  });
+
+  it('supersedes an annotator’s earlier response to a record, keeping the history', async () => {
+    const { event } = await upload('vessel-annotations', key('annotations-v2.parquet'), 'annotations-v2.parquet');
+    await run([{ body: event }]);
+    const current = await db.warehouse.query(
+      `SELECT record_id, entity_type, batch_id FROM annotations WHERE valid_to IS NULL AND dataset = 'vessels' ORDER BY record_id, entity_type`,
+    );
+    expect(current).toEqual([
+      { record_id: 'r1', entity_type: 'PORT', batch_id: 'argilla-sync-2' },
+      { record_id: 'r1', entity_type: 'VESSEL_NAME', batch_id: 'argilla-sync-2' },
+      { record_id: 'r2', entity_type: 'FLAG_STATE', batch_id: 'argilla-sync-1' },
+    ]);
+    const history = await db.warehouse.query(
+      `SELECT entity_type FROM annotations WHERE record_id = 'r1' AND batch_id = 'argilla-sync-1' AND valid_to IS NOT NULL ORDER BY entity_type`,
+    );
+    expect(history).toEqual([{ entity_type: 'IMO_NUMBER' }, { entity_type: 'VESSEL_NAME' }]);
+  });
+
+  it('rejects a file missing a required column: recorded, dead-lettered, acked, nothing loaded', async () => {
+    const dlq = vi.spyOn(env.INGEST_DLQ, 'send');
+    const { event } = await upload(
+      'vessel-annotations',
+      key('annotations-missing-text.parquet'),
+      'annotations-missing-text.parquet',
+    );
+    const delivery = await run([{ id: 'bad-1', body: event }]);
+    expect(delivery.explicitAcks).toEqual(['bad-1']);
+    const [log] = await logFor(db, key('annotations-missing-text.parquet'));
+    expect(log).toMatchObject({ status: 'failed', error_code: 'bad_file', rows: null });
+    expect(log?.error).toBe(
+      "vessel-annotations/fixtures/annotations-missing-text.parquet: required column 'text' is missing " +
+        `(file has: ${strategy === 'push' ? 'record_id Utf8, document_id Utf8, entity_type Utf8, start Int32, end Int32' : 'record_id VARCHAR, document_id VARCHAR, entity_type VARCHAR, start INTEGER, end INTEGER'})`,
+    );
+    expect(dlq).toHaveBeenCalledWith(expect.objectContaining({ reason: 'bad_file', event, error: log?.error }));
+    expect(
+      await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM annotations WHERE source_key LIKE '%missing-text%'`),
+    ).toEqual([{ n: 0 }]);
+    dlq.mockRestore();
+  });
+
+  it('rejects a column of the wrong type, naming it', async () => {
+    const { event } = await upload(
+      'vessel-annotations',
+      key('annotations-bad-type.parquet'),
+      'annotations-bad-type.parquet',
+    );
+    await run([{ body: event }]);
+    const [log] = await logFor(db, key('annotations-bad-type.parquet'));
+    expect(log?.status).toBe('failed');
+    expect(log?.error).toMatch(
+      /^vessel-annotations\/fixtures\/annotations-bad-type\.parquet: column 'start' is (Utf8|VARCHAR) but must be an integer/,
+    );
+  });
+
+  it('rejects values the warehouse refuses (a status outside submitted/draft/discarded) with nothing loaded', async () => {
+    const { event } = await upload(
+      'vessel-annotations',
+      key('annotations-bad-status.parquet'),
+      'annotations-bad-status.parquet',
+    );
+    const delivery = await run([{ id: 'st', body: event }]);
+    expect(delivery.explicitAcks).toEqual(['st']);
+    const [log] = await logFor(db, key('annotations-bad-status.parquet'));
+    expect(log?.status).toBe('failed');
+    expect(log?.error).toMatch(/the warehouse refused the data: .*CHECK constraint/);
+    expect(
+      await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM annotations WHERE source_key LIKE '%bad-status%'`),
+    ).toEqual([{ n: 0 }]);
+  });
+
+  it('rejects a truncated Parquet file and loads nothing', async () => {
+    const whole = await fixtureBytes('structured-types.parquet');
+    const object = await putObject(
+      'vessel-csv',
+      'uploads/truncated.parquet',
+      whole.subarray(0, Math.floor(whole.length / 2)),
+    );
+    const delivery = await run([{ id: 'trunc', body: putEvent('vessel-csv', 'uploads/truncated.parquet', object) }]);
+    expect(delivery.explicitAcks).toEqual(['trunc']);
+    const [log] = await logFor(db, 'uploads/truncated.parquet');
+    expect(log?.status).toBe('failed');
+    expect(log?.error).toMatch(
+      strategy === 'push' ? /not a Parquet file \(missing PAR1 magic bytes; truncated/ : /truncated\.parquet/,
+    );
+    expect(
+      await db.warehouse.query(
+        `SELECT count(*)::INTEGER AS n FROM structured_data WHERE source_file = 'uploads/truncated.parquet'`,
+      ),
+    ).toEqual([{ n: 0 }]);
+  });
+
+  it('retries with backoff while the warehouse is down, then loads once it is back', async () => {
+    const { event } = await upload('vessel-ocr', key('documents-v1.parquet'), 'documents-v1.parquet');
+    const first = await run([{ id: 'w', attempts: 1, body: event }], { WAREHOUSE_URL: DEAD_WAREHOUSE });
+    expect(first.explicitAcks).toEqual([]);
+    expect(first.retries).toEqual({ w: 10 });
+    const second = await run([{ id: 'w', attempts: 2, body: event }], { WAREHOUSE_URL: DEAD_WAREHOUSE });
+    expect(second.retries).toEqual({ w: 20 });
+    const third = await run([{ id: 'w', attempts: 3, body: event }]);
+    expect(third.explicitAcks).toEqual(['w']);
+    expect(await logFor(db, key('documents-v1.parquet'))).toEqual([
+      expect.objectContaining({ status: 'loaded', rows: 6, attempts: 3 }),
+    ]);
+  });
+
+  it('keeps document pages typed and the other columns in metadata', async () => {
+    const rows = await db.warehouse.query(
+      `SELECT document_id, page, text, ocr_confidence, metadata FROM raw_documents WHERE document_id = 'doc-0' ORDER BY page`,
+    );
+    expect(rows).toEqual([
+      {
+        document_id: 'doc-0',
+        page: 1,
+        text: 'page text 0',
+        ocr_confidence: 0.5,
+        metadata: { language: 'en', scan: { dpi: 300, scanner: 'A' } },
+      },
+      {
+        document_id: 'doc-0',
+        page: 2,
+        text: 'page text 1',
+        ocr_confidence: 0.51,
+        metadata: { language: 'en', scan: { dpi: 300, scanner: 'A' } },
+      },
+    ]);
+  });
+
+  it('replaces an object’s earlier version when the same key arrives with a new eTag', async () => {
+    const { event } = await upload('vessel-ocr', key('documents-v1.parquet'), 'documents-v2.parquet');
+    await run([{ body: event }]);
+    const current = await db.warehouse.query(
+      `SELECT document_id, page, text FROM raw_documents WHERE valid_to IS NULL ORDER BY document_id, page`,
+    );
+    expect(current).toEqual([{ document_id: 'doc-0', page: 1, text: 'page text, re-OCRed' }]);
+    expect(
+      await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM raw_documents WHERE valid_to IS NOT NULL`),
+    ).toEqual([{ n: 6 }]);
+  });
+
+  it('records a delete event and keeps the loaded rows', async () => {
+    const delivery = await run([{ id: 'del', body: deleteEvent('vessel-ocr', key('documents-v1.parquet')) }]);
+    expect(delivery.explicitAcks).toEqual(['del']);
+    const logs = await logFor(db, key('documents-v1.parquet'));
+    expect(logs.map((l) => l.status)).toEqual(['loaded', 'loaded', 'deleted']);
+    expect(await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM raw_documents WHERE valid_to IS NULL`)).toEqual(
+      [{ n: 1 }],
+    );
+    const again = await run([{ id: 'del2', body: deleteEvent('vessel-ocr', key('documents-v1.parquet')) }]);
+    expect(again.explicitAcks).toEqual(['del2']);
+    expect(await logFor(db, key('documents-v1.parquet'))).toHaveLength(3);
+  });
+
+  it('acks and records a message that is not an R2 notification', async () => {
+    const delivery = await run([{ id: 'junk', body: { hello: 'world', bucket: 'vessel-csv' } }]);
+    expect(delivery.explicitAcks).toEqual(['junk']);
+    const rows = await db.warehouse.query(
+      `SELECT status, action, bucket, error FROM ingest_log WHERE etag = 'unknown:junk'`,
+    );
+    expect(rows).toEqual([
+      {
+        status: 'ignored',
+        action: 'unknown',
+        bucket: 'vessel-csv',
+        error: expect.stringMatching(/^account: .*expected string/),
+      },
+    ]);
+  });
+
+  it('ignores an event for a version that has since been replaced', async () => {
+    const old = await upload('vessel-csv', 'uploads/replaced.csv', 'manifest.csv');
+    await putObject('vessel-csv', 'uploads/replaced.csv', new TextEncoder().encode('a,b\n1,2\n'));
+    const delivery = await run([{ id: 'stale', body: old.event }]);
+    expect(delivery.explicitAcks).toEqual(['stale']);
+    expect(await logFor(db, 'uploads/replaced.csv')).toEqual([
+      expect.objectContaining({
+        status: 'ignored',
+        error: 'a newer version of the object replaced this one; its own event loads it',
+      }),
+    ]);
+  });
+
+  it('ignores objects that are not data files', async () => {
+    const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
+    await run([{ body: putEvent('vessel-csv', 'notes/README.md', object) }]);
+    expect(await logFor(db, 'notes/README.md')).toEqual([
+      expect.objectContaining({ status: 'ignored', error: 'not a .parquet or .csv file' }),
+    ]);
+  });
+
+  it('refuses CSV outside the structured bucket', async () => {
+    const { event } = await upload('vessel-annotations', key('manifest.csv'), 'manifest.csv');
+    await run([{ body: event }]);
+    expect(await logFor(db, key('manifest.csv'))).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        target: 'annotations',
+        error: expect.stringMatching(/CSV loads only into structured_data/),
+      }),
+    ]);
+  });
+
+  it('sends one discovery message per batch that loaded data, listing each load', async () => {
+    const discovery = vi.spyOn(env.DISCOVERY_QUEUE, 'send');
+    const a = await upload('vessel-csv', key('structured-types.parquet'), 'structured-types.parquet');
+    const b = await upload('vessel-csv', key('manifest.csv'), 'manifest.csv');
+    const delivery = await run([
+      { id: 's1', body: a.event },
+      { id: 's2', body: b.event },
+    ]);
+    expect(delivery.explicitAcks).toEqual(['s1', 's2']);
+    expect(discovery).toHaveBeenCalledTimes(1);
+    expect(discovery.mock.calls[0]?.[0]).toMatchObject({
+      kind: 'ingested',
+      loads: [
+        { target: 'structured_data', key: key('structured-types.parquet'), rows: 5000 },
+        { target: 'structured_data', key: key('manifest.csv'), rows: 2 },
+      ],
+    });
+    discovery.mockRestore();
+  });
+
+  it('keeps every structured column faithfully, across row groups, with 1-based row numbers', async () => {
+    const rows = await db.warehouse.query<{ row_number: string; data: string }>(
+      `SELECT row_number::VARCHAR AS row_number, data::VARCHAR AS data FROM structured_data WHERE source_file = $1::VARCHAR AND row_number IN (1, 2, 5000) ORDER BY row_number`,
+      [key('structured-types.parquet')],
+    );
+    expect(rows.map((r) => r.row_number)).toEqual(['1', '2', '5000']);
+    const second = rows[1]?.data as string;
+    expect(canonicalJson(second)).toBe(
+      canonicalJson(
+        '{"id":1,"huge":170141184651457515223284617,"big":9007199254740994,"dec":0.1428571429,"dbl":0.3333333333333333,"flt":0.5,' +
+          '"ts_tz":"2026-01-01T00:00:00.001001Z","ts":"2026-01-01T00:00:00.001","day":"2026-01-02","bin":"AP9C","list":[1,null,2],' +
+          '"obj":{"a":1,"b":"x1","c":[1.5,null]},"m":{"k1":1},"maybe":"v1","flag":false}',
+      ),
+    );
+    // Exact digits survive: the big integer is 2^53 + 2, not rounded to a double.
+    expect(second).toContain('"big":9007199254740994');
+    expect(second).toContain('"huge":170141184651457515223284617');
+    expect(second).toContain('"dec":0.1428571429');
+  });
+
+  it('loads CSV with inferred types', async () => {
+    const rows = await db.warehouse.query<{ data: string }>(
+      `SELECT data::VARCHAR AS data FROM structured_data WHERE source_file = $1::VARCHAR ORDER BY row_number`,
+      [key('manifest.csv')],
+    );
+    expect(rows.map((r) => canonicalJson(r.data))).toEqual([
+      canonicalJson(
+        '{"vessel":"Ever Given","imo":9811000,"tonnage":220940.5,"built":"2018-09-25","inspected_at":"2026-11-20T10:00:00","active":true}',
+      ),
+      canonicalJson(
+        '{"vessel":"Maersk, Mc-Kinney Møller","imo":9619907,"tonnage":194849,"built":"2013-06-14","inspected_at":null,"active":false}',
+      ),
+    ]);
+  });
+});
+
+describe('local uploads and the ingestion list', () => {
+  it('stores an uploaded file in local R2, queues its notification, and lists the outcome', async () => {
+    const db = await freshDb();
+    const queued = vi.spyOn(env.INGEST_QUEUE, 'send');
+    const worker = (await import('../../workers/main/index.ts')).default;
+    const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
+    const call = async (path: string, init: RequestInit = {}) => {
+      const ctx = createExecutionContext();
+      const response = await worker.fetch(
+        new Request(`http://worker.test${path}`, init),
+        { ...env, WAREHOUSE_URL: db.url, LOAD_STRATEGY: 'push' },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    const bytes = await fixtureBytes('manifest.csv');
+    const refused = await call('/v1/objects/vessel-csv/uploads/m.csv', { method: 'PUT', body: bytes });
+    expect(refused.status).toBe(401);
+    const put = await call('/v1/objects/vessel-csv/uploads/m.csv', {
+      method: 'PUT',
+      body: bytes,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(put.status).toBe(202);
+    const stored = await put.json<{ etag: string; size: number; event: unknown }>();
+    expect(stored.size).toBe(bytes.length);
+    expect(queued).toHaveBeenCalledWith(stored.event);
+    expect(stored.event).toMatchObject({
+      action: 'PutObject',
+      bucket: 'vessel-csv',
+      object: { key: 'uploads/m.csv', eTag: stored.etag },
+    });
+    queued.mockRestore();
+    expect(await (await env.CSV_BUCKET.get('uploads/m.csv'))?.text()).toBe(new TextDecoder().decode(bytes));
+
+    await deliver([{ body: stored.event }], { WAREHOUSE_URL: db.url, LOAD_STRATEGY: 'push' });
+    const list = await call('/api/ingestions?status=loaded&bucket=vessel-csv');
+    expect(list.status).toBe(200);
+    const { ingestions } = await list.json<{ ingestions: { key: string; rows: number; status: string }[] }>();
+    expect(ingestions).toEqual([expect.objectContaining({ key: 'uploads/m.csv', rows: 2, status: 'loaded' })]);
+    const none = await call('/api/ingestions?status=failed');
+    expect((await none.json<{ ingestions: unknown[] }>()).ingestions).toEqual([]);
+    const bad = await call('/api/ingestions?status=nonsense');
+    expect(bad.status).toBe(400);
+    const unknownBucket = await call('/v1/objects/nope/x.csv', {
+      method: 'PUT',
+      body: bytes,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(unknownBucket.status).toBe(404);
+  });
+});

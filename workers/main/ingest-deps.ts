@@ -1,0 +1,52 @@
+// Bindings of the ingest consumer (main Worker only: it alone carries parquet-wasm).
+import parquetWasm from 'parquet-wasm/esm/parquet_wasm_bg.wasm';
+import { z } from 'zod';
+import type { DeadLetter, DiscoveryNote, IngestDeps } from '../../lib/ingest/consumer.ts';
+import { DEFAULT_PUSH_OPTIONS, type Strategy } from '../../lib/ingest/load.ts';
+import { parseRoutes } from '../../lib/ingest/routes.ts';
+import { initParquetWasm } from '../../lib/parquet/decode.ts';
+import type { Deps } from '../deps.ts';
+import { createR2Store } from './r2-store.ts';
+
+const RouteBindings = z.array(z.object({ bucket: z.string(), binding: z.string() }));
+
+/** Bucket name -> R2 binding, from the `binding` of each INGEST_ROUTES entry. */
+export function bucketBindings(env: Env): Map<string, R2Bucket> {
+  const out = new Map<string, R2Bucket>();
+  for (const { bucket, binding } of RouteBindings.parse(JSON.parse(env.INGEST_ROUTES))) {
+    const value = (env as unknown as Record<string, unknown>)[binding];
+    if (!value || typeof (value as R2Bucket).head !== 'function') {
+      throw new Error(
+        `INGEST_ROUTES names binding ${binding} for bucket ${bucket}, but it is not an R2 bucket binding`,
+      );
+    }
+    out.set(bucket, value as R2Bucket);
+  }
+  return out;
+}
+
+/** Dependencies of the ingest consumer. */
+export function createIngestDeps(env: Env, base: Deps): IngestDeps {
+  const strategy = z.enum(['push', 'remote']).parse(env.LOAD_STRATEGY) satisfies Strategy;
+  if (strategy === 'push') initParquetWasm(parquetWasm);
+  const maxMb = Number(env.PUSH_MAX_ROW_GROUP_MB);
+  return {
+    warehouse: base.warehouse,
+    store: createR2Store(bucketBindings(env)),
+    routes: parseRoutes(env.INGEST_ROUTES),
+    strategy,
+    push: {
+      ...DEFAULT_PUSH_OPTIONS,
+      ...(Number.isFinite(maxMb) && maxMb > 0 ? { maxRowGroupBytes: maxMb * 1024 * 1024 } : {}),
+    },
+    clock: base.clock,
+    newId: base.newId,
+    log: base.log,
+    deadLetter: async (letter: DeadLetter) => {
+      await env.INGEST_DLQ.send(letter);
+    },
+    notifyDiscovery: async (note: DiscoveryNote) => {
+      await env.DISCOVERY_QUEUE.send(note);
+    },
+  };
+}
