@@ -11,15 +11,17 @@ export interface Logger {
 type Sink = (line: string) => void;
 
 /** A logger writing JSON lines; `base` fields (e.g. the worker name) go on every line. */
-export function createLogger(base: LogFields = {}, sinks: { out?: Sink; err?: Sink } = {}): Logger {
-  const out = sinks.out ?? ((line: string) => console.log(line));
-  const err = sinks.err ?? ((line: string) => console.error(line));
+export function createLogger(base: LogFields = {}, sinks: { info?: Sink; warn?: Sink; error?: Sink } = {}): Logger {
   const write =
     (level: string, sink: Sink) =>
     (message: string, fields: LogFields = {}) => {
       sink(JSON.stringify({ level, message, ...base, ...fields }, jsonSafe));
     };
-  return { info: write('info', out), warn: write('warn', err), error: write('error', err) };
+  return {
+    info: write('info', sinks.info ?? ((line) => console.log(line))),
+    warn: write('warn', sinks.warn ?? ((line) => console.warn(line))),
+    error: write('error', sinks.error ?? ((line) => console.error(line))),
+  };
 }
 
 /** A logger that drops everything (tests, benchmarks). */

@@ -8,7 +8,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MessageReader, MessageWriter, ProtocolError, type StartupPacket } from './protocol.ts';
 import { type R2Directories, R2PathError, resolveR2Url } from './r2-paths.ts';
 import { Session, SqlError } from './session.ts';
-import { rewriteStringLiterals } from './sql-text.ts';
+import { rewriteFileLiterals } from './sql-text.ts';
 
 export interface WarehouseServerOptions {
   /** DuckDB database file, or ':memory:'. */
@@ -88,7 +88,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
   let closing = false;
 
   const rewriteSql = (sql: string): string =>
-    rewriteStringLiterals(sql, (value) => {
+    rewriteFileLiterals(sql, (value) => {
       if (!value.startsWith('r2://')) return undefined;
       try {
         return resolveR2Url(value, options.r2Directories);

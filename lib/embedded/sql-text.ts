@@ -122,19 +122,55 @@ export function castParameters(sql: string, typeFor: (index: number) => string |
   return last === 0 ? sql : out + sql.slice(last);
 }
 
+/** Table functions whose string arguments name files. */
+const FILE_FUNCTIONS = new Set([
+  'READ_PARQUET',
+  'PARQUET_SCAN',
+  'PARQUET_METADATA',
+  'PARQUET_SCHEMA',
+  'PARQUET_KV_METADATA',
+  'PARQUET_FILE_METADATA',
+  'READ_CSV',
+  'READ_CSV_AUTO',
+  'SNIFF_CSV',
+  'READ_JSON',
+  'READ_JSON_AUTO',
+  'READ_JSON_OBJECTS',
+  'READ_NDJSON',
+  'READ_NDJSON_AUTO',
+  'READ_NDJSON_OBJECTS',
+  'READ_TEXT',
+  'READ_BLOB',
+  'GLOB',
+]);
+
 /**
- * Replaces every string literal for which `map` returns a value; other text is kept byte for byte.
- * `map` may throw to refuse a literal.
+ * Replaces the string literals that name files (arguments of read_parquet and friends, `FROM 'x.parquet'`,
+ * `COPY ... FROM/TO 'x'`) for which `map` returns a value; other text, data literals included, is kept
+ * byte for byte. `map` may throw to refuse a literal.
  */
-export function rewriteStringLiterals(sql: string, map: (value: string) => string | undefined): string {
+export function rewriteFileLiterals(sql: string, map: (value: string) => string | undefined): string {
   let out = '';
   let last = 0;
+  // For each open bracket: whether it belongs to a file function's argument list.
+  const stack: boolean[] = [];
+  let previous: Token | null = null;
   for (const t of tokenize(sql)) {
-    if (t.kind !== 'string') continue;
-    const replacement = map(t.value);
-    if (replacement === undefined) continue;
-    out += sql.slice(last, t.start) + quoteLiteral(replacement);
-    last = t.end;
+    const c = t.kind === 'other' ? sql[t.start] : '';
+    if (c === '(') stack.push(previous?.kind === 'word' && FILE_FUNCTIONS.has(previous.value));
+    else if (c === '[') stack.push(stack.at(-1) === true);
+    else if (c === ')' || c === ']') stack.pop();
+    else if (t.kind === 'string') {
+      const afterKeyword = previous?.kind === 'word' && (previous.value === 'FROM' || previous.value === 'TO');
+      if (stack.at(-1) === true || afterKeyword) {
+        const replacement = map(t.value);
+        if (replacement !== undefined) {
+          out += sql.slice(last, t.start) + quoteLiteral(replacement);
+          last = t.end;
+        }
+      }
+    }
+    previous = t;
   }
   return last === 0 ? sql : out + sql.slice(last);
 }

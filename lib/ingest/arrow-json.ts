@@ -1,20 +1,15 @@
-// Arrow columns (decoded by parquet-wasm) -> canonical JSON text per value (see json-text.ts), column by
-// column, so the Worker side of the `push` strategy writes exactly what the warehouse side of `remote` does.
-import { type Data, DataType, type Field, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
+// Canonical JSON text (json-text.ts) of nested Arrow values (lists, structs, maps), for the `push` strategy,
+// which sends them to the warehouse as JSON; flat columns travel typed (transport.ts).
+import { type Data, type DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
 import {
   base64,
   dateText,
   decimalText,
-  float32Text,
   float64Text,
-  int96Text,
   timestampText,
   timeText,
   type TimeUnit as Unit,
 } from './json-text.ts';
-
-/** A column's values as JSON text, null for SQL NULL. */
-export type JsonColumn = (string | null)[];
 
 export class UnsupportedColumnError extends Error {
   override readonly name = 'UnsupportedColumnError';
@@ -31,79 +26,6 @@ const utf8 = new TextDecoder();
 
 /** Converts one value at index `i` of `data` to JSON text; null for SQL NULL. */
 type Cell = (data: Data, i: number) => string | null;
-
-/**
- * JSON text for every value of a table column. `int96` marks a legacy INT96 timestamp column, which the
- * reader hands over as 12-byte binaries (see parquet/footer.ts).
- */
-export function columnJson(table: Table, index: number, int96 = false): JsonColumn {
-  const field = table.schema.fields[index] as Field;
-  const vector = table.getChildAt(index) as Vector;
-  const out: JsonColumn = new Array(vector.length);
-  let at = 0;
-  for (const data of vector.data) {
-    const chunk = int96 ? int96Column(data, field.name) : convertData(data, field.name);
-    for (let i = 0; i < chunk.length; i++) out[at++] = chunk[i] as string | null;
-  }
-  return out;
-}
-
-/** Fast paths for flat columns; nested and rare types go value by value through `cellFor`. */
-function convertData(data: Data, name: string): JsonColumn {
-  const n = data.length;
-  const out: JsonColumn = new Array(n);
-  const nulls = data.nullCount > 0;
-  const type = data.type;
-  if (DataType.isInt(type) && type.bitWidth <= 32) {
-    const values = data.values as Int32Array;
-    for (let i = 0; i < n; i++) out[i] = nulls && !data.getValid(i) ? null : String(values[i]);
-    return out;
-  }
-  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
-    const strings = utf8Strings(data);
-    for (let i = 0; i < n; i++) out[i] = nulls && !data.getValid(i) ? null : JSON.stringify(strings[i]);
-    return out;
-  }
-  const cell = cellFor(type, name);
-  for (let i = 0; i < n; i++) out[i] = cell(data, i);
-  return out;
-}
-
-function int96Column(data: Data, name: string): JsonColumn {
-  if (data.type.typeId !== Type.FixedSizeBinary || (data.type as unknown as { byteWidth: number }).byteWidth !== 12) {
-    throw new UnsupportedColumnError(`INT96 column '${name}' did not decode as 12-byte values`);
-  }
-  const values = data.values as Uint8Array;
-  const out: JsonColumn = new Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    out[i] = data.getValid(i) ? JSON.stringify(int96Text(values.subarray(i * 12, i * 12 + 12))) : null;
-  }
-  return out;
-}
-
-/** All strings of a UTF-8 column, decoding the value buffer once. */
-function utf8Strings(data: Data): string[] {
-  const offsets = data.valueOffsets as Int32Array | BigInt64Array;
-  const values = data.values as Uint8Array;
-  const n = data.length;
-  const out: string[] = new Array(n);
-  const first = Number(offsets[0]);
-  const last = Number(offsets[n]);
-  let ascii = true;
-  for (let i = first; i < last; i++) {
-    if ((values[i] as number) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) {
-    const whole = utf8.decode(values.subarray(first, last));
-    for (let i = 0; i < n; i++) out[i] = whole.slice(Number(offsets[i]) - first, Number(offsets[i + 1]) - first);
-  } else {
-    for (let i = 0; i < n; i++) out[i] = utf8.decode(values.subarray(Number(offsets[i]), Number(offsets[i + 1])));
-  }
-  return out;
-}
 
 function bigValue(data: Data, i: number): bigint {
   const v = (data.values as BigInt64Array | BigUint64Array)[i];
@@ -130,8 +52,9 @@ export function cellFor(type: DataType, name: string): Cell {
     }
     case Type.Float: {
       const precision = (type as unknown as { precision: number }).precision;
-      if (precision === 0) return valid((d, i) => float32Text(halfToFloat((d.values as Uint16Array)[i] as number)));
-      if (precision === 1) return valid((d, i) => float32Text((d.values as Float32Array)[i] as number));
+      // A FLOAT's JSON is its exact value as a double (0.10000000149011612), as DuckDB's to_json writes it.
+      if (precision === 0) return valid((d, i) => float64Text(halfToFloat((d.values as Uint16Array)[i] as number)));
+      if (precision === 1) return valid((d, i) => float64Text((d.values as Float32Array)[i] as number));
       return valid((d, i) => float64Text((d.values as Float64Array)[i] as number));
     }
     case Type.Decimal: {
@@ -244,7 +167,7 @@ export function cellFor(type: DataType, name: string): Cell {
 }
 
 /** IEEE 754 half precision -> number. */
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
@@ -254,7 +177,7 @@ function halfToFloat(h: number): number {
 }
 
 /** A little-endian two's-complement integer of `words` 32-bit words (Arrow decimal storage). */
-function readDecimal(values: Uint32Array, index: number, words: number): bigint {
+export function readDecimal(values: Uint32Array, index: number, words: number): bigint {
   let v = 0n;
   for (let w = words - 1; w >= 0; w--) v = (v << 32n) | BigInt(values[index * words + w] as number);
   const bits = BigInt(words * 32);

@@ -86,6 +86,7 @@ const TRANSIENT_WHILE_RECORDING = new Set(['23505', '40001']);
 
 /** Handles one batch of R2 event notifications. Never throws: every message gets a verdict. */
 export async function ingestBatch(messages: readonly IncomingMessage[], deps: IngestDeps): Promise<BatchReport> {
+  const started = deps.clock().getTime();
   const verdicts: Verdict[] = [];
   const outcomes: (Outcome & { id: string })[] = [];
   for (const message of messages) {
@@ -123,7 +124,11 @@ export async function ingestBatch(messages: readonly IncomingMessage[], deps: In
   }
   const counts = { loaded: 0, duplicate: 0, deleted: 0, ignored: 0, failed: 0, unknown: 0, retry: 0 };
   for (const o of outcomes) counts[o.kind]++;
-  deps.log.info('ingest: batch done', { messages: messages.length, ...counts });
+  deps.log.info('ingest: batch done', {
+    messages: messages.length,
+    ...counts,
+    durationMs: deps.clock().getTime() - started,
+  });
   return { verdicts, outcomes, counts };
 }
 
@@ -262,6 +267,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     rows: result.rows,
     strategy: deps.strategy,
     batchId: result.batchId,
+    peakBytes: result.peakBytes,
   });
   return {
     kind: 'loaded',

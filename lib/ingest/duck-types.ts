@@ -1,6 +1,6 @@
-// DuckDB column types (as DESCRIBE prints them) -> SQL that renders a value as canonical JSON text
-// (json-text.ts), so the `remote` strategy writes exactly what the `push` strategy writes.
-import { quoteLiteral } from '../warehouse/sql.ts';
+// DuckDB column types (as DESCRIBE prints them), and the SQL both strategies use to render a row as
+// canonical JSON (json-text.ts): the warehouse renders it, from typed values, whoever read the file.
+import { quoteIdent, quoteLiteral } from '../warehouse/sql.ts';
 
 export type DuckType =
   | { readonly kind: 'scalar'; readonly name: string }
@@ -162,7 +162,12 @@ class TypeParser {
   }
 }
 
-const NUMERIC_TEXT = new Set([
+// ---- canonical JSON --------------------------------------------------------------------------
+// A row's JSON is DuckDB's own to_json(struct_pack(...)) over its columns, each first normalised so that
+// to_json writes the canonical form (json-text.ts): decimals keep their scale (to_json of a narrow DECIMAL
+// goes through a double), NaN and infinities become strings, timestamps ISO 8601, binary base64.
+
+const PLAIN = new Set([
   'TINYINT',
   'SMALLINT',
   'INTEGER',
@@ -173,63 +178,83 @@ const NUMERIC_TEXT = new Set([
   'UINTEGER',
   'UBIGINT',
   'UHUGEINT',
-  'VARINT',
-  'BIGNUM',
   'BOOLEAN',
+  'VARCHAR',
+  'TEXT',
+  'STRING',
+  'DATE',
+  'TIME',
+  'UUID',
+  'JSON',
 ]);
+const FLOATS = new Set(['FLOAT', 'REAL', 'DOUBLE', 'DOUBLE PRECISION']);
 const TIMESTAMPS = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATETIME']);
+const TIMESTAMPS_TZ = new Set(['TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ']);
 
-/**
- * A SQL expression (VARCHAR) giving the canonical JSON text of `expr`, or NULL when `expr` is NULL.
- * `depth` keeps lambda parameter names unique in nested lists and maps.
- */
-export function jsonTextSql(expr: string, type: DuckType, depth = 0): string {
-  const asJsonString = (e: string) => `to_json(${e})::VARCHAR`;
+/** Floating point columns known to hold no NaN or infinity (checked per load) need no CASE. */
+export interface NormaliseOptions {
+  readonly finite?: boolean;
+}
+
+/** Whether to_json(value) is already canonical for this type. */
+export function isPlain(type: DuckType, options: NormaliseOptions = {}): boolean {
+  switch (type.kind) {
+    case 'scalar':
+      return PLAIN.has(type.name) || (FLOATS.has(type.name) && options.finite === true);
+    case 'decimal':
+    case 'other':
+      return false;
+    case 'list':
+      return isPlain(type.element);
+    case 'struct':
+      return type.fields.every((f) => isPlain(f.type));
+    case 'map':
+      return isPlain(type.key) && isPlain(type.value);
+  }
+}
+
+/** An expression over `expr` whose to_json is canonical (see above). */
+export function normaliseSql(expr: string, type: DuckType, options: NormaliseOptions = {}, depth = 0): string {
+  if (isPlain(type, options)) return expr;
+  const e = `(${expr})`;
   switch (type.kind) {
     case 'decimal':
-      return `CAST(${expr} AS VARCHAR)`;
+      return `CAST(${e} AS DECIMAL(38, ${type.scale}))`;
+    case 'other':
+      return `CAST(${e} AS VARCHAR)`;
     case 'list': {
       const v = `e${depth}`;
-      return `CASE WHEN ${expr} IS NULL THEN NULL ELSE '[' || array_to_string(list_transform(${expr}, lambda ${v}: coalesce(${jsonTextSql(v, type.element, depth + 1)}, 'null')), ',') || ']' END`;
+      return `list_transform(${e}, lambda ${v}: ${normaliseSql(v, type.element, {}, depth + 1)})`;
     }
     case 'struct': {
-      if (type.fields.length === 0) return `CASE WHEN ${expr} IS NULL THEN NULL ELSE '{}' END`;
-      const parts = type.fields.map(
-        (f, i) =>
-          `${quoteLiteral(`${i === 0 ? '' : ','}${JSON.stringify(f.name)}:`)} || coalesce(${jsonTextSql(`struct_extract(${expr}, ${quoteLiteral(f.name)})`, f.type, depth + 1)}, 'null')`,
+      const fields = type.fields.map(
+        (f) =>
+          `${quoteIdent(f.name)} := ${normaliseSql(`struct_extract(${e}, ${quoteLiteral(f.name)})`, f.type, {}, depth + 1)}`,
       );
-      return `CASE WHEN ${expr} IS NULL THEN NULL ELSE '{' || ${parts.join(' || ')} || '}' END`;
+      return `CASE WHEN ${e} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
     }
     case 'map': {
       const v = `e${depth}`;
-      return `CASE WHEN ${expr} IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(map_entries(${expr}), lambda ${v}: ${asJsonString(`CAST(${v}.key AS VARCHAR)`)} || ':' || coalesce(${jsonTextSql(`${v}.value`, type.value, depth + 1)}, 'null')), ',') || '}' END`;
+      const key = normaliseSql(`${v}.key`, type.key, {}, depth + 1);
+      const value = normaliseSql(`${v}.value`, type.value, {}, depth + 1);
+      return `map_from_entries(list_transform(map_entries(${e}), lambda ${v}: struct_pack(key := ${key}, value := ${value})))`;
     }
-    case 'other':
-      return asJsonString(`CAST(${expr} AS VARCHAR)`);
     case 'scalar': {
       const n = type.name;
-      if (NUMERIC_TEXT.has(n)) return `CAST(${expr} AS VARCHAR)`;
-      if (n === 'FLOAT' || n === 'REAL' || n === 'DOUBLE' || n === 'DOUBLE PRECISION') {
-        return `CASE WHEN isnan(${expr}) THEN '"NaN"' WHEN isinf(${expr}) AND ${expr} > 0 THEN '"Infinity"' WHEN isinf(${expr}) THEN '"-Infinity"' ELSE CAST(${expr} AS VARCHAR) END`;
+      if (FLOATS.has(n)) {
+        return `CASE WHEN ${e} IS NULL THEN NULL WHEN isfinite(${e}) THEN to_json(${e}) WHEN isnan(${e}) THEN '"NaN"'::JSON WHEN ${e} > 0 THEN '"Infinity"'::JSON ELSE '"-Infinity"'::JSON END`;
       }
-      // regexp_replace changes only the first space (BC dates print as "0045-03-15 (BC) 12:00:00").
-      if (TIMESTAMPS.has(n)) return asJsonString(`regexp_replace(CAST(${expr} AS VARCHAR), ' ', 'T')`);
-      if (n === 'TIMESTAMP WITH TIME ZONE' || n === 'TIMESTAMPTZ') {
-        return asJsonString(`regexp_replace(CAST(${expr} AT TIME ZONE 'UTC' AS VARCHAR), ' ', 'T') || 'Z'`);
-      }
-      if (n === 'BLOB' || n === 'BYTEA' || n === 'VARBINARY') return `'"' || to_base64(${expr}) || '"'`;
-      if (n === 'VARCHAR' || n === 'TEXT' || n === 'STRING') return asJsonString(expr);
-      if (n === 'JSON') return `CAST(${expr} AS VARCHAR)`;
-      return asJsonString(`CAST(${expr} AS VARCHAR)`);
+      if (TIMESTAMPS.has(n)) return `replace(CAST(${e} AS VARCHAR), ' ', 'T')`;
+      // NOTE: epoch_us and make_timestamp avoid ICU: a time zone cast costs microseconds per value.
+      if (TIMESTAMPS_TZ.has(n)) return `replace(CAST(make_timestamp(epoch_us(${e})) AS VARCHAR), ' ', 'T') || 'Z'`;
+      if (n === 'BLOB' || n === 'BYTEA' || n === 'VARBINARY') return `to_base64(${e})`;
+      return `CAST(${e} AS VARCHAR)`;
     }
   }
 }
 
-/** SQL building one JSON object text from named columns: '{"a":' || ... || '}'. */
-export function jsonObjectSql(columns: readonly { readonly key: string; readonly text: string }[]): string {
-  if (columns.length === 0) return `'{}'`;
-  const parts = columns.map(
-    (c, i) => `${quoteLiteral(`${i === 0 ? '{' : ','}${JSON.stringify(c.key)}:`)} || coalesce(${c.text}, 'null')`,
-  );
-  return `${parts.join(' || ')} || '}'`;
+/** The canonical JSON text of a row of named columns: to_json(struct_pack(...)). */
+export function rowJsonSql(columns: readonly { readonly key: string; readonly expr: string }[]): string {
+  if (columns.length === 0) return `'{}'::JSON`;
+  return `to_json(struct_pack(${columns.map((c) => `${quoteIdent(c.key)} := ${c.expr}`).join(', ')}))`;
 }

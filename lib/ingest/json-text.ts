@@ -2,25 +2,15 @@
 // Both loading strategies produce exactly these forms, so a file loads the same either way:
 //   integers of any width      number, every digit kept (9007199254740993, 2^127 - 1)
 //   decimals                   number with the column's scale (1.00, -12345678901234567890.12)
-//   float / double             number, shortest text that reads back to the same value; NaN and
-//                              infinities as the strings "NaN", "Infinity", "-Infinity"
+//   float / double             number: the value as a double, shortest text (a FLOAT 0.1 is exactly
+//                              0.10000000149011612); NaN and infinities as "NaN", "Infinity", "-Infinity"
 //   boolean, string            true / false, string
 //   date / time                "2024-02-29" / "13:45:00.5"
-//   timestamp                  "2024-02-29T13:45:00.123456" (no zone), with time zone: UTC and "Z"
+//   timestamp                  "2024-02-29T13:45:00.123456" (no zone), with time zone: UTC and "Z";
+//                              trailing zeros of the fraction dropped
 //   binary                     base64 string
 //   list / struct / map        array / object / object keyed by the key's text
 //   null                       null
-
-/** Shortest decimal text that reads back as the same float32 (as DuckDB prints FLOAT). */
-export function float32Text(n: number): string {
-  if (!Number.isFinite(n)) return nonFinite(n);
-  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
-  for (let digits = 1; digits <= 9; digits++) {
-    const candidate = Number(n.toPrecision(digits));
-    if (Math.fround(candidate) === n) return String(candidate);
-  }
-  return String(n);
-}
 
 export function float64Text(n: number): string {
   if (!Number.isFinite(n)) return nonFinite(n);
@@ -90,22 +80,6 @@ export function dateText(days: number): string {
   return y > 0 ? `${String(y).padStart(4, '0')}-${body}` : `${String(1 - y).padStart(4, '0')}-${body} (BC)`;
 }
 
-/** Julian day number of 1970-01-01, for INT96 timestamps. */
-const JULIAN_EPOCH = 2_440_588n;
-
-/**
- * Legacy INT96 timestamp (8 bytes little-endian nanoseconds of the day, then 4 bytes Julian day) as
- * DuckDB reads it: a timestamp without time zone at microsecond precision.
- */
-export function int96Text(bytes: Uint8Array): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 12);
-  const nanos = view.getBigInt64(0, true);
-  const julian = BigInt(view.getUint32(8, true));
-  // Same 64-bit arithmetic as DuckDB, so even out-of-range values read the same.
-  const micros = BigInt.asIntN(64, (julian - JULIAN_EPOCH) * 86_400_000_000n + nanos / 1000n);
-  return timestampText(micros, 'us', false);
-}
-
 const UNIT_DIGITS = { s: 0, ms: 3, us: 6, ns: 9 } as const;
 export type TimeUnit = keyof typeof UNIT_DIGITS;
 const PER_SECOND: Record<TimeUnit, bigint> = { s: 1n, ms: 1_000n, us: 1_000_000n, ns: 1_000_000_000n };
@@ -126,8 +100,8 @@ export function timestampText(value: bigint, unit: TimeUnit, utc: boolean): stri
   const s = secOfDay % 60;
   const date = dateText(days);
   const time = `${pad2(h)}:${pad2(m)}:${pad2(s)}${fraction(ticks, UNIT_DIGITS[unit])}`;
-  // DuckDB prints BC timestamps as "0045-03-15 (BC) 12:00:00"; the first space becomes the T.
-  const body = date.endsWith(' (BC)') ? `${date.slice(0, -5)}T(BC) ${time}` : `${date}T${time}`;
+  // DuckDB prints BC timestamps as "0045-03-15 (BC) 12:00:00"; the canonical form turns its spaces into T.
+  const body = date.endsWith(' (BC)') ? `${date.slice(0, -5)}T(BC)T${time}` : `${date}T${time}`;
   return `${body}${utc ? 'Z' : ''}`;
 }
 

@@ -1,18 +1,20 @@
 // Loading one object into its target table, inside a transaction the caller owns: all rows or none.
 //   remote  the warehouse reads r2://bucket/key itself; the Worker never holds the file.
 //   push    the Worker reads the object (Parquet: one row group at a time) and sends batched INSERTs.
-import type { Table } from 'apache-arrow';
+import type { Table, Vector } from 'apache-arrow';
 import { DataType, type Field, Type } from 'apache-arrow';
-import { readRowGroup, readSchema } from '../parquet/decode.ts';
+import { readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
 import { type ParquetFooter, ParquetFormatError, type RangeSource, readFooter } from '../parquet/footer.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
-import { quoteLiteral } from '../warehouse/sql.ts';
-import { columnJson, type JsonColumn, UnsupportedColumnError } from './arrow-json.ts';
-import { CsvError, CsvParser, type CsvType, csvColumns, csvValueJson, inferType } from './csv.ts';
-import { type LoadContext, pushInsert, pushPayload, remoteLoad, supersede } from './load-sql.ts';
+import { quoteIdent, quoteLiteral } from '../warehouse/sql.ts';
+import { UnsupportedColumnError } from './arrow-json.ts';
+import { CsvError, CsvParser, type CsvType, csvColumns, inferType } from './csv.ts';
+import { normaliseSql, parseDuckType } from './duck-types.ts';
+import { type LoadContext, pushInsert, remoteLoad, supersede } from './load-sql.ts';
 import { BadFileError, type ColumnKind, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
 import type { FileFormat, Target } from './routes.ts';
 import type { ObjectStore } from './store.ts';
+import { type ColumnHint, type TransportColumn, transportColumn } from './transport.ts';
 
 export type Strategy = 'push' | 'remote';
 
@@ -33,18 +35,21 @@ export interface LoadResult {
   readonly rows: number;
   readonly batchId: string;
   readonly schemaVersion: string | null;
-  /** Most bytes the Worker held at once for this file (row group, decoded table, batch text). */
+  /**
+   * Most bytes the Worker held at once for this file: parquet-wasm's memory, the decoded row group, the
+   * batch being built and the one in flight.
+   */
   readonly peakBytes: number;
 }
 
 export interface PushOptions {
   /** Row groups larger than this (uncompressed) are refused instead of exhausting Worker memory. */
   readonly maxRowGroupBytes: number;
-  /** Rows per INSERT for CSV (Parquet batches follow its row groups). */
-  readonly csvBatchRows: number;
+  /** Rows per INSERT: a row group is sent in slices of this many rows, keeping each batch small. */
+  readonly batchRows: number;
 }
 
-export const DEFAULT_PUSH_OPTIONS: PushOptions = { maxRowGroupBytes: 64 * 1024 * 1024, csvBatchRows: 20_000 };
+export const DEFAULT_PUSH_OPTIONS: PushOptions = { maxRowGroupBytes: 32 * 1024 * 1024, batchRows: 32_768 };
 
 const CSV_SAMPLE_ROWS = 20_480;
 
@@ -83,7 +88,15 @@ function asBadFile(error: unknown, file: string): unknown {
 export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promise<LoadResult> {
   const url = `r2://${req.bucket}/${req.key}`;
   const reader = req.format === 'parquet' ? `read_parquet(${quoteLiteral(url)})` : `read_csv(${quoteLiteral(url)})`;
-  const described = await tx.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`);
+  // Both questions go out together: one round trip to the warehouse instead of two.
+  const [described, kv] = await Promise.all([
+    tx.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`),
+    req.format === 'parquet'
+      ? tx.query<{ key: string; value: string }>(
+          `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${quoteLiteral(url)}) WHERE decode(key) IN ('schema_version', 'batch_id')`,
+        )
+      : Promise.resolve([]),
+  ]);
   const columns: SourceColumn[] = described.map((c) => ({
     name: c.column_name,
     kind: kindOfDuckType(c.column_type),
@@ -91,28 +104,40 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
   }));
   let schemaVersion: string | null = null;
   let batchId = derivedBatchId(req.key, req.etag);
-  if (req.format === 'parquet') {
-    const kv = await tx.query<{ key: string; value: string }>(
-      `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${quoteLiteral(url)}) WHERE decode(key) IN ('schema_version', 'batch_id')`,
-    );
-    for (const { key, value } of kv) {
-      if (key === 'schema_version') schemaVersion = value;
-      if (key === 'batch_id' && value !== '') batchId = value;
-    }
+  for (const { key, value } of kv) {
+    if (key === 'schema_version') schemaVersion = value;
+    if (key === 'batch_id' && value !== '') batchId = value;
   }
   const plan = planLoad(req.target, columns, fileName(req));
   const ctx = context(req, batchId, schemaVersion);
   const types = new Map(described.map((c) => [c.column_name, c.column_type]));
-  const rows = await tx.loadParquet(remoteLoad(plan, ctx, url, req.format, types));
+  const finite = await finiteColumns(
+    tx,
+    reader,
+    plan.extras.filter((c) => /^(FLOAT|DOUBLE)$/.test(c.typeText)).map((c) => c.name),
+  );
+  const rows = await tx.loadParquet(remoteLoad(plan, ctx, url, req.format, types, finite));
   const closing = supersede(req.target, ctx);
   await tx.execute(closing.sql, closing.params);
   return { rows, batchId, schemaVersion, peakBytes: 0 };
 }
 
+/**
+ * Floating point columns without NaN or infinities: their JSON needs no per-value CASE, which matters on
+ * wide files. One scan of just those columns.
+ */
+async function finiteColumns(tx: WarehouseSession, reader: string, names: readonly string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const checks = names.map((n, i) => `coalesce(bool_and(isfinite(${quoteIdent(n)})), true) AS f${i}`);
+  const [row] = await tx.query<Record<string, boolean>>(`SELECT ${checks.join(', ')} FROM ${reader}`);
+  return new Set(names.filter((_, i) => row?.[`f${i}`] === true));
+}
+
 // ---- push: Parquet ------------------------------------------------------------------------------
 
-function kindOfArrow(field: Field, int96: boolean): ColumnKind {
-  if (int96) return 'timestamp';
+function kindOfArrow(field: Field, hint: ColumnHint | undefined): ColumnKind {
+  if (hint === 'int96') return 'timestamp';
+  if (hint === 'uuid' || hint === 'json') return 'other';
   let type = field.type as DataType;
   if (DataType.isDictionary(type)) type = (type as unknown as { dictionary: DataType }).dictionary;
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return 'string';
@@ -125,8 +150,8 @@ function kindOfArrow(field: Field, int96: boolean): ColumnKind {
 
 function arrowColumns(table: Table, footer: ParquetFooter): SourceColumn[] {
   return table.schema.fields.map((f) => {
-    const int96 = footer.int96Columns.has(f.name);
-    return { name: f.name, kind: kindOfArrow(f, int96), typeText: int96 ? 'INT96' : String(f.type) };
+    const hint = footer.hints.get(f.name);
+    return { name: f.name, kind: kindOfArrow(f, hint), typeText: hint ? hint.toUpperCase() : String(f.type) };
   });
 }
 
@@ -134,15 +159,27 @@ function rangeSource(store: ObjectStore, req: LoadRequest): RangeSource {
   return { size: req.size, read: (offset, length) => store.range(req.bucket, req.key, req.etag, offset, length) };
 }
 
-/** Columns of one row group in plan order, as JSON text. */
-function planColumns(
+/** Rows [from, to) of the plan's columns, ready to travel. */
+function transportSlice(
   plan: LoadPlan,
   table: Table,
   footer: ParquetFooter,
-): { typed: JsonColumn[]; extras: JsonColumn[] } {
-  const index = new Map(table.schema.fields.map((f, i) => [f.name, i]));
-  const json = (name: string) => columnJson(table, index.get(name) as number, footer.int96Columns.has(name));
-  return { typed: plan.typed.map((t) => json(t.source.name)), extras: plan.extras.map((c) => json(c.name)) };
+  from: number,
+  to: number,
+): Map<string, TransportColumn> {
+  const columns = new Map<string, TransportColumn>();
+  for (const name of [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)]) {
+    const index = table.schema.fields.findIndex((f) => f.name === name);
+    const field = table.schema.fields[index] as Field;
+    columns.set(name, transportColumn(table.getChildAt(index) as Vector, field, from, to, footer.hints.get(name)));
+  }
+  return columns;
+}
+
+function transportBytes(columns: ReadonlyMap<string, TransportColumn>): number {
+  let chars = 0;
+  for (const c of columns.values()) chars += c.json.length;
+  return chars * 2;
 }
 
 /** Sends batches with one INSERT in flight while the next is prepared; returns the rows inserted. */
@@ -209,11 +246,13 @@ async function loadPushParquet(
   for (const group of footer.rowGroups) {
     const { table, bytes } = await readRowGroup(source, footer, group.index);
     if (!table || table.numRows === 0) continue;
-    const { typed, extras } = planColumns(plan, table, footer);
-    const payload = pushPayload(typed, extras);
-    const statement = pushInsert(plan, ctx, payload, firstRow);
+    for (let from = 0; from < table.numRows; from += options.batchRows) {
+      const to = Math.min(table.numRows, from + options.batchRows);
+      const columns = transportSlice(plan, table, footer, from, to);
+      const statement = pushInsert(plan, ctx, columns, firstRow + from);
+      await pipeline.send(statement.sql, statement.params, transportBytes(columns), bytes + wasmBytes());
+    }
     firstRow += table.numRows;
-    await pipeline.send(statement.sql, statement.params, payload.length, bytes);
   }
   const rows = await pipeline.finish();
   const closing = supersede(req.target, ctx);
@@ -272,18 +311,14 @@ async function loadPushCsv(
       line++;
       if (row.length !== width) throw new CsvError(`line ${line} has ${row.length} fields, the header has ${width}`);
     }
-    const index = new Map(header.map((h, i) => [h, i]));
-    const column = (name: string) => {
-      const i = index.get(name) as number;
-      return batch.map((row) => csvValueJson(row[i], types[i] as CsvType));
-    };
-    const payload = pushPayload(
-      plan.typed.map((t) => column(t.source.name)),
-      plan.extras.map((c) => column(c.name)),
-    );
-    const statement = pushInsert(plan, ctx, payload, firstRow);
+    const columns = new Map<string, TransportColumn>();
+    header.forEach((name, i) => {
+      const values = batch.map((row) => (row[i] === '' || row[i] === undefined ? null : row[i]));
+      columns.set(name, csvTransport(JSON.stringify(values), types[i] as CsvType));
+    });
+    const statement = pushInsert(plan, ctx, columns, firstRow);
     firstRow += batch.length;
-    await pipeline.send(statement.sql, statement.params, payload.length, 0);
+    await pipeline.send(statement.sql, statement.params, transportBytes(columns), 0);
   };
 
   for await (const rows of rowsIn) {
@@ -300,9 +335,9 @@ async function loadPushCsv(
       types = h.map((_, i) => inferType(pending.map((r) => r[i] ?? '')));
       plan = planLoad(req.target, csvColumns(h, types), file);
     }
-    while (plan && pending.length >= options.csvBatchRows) {
-      await flush(pending.slice(0, options.csvBatchRows));
-      pending = pending.slice(options.csvBatchRows);
+    while (plan && pending.length >= options.batchRows) {
+      await flush(pending.slice(0, options.batchRows));
+      pending = pending.slice(options.batchRows);
     }
   }
   if (header === null) throw new CsvError('the file is empty (no header row)');
@@ -316,6 +351,23 @@ async function loadPushCsv(
   const closing = supersede(req.target, ctx);
   await tx.execute(closing.sql, closing.params);
   return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak };
+}
+
+/**
+ * A CSV column travels as its text; the warehouse reads each value as the inferred type, and keeps a
+ * value that does not fit (seen after the sample) as a string rather than losing it.
+ */
+function csvTransport(json: string, type: CsvType): TransportColumn {
+  if (type === 'VARCHAR') return { spec: 'VARCHAR[]', json, expr: (v) => v, type: { kind: 'scalar', name: 'VARCHAR' } };
+  const typed = (v: string) => `TRY_CAST(${v} AS ${type})`;
+  const duck = parseDuckType(type);
+  return {
+    spec: 'VARCHAR[]',
+    json,
+    expr: (v) =>
+      `CASE WHEN ${v} IS NULL THEN NULL WHEN ${typed(v)} IS NULL THEN to_json(${v}) ELSE to_json(${normaliseSql(typed(v), duck)}) END`,
+    type: { kind: 'scalar', name: 'JSON' },
+  };
 }
 
 /** `push`: the Worker reads the object and sends its rows. */

@@ -1,6 +1,6 @@
 // Decoding one row group with parquet-wasm into an Arrow table.
 import { type Table, tableFromIPC } from 'apache-arrow';
-import { initSync, readParquet } from 'parquet-wasm/esm/parquet_wasm.js';
+import { initSync, readParquet, wasmMemory } from 'parquet-wasm/esm/parquet_wasm.js';
 import { type ParquetFooter, ParquetFormatError, type RangeSource, rowGroupFile, schemaFile } from './footer.ts';
 
 let initialised = false;
@@ -19,6 +19,11 @@ export function parquetWasmReady(): boolean {
   return initialised;
 }
 
+/** Size of parquet-wasm's linear memory: it grows to the largest row group decoded and never shrinks. */
+export function wasmBytes(): number {
+  return initialised ? wasmMemory().buffer.byteLength : 0;
+}
+
 /**
  * Reads row group `index` (one range read) and decodes it; null for an empty row group. Throws ParquetFormatError for data the decoder
  * rejects; the synchronous reader turns decoder panics into catchable errors.
@@ -35,9 +40,11 @@ export async function readRowGroup(
   const chunk = await source.read(info.start, info.end - info.start);
   const file = rowGroupFile(footer, index, chunk);
   try {
-    const wasmTable = readParquet(file);
+    // One Arrow batch per row group (the default is 1024 rows a batch).
+    const wasmTable = readParquet(file, { batchSize: Math.max(1, info.numRows) });
     const ipc = wasmTable.intoIPCStream();
-    return { table: tableFromIPC(ipc), bytes: file.length + ipc.length };
+    // The file bytes are garbage once decoded; the Arrow table lives on in `ipc`.
+    return { table: tableFromIPC(ipc), bytes: ipc.length };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new ParquetFormatError(`row group ${index} cannot be decoded: ${message.replace(/^Parquet error: /, '')}`);

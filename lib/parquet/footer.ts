@@ -24,8 +24,11 @@ export interface RowGroupInfo {
 }
 
 export interface ParquetFooter {
-  /** Top-level columns stored as legacy INT96 timestamps (decoded by us, not by the Arrow reader). */
-  readonly int96Columns: ReadonlySet<string>;
+  /**
+   * Top-level columns the Arrow reader does not describe as DuckDB does: legacy INT96 timestamps (which we
+   * decode ourselves), UUIDs and JSON (which Arrow sees as plain binary and strings).
+   */
+  readonly hints: ReadonlyMap<string, 'int96' | 'uuid' | 'json'>;
   readonly fileSize: number;
   readonly numRows: number;
   readonly rowGroups: readonly RowGroupInfo[];
@@ -45,6 +48,9 @@ const PHYSICAL_FIXED = 7;
 const CONVERTED_MAP = 1;
 const CONVERTED_MAP_KEY_VALUE = 2;
 const LOGICAL_MAP = 2;
+const LOGICAL_JSON = 12;
+const LOGICAL_UUID = 14;
+const CONVERTED_JSON = 19;
 const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6 } as const;
 const RG = { columns: 1, totalByteSize: 2, numRows: 3, fileOffset: 5, totalCompressedSize: 6 } as const;
 const CC = {
@@ -123,10 +129,10 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
     if (k?.type === TType.Binary) keyValue.set(text(k.value), v?.type === TType.Binary ? text(v.value) : '');
   }
   const createdByField = raw.get(FMD.createdBy);
-  const int96Columns = checkSchema(list(raw.get(FMD.schema)));
+  const hints = checkSchema(list(raw.get(FMD.schema)));
   const rowGroups = list(raw.get(FMD.rowGroups)).map((g, index) => describeRowGroup(g, index, fileSize));
   return {
-    int96Columns,
+    hints,
     fileSize,
     // NOTE: some writers leave FileMetaData.num_rows at 0; readers (DuckDB included) count the row groups.
     numRows: rowGroups.reduce((n, g) => n + g.numRows, 0),
@@ -139,10 +145,10 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
 
 /**
  * Walks the flattened schema: refuses shapes readers disagree on (a MAP without values), and returns the
- * top-level INT96 columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
+ * hints for top-level columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
  */
-function checkSchema(elements: readonly ThriftValue[]): Set<string> {
-  const int96 = new Set<string>();
+function checkSchema(elements: readonly ThriftValue[]): Map<string, 'int96' | 'uuid' | 'json'> {
+  const hints = new Map<string, 'int96' | 'uuid' | 'json'>();
   let at = 1;
   const walk = (depth: number, path: string, parentIsMap: boolean): void => {
     const el = struct(elements[at]);
@@ -160,16 +166,19 @@ function checkSchema(elements: readonly ThriftValue[]): Set<string> {
       throw new ParquetFormatError(`MAP column '${path}' has keys but no values`);
     }
     if (int(el.get(SE.type)) === PHYSICAL_INT96) {
-      if (depth > 1)
+      if (depth > 1) {
         throw new ParquetFormatError(`column '${full}' is a nested INT96 timestamp, which cannot be decoded exactly`);
-      int96.add(name);
+      }
+      hints.set(name, 'int96');
     }
+    if (depth === 1 && logical?.has(LOGICAL_UUID) === true) hints.set(name, 'uuid');
+    if (depth === 1 && (logical?.has(LOGICAL_JSON) === true || converted === CONVERTED_JSON)) hints.set(name, 'json');
     for (let i = 0; i < children; i++) walk(depth + 1, full, isMap && !parentIsMap);
   };
   const root = struct(elements[0]);
   const top = int(root?.get(SE.numChildren)) ?? 0;
   for (let i = 0; i < top; i++) walk(1, '', false);
-  return int96;
+  return hints;
 }
 
 const CONVERTED_TIMESTAMP_MILLIS = 9;

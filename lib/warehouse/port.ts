@@ -13,15 +13,14 @@ export interface ParquetLoad {
   readonly table: string;
   /** Target columns, in the order of `select`. */
   readonly columns: readonly string[];
-  /**
-   * One SQL expression per target column, over the file's columns and `file_row_number` (0-based row
-   * position in the file).
-   */
+  /** One SQL expression per target column, over the file's columns (and `file_row_number`, 0-based). */
   readonly select: readonly string[];
   /** Values for `$n` placeholders in `select`. */
   readonly params?: readonly SqlParam[];
   /** Default 'parquet'. */
   readonly format?: 'parquet' | 'csv';
+  /** Whether `select` uses file_row_number (it costs a little on large files). */
+  readonly rowNumbers?: boolean;
 }
 
 export interface WarehouseSession {

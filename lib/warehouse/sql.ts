@@ -19,9 +19,12 @@ export function parquetLoadSql(load: ParquetLoad): string {
   if (load.columns.length === 0 || load.columns.length !== load.select.length) {
     throw new Error('a Parquet load needs one select expression per target column');
   }
+  const url = quoteLiteral(load.url);
   const reader =
     load.format === 'csv'
-      ? `(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv(${quoteLiteral(load.url)}))`
-      : `read_parquet(${quoteLiteral(load.url)}, file_row_number = true)`;
+      ? load.rowNumbers
+        ? `(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv(${url}))`
+        : `read_csv(${url})`
+      : `read_parquet(${url}${load.rowNumbers ? ', file_row_number = true' : ''})`;
   return `INSERT INTO ${quoteIdent(load.table)} (${load.columns.map(quoteIdent).join(', ')}) SELECT ${load.select.join(', ')} FROM ${reader}`;
 }

@@ -44,7 +44,8 @@ export const FIXTURE_FILES: Readonly<
             TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_microseconds(i * 1001) AS ts_tz, TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(i) AS ts,
             DATE '2026-01-01' + i::INTEGER AS day, ('\\x00\\xFF' || chr((65 + i % 26)::INTEGER))::BLOB AS bin,
             [i, NULL, i + 1] AS list, {'a': i, 'b': 'x' || i, 'c': [1.5, NULL]} AS obj, MAP {'k' || (i % 3): i} AS m,
-            CASE WHEN i % 5 = 0 THEN NULL ELSE 'v' || i END AS maybe, i % 2 = 0 AS flag
+            CASE WHEN i % 5 = 0 THEN NULL ELSE 'v' || i END AS maybe, i % 2 = 0 AS flag,
+            CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN 'NaN'::DOUBLE WHEN 2 THEN '-Infinity'::DOUBLE ELSE 2.5 END AS special
           FROM range(5000) t(i)`,
     options: 'ROW_GROUP_SIZE 1024',
   },

@@ -362,13 +362,18 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
       canonicalJson(
         '{"id":1,"huge":170141184651457515223284617,"big":9007199254740994,"dec":0.1428571429,"dbl":0.3333333333333333,"flt":0.5,' +
           '"ts_tz":"2026-01-01T00:00:00.001001Z","ts":"2026-01-01T00:00:00.001","day":"2026-01-02","bin":"AP9C","list":[1,null,2],' +
-          '"obj":{"a":1,"b":"x1","c":[1.5,null]},"m":{"k1":1},"maybe":"v1","flag":false}',
+          '"obj":{"a":1,"b":"x1","c":[1.5,null]},"m":{"k1":1},"maybe":"v1","flag":false,"special":"NaN"}',
       ),
     );
     // Exact digits survive: the big integer is 2^53 + 2, not rounded to a double.
     expect(second).toContain('"big":9007199254740994');
     expect(second).toContain('"huge":170141184651457515223284617');
     expect(second).toContain('"dec":0.1428571429');
+    const specials = await db.warehouse.query<{ s: string }>(
+      `SELECT json_extract(data, '$.special')::VARCHAR AS s FROM structured_data WHERE source_file = $1::VARCHAR AND row_number <= 4 ORDER BY row_number`,
+      [key('structured-types.parquet')],
+    );
+    expect(specials.map((r) => r.s)).toEqual(['null', '"NaN"', '"-Infinity"', '2.5']);
   });
 
   it('loads CSV with inferred types', async () => {

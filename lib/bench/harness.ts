@@ -1,0 +1,176 @@
+// Shared pieces of `npm run bench`: an embedded warehouse, the main Worker in workerd (Miniflare, built
+// exactly as `wrangler deploy` builds it), generated files, and memory readings of the workerd process.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
+import { startWarehouseServer, type WarehouseServer } from '../embedded/server.ts';
+import { readMigrationFiles } from '../migrations/files.ts';
+import { migrate } from '../migrations/runner.ts';
+import type { Warehouse } from '../warehouse/port.ts';
+import { createPostgresWarehouse } from '../warehouse/postgres.ts';
+
+const TOKEN = 'bench-warehouse-token-000000000000';
+const API_TOKEN = 'bench-api-token-000000000000';
+
+export interface Bench {
+  readonly dir: string;
+  readonly warehouse: WarehouseServer;
+  readonly r2Directories: Record<string, string>;
+  /** A fresh, migrated database on the warehouse. */
+  database(name: string): Promise<{ url: string; client: Warehouse }>;
+  close(): Promise<void>;
+}
+
+export async function startBench(): Promise<Bench> {
+  const dir = mkdtempSync(join(tmpdir(), 'living-schema-bench-'));
+  const r2Directories = {
+    'vessel-ocr': join(dir, 'r2', 'vessel-ocr'),
+    'vessel-csv': join(dir, 'r2', 'vessel-csv'),
+    'vessel-annotations': join(dir, 'r2', 'vessel-annotations'),
+  };
+  const warehouse = await startWarehouseServer({
+    databasePath: ':memory:',
+    port: 0,
+    token: TOKEN,
+    r2Directories,
+    memoryLimit: '8GB',
+  });
+  const clients: Warehouse[] = [];
+  return {
+    dir,
+    warehouse,
+    r2Directories,
+    database: async (name) => {
+      const url = warehouse.url(name);
+      const client = createPostgresWarehouse(url, { max: 2, queryTimeoutMs: 600_000 });
+      clients.push(client);
+      const report = await migrate(client, await readMigrationFiles());
+      if (report.status !== 'ok') throw new Error(`migration failed: ${JSON.stringify(report)}`);
+      return { url, client };
+    },
+    close: async () => {
+      await Promise.all(clients.map((c) => c.close()));
+      await warehouse.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes the result of a DuckDB query to a Parquet file with DuckDB itself. */
+export async function writeParquet(path: string, sql: string, options = ''): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    await conn.run(`COPY (${sql}) TO '${path}' (FORMAT parquet${options ? `, ${options}` : ''})`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+export interface WorkerLogLine {
+  readonly message?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface MainWorker {
+  readonly mf: Miniflare;
+  readonly logs: WorkerLogLine[];
+  /** PID of the workerd process running the Worker. */
+  readonly pid: number | null;
+  close(): Promise<void>;
+}
+
+/** The main Worker as `wrangler deploy` bundles it, in workerd, with its R2 and queue bindings. */
+export async function startMainWorker(dir: string, bindings: Record<string, string>): Promise<MainWorker> {
+  const out = join(dir, 'worker');
+  execFileSync(
+    process.execPath,
+    [
+      join('node_modules', 'wrangler', 'bin', 'wrangler.js'),
+      'deploy',
+      '--dry-run',
+      '--outdir',
+      out,
+      '-c',
+      'wrangler.toml',
+    ],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    },
+  );
+  const config = unstable_readConfig({ config: 'wrangler.toml' });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
+  const wasm = readdirSync(out).find((f) => f.endsWith('.wasm'));
+  const logs: WorkerLogLine[] = [];
+  const before = new Set(workerdPids());
+  // NOTE: Miniflare 5 takes a new options shape; wrangler still produces v4 options, so convert.
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        {
+          r2Buckets: workerOptions.r2Buckets,
+          queueProducers: workerOptions.queueProducers,
+          compatibilityDate: config.compatibility_date,
+          compatibilityFlags: config.compatibility_flags,
+          name: config.name,
+          modulesRoot: out,
+          modules: [
+            { type: 'ESModule', path: join(out, 'index.js'), contents: readFileSync(join(out, 'index.js'), 'utf8') },
+            ...(wasm
+              ? [{ type: 'CompiledWasm' as const, path: join(out, wasm), contents: readFileSync(join(out, wasm)) }]
+              : []),
+          ],
+          bindings: { ...(config.vars as Record<string, string>), API_TOKEN, ...bindings },
+        },
+      ],
+      handleStructuredLogs: (log: { message: string }) => {
+        try {
+          logs.push(JSON.parse(log.message) as WorkerLogLine);
+        } catch {
+          // Not one of ours.
+        }
+      },
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  await mf.ready;
+  const pid = workerdPids().find((p) => !before.has(p)) ?? null;
+  return { mf, logs, pid, close: () => mf.dispose() };
+}
+
+function workerdPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'workerd') pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** Resident and peak resident memory of a process, in bytes. */
+export function memoryOf(pid: number | null): { rss: number; peak: number } | null {
+  if (pid === null) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+}

@@ -1,0 +1,209 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
+import { bearerMatches } from '../../lib/http/auth.ts';
+import { retryDelaySeconds } from '../../lib/ingest/consumer.ts';
+import { CsvParser, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
+import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
+import { R2Event } from '../../lib/ingest/event.ts';
+import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text.ts';
+import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
+import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) || s === '' ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+describe('CSV', () => {
+  it('parses what a CSV writer writes, however the text is split into chunks', () => {
+    const field = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r\n', ' ', 'é', 'x') });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(field, { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 7 }),
+        (rows, size) => {
+          const text = `h1,h2\n${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+          const parser = new CsvParser(',');
+          const out: string[][] = [];
+          for (let i = 0; i < text.length; i += size) out.push(...parser.push(text.slice(i, i + size)));
+          out.push(...parser.end());
+          expect(out).toEqual([['h1', 'h2'], ...rows]);
+        },
+      ),
+    );
+  });
+
+  it('sniffs the delimiter from the header', () => {
+    expect(sniffDelimiter('a;b;c')).toBe(';');
+    expect(sniffDelimiter('a\tb')).toBe('\t');
+    expect(sniffDelimiter('"x;y",b,c')).toBe(',');
+  });
+
+  it('infers the narrowest type every sampled value fits, empty values being NULL', () => {
+    expect(inferType(['1', '-2', ''])).toBe('BIGINT');
+    expect(inferType(['1', '2.5'])).toBe('DOUBLE');
+    expect(inferType(['9223372036854775808'])).toBe('DOUBLE');
+    expect(inferType(['TRUE', 'false'])).toBe('BOOLEAN');
+    expect(inferType(['2024-02-29', '2024-01-01'])).toBe('DATE');
+    expect(inferType(['2023-02-29'])).toBe('VARCHAR');
+    expect(inferType(['2024-01-01 10:00:00', '2024-01-01T10:00:00.5'])).toBe('TIMESTAMP');
+    expect(inferType(['', ''])).toBe('VARCHAR');
+  });
+
+  it('refuses an unterminated quote', () => {
+    const parser = new CsvParser(',');
+    parser.push('a,"b');
+    expect(() => parser.end()).toThrow(/unterminated quoted field/);
+  });
+});
+
+describe('canonical JSON text', () => {
+  it('writes decimals with their scale and every digit', () => {
+    expect(decimalText(150n, 2)).toBe('1.50');
+    expect(decimalText(-5n, 2)).toBe('-0.05');
+    expect(decimalText(12345678901234567890123n, 2)).toBe('123456789012345678901.23');
+    expect(decimalText(7n, 0)).toBe('7');
+  });
+
+  it('writes dates and timestamps exactly as DuckDB prints them (DuckDB is the oracle), with a T', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: -3_000_000, max: 20_000_000 }),
+          fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }),
+          async (days, micros) => {
+            const rows = (
+              await conn.runAndReadAll(
+                `SELECT CAST(DATE '1970-01-01' + ${days} AS VARCHAR), replace(CAST(make_timestamp(${micros}::BIGINT) AS VARCHAR), ' ', 'T')`,
+              )
+            ).getRows()[0] as string[];
+            expect(dateText(days)).toBe(rows[0]);
+            expect(timestampText(micros, 'us', false)).toBe(rows[1]);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    expect(timestampText(-1n, 'ms', true)).toBe('1969-12-31T23:59:59.999Z');
+  });
+
+  it('normalises only what DuckDB’s to_json would not write canonically', () => {
+    const n = (type: string, finite = false) => normaliseSql('x', parseDuckType(type), { finite });
+    expect(n('INTEGER')).toBe('x');
+    expect(n('VARCHAR[]')).toBe('x');
+    expect(n('DOUBLE', true)).toBe('x');
+    expect(n('DECIMAL(4,2)')).toBe('CAST((x) AS DECIMAL(38, 2))');
+    expect(n('TIMESTAMP')).toBe("replace(CAST((x) AS VARCHAR), ' ', 'T')");
+    expect(n('BLOB')).toBe('to_base64((x))');
+    expect(n('DOUBLE')).toMatch(/^CASE WHEN \(x\) IS NULL THEN NULL WHEN isfinite\(\(x\)\) THEN to_json\(\(x\)\)/);
+    expect(n('STRUCT(a INTEGER, "b c" TIMESTAMP)')).toBe(
+      `CASE WHEN (x) IS NULL THEN NULL ELSE struct_pack("a" := struct_extract((x), 'a'), "b c" := replace(CAST((struct_extract((x), 'b c')) AS VARCHAR), ' ', 'T')) END`,
+    );
+    expect(rowJsonSql([{ key: 'a"b', expr: 'x' }])).toBe('to_json(struct_pack("a""b" := x))');
+  });
+
+  it('parses the DuckDB types DESCRIBE prints', () => {
+    expect(parseDuckType('MAP(VARCHAR, MAP(INTEGER, BOOLEAN))')).toEqual({
+      kind: 'map',
+      key: { kind: 'scalar', name: 'VARCHAR' },
+      value: { kind: 'map', key: { kind: 'scalar', name: 'INTEGER' }, value: { kind: 'scalar', name: 'BOOLEAN' } },
+    });
+    expect(parseDuckType('STRUCT(phone STRUCT(number BIGINT, kind VARCHAR)[])')).toMatchObject({
+      kind: 'struct',
+      fields: [{ name: 'phone', type: { kind: 'list' } }],
+    });
+    expect(parseDuckType('TIMESTAMP WITH TIME ZONE')).toEqual({ kind: 'scalar', name: 'TIMESTAMP WITH TIME ZONE' });
+    expect(parseDuckType('INTEGER[3]')).toEqual({ kind: 'list', element: { kind: 'scalar', name: 'INTEGER' } });
+    expect(() => parseDuckType('STRUCT(a INTEGER')).toThrow(/expected/);
+  });
+});
+
+describe('routing and events', () => {
+  const routes = parseRoutes(
+    JSON.stringify([
+      { bucket: 'vessel-csv', target: 'structured_data' },
+      { bucket: 'vessel-csv', prefix: 'ocr/', target: 'raw_documents', binding: 'CSV_BUCKET' },
+    ]),
+  );
+
+  it('routes by bucket, the longest matching key prefix winning', () => {
+    expect(routeFor(routes, 'vessel-csv', 'ocr/a.parquet')?.target).toBe('raw_documents');
+    expect(routeFor(routes, 'vessel-csv', 'manifests/a.parquet')?.target).toBe('structured_data');
+    expect(routeFor(routes, 'other', 'a.parquet')).toBeNull();
+  });
+
+  it('refuses a bad INGEST_ROUTES with the reason', () => {
+    expect(() => parseRoutes('[{"bucket":"b","target":"nowhere"}]')).toThrow(/INGEST_ROUTES is invalid: .*target/s);
+    expect(() => parseRoutes('nope')).toThrow(/not valid JSON/);
+  });
+
+  it('knows formats and dataset names from keys', () => {
+    expect(formatOf('a/B.PARQUET')).toBe('parquet');
+    expect(formatOf('x.csv')).toBe('csv');
+    expect(formatOf('x.json')).toBeNull();
+    expect(sourceOf('manifests/2026/x.parquet')).toBe('manifests');
+    expect(sourceOf('vessel_list.csv')).toBe('vessel_list');
+  });
+
+  it('accepts R2 notifications exactly as R2 sends them', () => {
+    const put = {
+      account: 'a',
+      action: 'CopyObject',
+      bucket: 'b',
+      object: { key: 'k', size: 3, eTag: 'e' },
+      eventTime: '2026-11-21T12:00:00.000Z',
+      copySource: { bucket: 'b', object: 'old' },
+    };
+    expect(R2Event.safeParse(put).success).toBe(true);
+    expect(R2Event.safeParse({ ...put, action: 'Explode' }).success).toBe(false);
+    expect(R2Event.safeParse({ ...put, eventTime: 'yesterday' }).success).toBe(false);
+  });
+
+  it('backs off exponentially and caps at 15 minutes', () => {
+    expect([1, 2, 3, 4, 7, 8, 20].map(retryDelaySeconds)).toEqual([10, 20, 40, 80, 640, 900, 900]);
+  });
+});
+
+describe('load plans', () => {
+  it('names every problem of a file at once, and the file', () => {
+    expect(() =>
+      planLoad('raw_documents', [{ name: 'page', kind: 'string', typeText: 'VARCHAR' }], 'vessel-ocr/a.parquet'),
+    ).toThrow(
+      new BadFileError(
+        "vessel-ocr/a.parquet: required column 'document_id' is missing; column 'page' is VARCHAR but must be an integer; required column 'text' is missing (file has: page VARCHAR)",
+      ),
+    );
+  });
+});
+
+describe('the embedded warehouse’s r2:// resolution', () => {
+  const map = (v: string) => (v.startsWith('r2://') ? `/data${v.slice(4)}` : undefined);
+  it('rewrites file arguments and FROM targets, never data', () => {
+    expect(rewriteFileLiterals(`SELECT * FROM read_parquet('r2://b/k.parquet', file_row_number = true)`, map)).toBe(
+      `SELECT * FROM read_parquet('/data/b/k.parquet', file_row_number = true)`,
+    );
+    expect(rewriteFileLiterals(`SELECT * FROM read_parquet(['r2://b/1.parquet', 'r2://b/2.parquet'])`, map)).toBe(
+      `SELECT * FROM read_parquet(['/data/b/1.parquet', '/data/b/2.parquet'])`,
+    );
+    expect(rewriteFileLiterals(`SELECT * FROM 'r2://b/k.parquet'`, map)).toBe(`SELECT * FROM '/data/b/k.parquet'`);
+    const data = `INSERT INTO t VALUES ('r2://b/k.parquet', upper('r2://x/y'))`;
+    expect(rewriteFileLiterals(data, map)).toBe(data);
+  });
+});
+
+describe('bearer tokens', () => {
+  it('match only the exact token', async () => {
+    expect(await bearerMatches('Bearer s3cret-token', 's3cret-token')).toBe(true);
+    expect(await bearerMatches('bearer s3cret-token', 's3cret-token')).toBe(true);
+    expect(await bearerMatches('Bearer s3cret-tokeN', 's3cret-token')).toBe(false);
+    expect(await bearerMatches('s3cret-token', 's3cret-token')).toBe(false);
+    expect(await bearerMatches(undefined, 's3cret-token')).toBe(false);
+    expect(await bearerMatches('Bearer ', '')).toBe(false);
+  });
+});
