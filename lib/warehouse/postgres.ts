@@ -93,7 +93,9 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
     } catch (error) {
       const mapped = asWarehouseError(error);
       if (mapped === null) throw error;
-      if (mapped.code === 'warehouse_unavailable') discard();
+      // A broken connection poisons the pool; a transient SQL error (a write-write conflict, 40001) does
+      // not, and other sessions' open transactions must survive it.
+      if (mapped.code === 'warehouse_unavailable' && mapped.sqlstate === undefined) discard();
       throw mapped;
     }
   };
