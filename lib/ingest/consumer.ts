@@ -14,6 +14,7 @@ import {
   type PushOptions,
   type Strategy,
 } from './load.ts';
+import { recordLoadFields } from './profile.ts';
 import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
 import { ObjectChangedError, type ObjectStore } from './store.ts';
 
@@ -224,6 +225,11 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         deps.strategy === 'push'
           ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
           : await loadRemote(tx, request);
+      await recordLoadFields(
+        tx,
+        { loadId, target: route.target, source: request.source, now: started },
+        loaded.profile,
+      );
       await recordIngest(tx, {
         ...withTarget,
         id: loadId,

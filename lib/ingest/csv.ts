@@ -121,7 +121,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$/;
 const INT64_MAX = 9223372036854775807n;
 
-function fits(type: CsvType, v: string): boolean {
+/** Whether a non-empty CSV value reads as `type`. */
+export function fits(type: CsvType, v: string): boolean {
   switch (type) {
     case 'BOOLEAN':
       return /^(true|false)$/i.test(v);

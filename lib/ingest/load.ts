@@ -2,16 +2,17 @@
 //   remote  the warehouse reads r2://bucket/key itself; the Worker never holds the file.
 //   push    the Worker reads the object (Parquet: one row group at a time) and sends batched INSERTs.
 import type { Table, Vector } from 'apache-arrow';
-import { DataType, type Field, Type } from 'apache-arrow';
+import { DataType, type Field, type Schema, Type } from 'apache-arrow';
 import { readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
 import { type ParquetFooter, ParquetFormatError, type RangeSource, readFooter } from '../parquet/footer.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteIdent, quoteLiteral } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';
-import { CsvError, CsvParser, type CsvType, csvColumns, inferType } from './csv.ts';
+import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
 import { normaliseSql, parseDuckType } from './duck-types.ts';
 import { type LoadContext, pushInsert, remoteLoad, supersede } from './load-sql.ts';
 import { BadFileError, type ColumnKind, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
+import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
 import type { FileFormat, Target } from './routes.ts';
 import type { ObjectStore } from './store.ts';
 import { type ColumnHint, type TransportColumn, transportColumn } from './transport.ts';
@@ -40,6 +41,8 @@ export interface LoadResult {
    * batch being built and the one in flight.
    */
   readonly peakBytes: number;
+  /** The fields of the JSON column (metadata / data), for discovery. */
+  readonly profile: readonly FieldProfile[];
 }
 
 export interface PushOptions {
@@ -88,12 +91,18 @@ function asBadFile(error: unknown, file: string): unknown {
 export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promise<LoadResult> {
   const url = `r2://${req.bucket}/${req.key}`;
   const reader = req.format === 'parquet' ? `read_parquet(${quoteLiteral(url)})` : `read_csv(${quoteLiteral(url)})`;
-  // Both questions go out together: one round trip to the warehouse instead of two.
-  const [described, kv] = await Promise.all([
+  // The questions go out together: one round trip to the warehouse instead of three.
+  const [described, kv, stats] = await Promise.all([
     tx.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`),
     req.format === 'parquet'
       ? tx.query<{ key: string; value: string }>(
           `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${quoteLiteral(url)}) WHERE decode(key) IN ('schema_version', 'batch_id')`,
+        )
+      : Promise.resolve([]),
+    req.format === 'parquet'
+      ? tx.query<{ path: string; nulls: string | null }>(
+          // NULL unless every row group has the statistic.
+          `SELECT path_in_schema AS path, CASE WHEN count(stats_null_count) = count(*) THEN sum(stats_null_count)::VARCHAR END AS nulls FROM parquet_metadata(${quoteLiteral(url)}) GROUP BY path_in_schema`,
         )
       : Promise.resolve([]),
   ]);
@@ -111,26 +120,48 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
   const plan = planLoad(req.target, columns, fileName(req));
   const ctx = context(req, batchId, schemaVersion);
   const types = new Map(described.map((c) => [c.column_name, c.column_type]));
-  const finite = await finiteColumns(
+  const shapes = plan.extras.map((c) => ({ name: c.name, shapes: duckShapes(c.name, parseDuckType(c.typeText)) }));
+  // Parquet statistics give top-level NULL counts for free; other columns are counted in the prescan.
+  const nulls = new Map<string, number | null>();
+  const known = new Map(stats.map((s) => [s.path, s.nulls === null ? null : Number(s.nulls)]));
+  for (const c of shapes) {
+    const scalar = c.shapes.length === 1 && c.shapes[0]?.type !== 'object' && c.shapes[0]?.type !== 'array';
+    const n = scalar ? known.get(c.name) : undefined;
+    if (n !== undefined && n !== null) nulls.set(c.name, n);
+  }
+  const prescan = await prescanColumns(
     tx,
     reader,
     plan.extras.filter((c) => /^(FLOAT|DOUBLE)$/.test(c.typeText)).map((c) => c.name),
+    plan.extras.filter((c) => !nulls.has(c.name)).map((c) => c.name),
   );
-  const rows = await tx.loadParquet(remoteLoad(plan, ctx, url, req.format, types, finite));
+  for (const [name, n] of prescan.nulls) nulls.set(name, n);
+  const rows = await tx.loadParquet(remoteLoad(plan, ctx, url, req.format, types, prescan.finite));
   const closing = supersede(req.target, ctx);
   await tx.execute(closing.sql, closing.params);
-  return { rows, batchId, schemaVersion, peakBytes: 0 };
+  return { rows, batchId, schemaVersion, peakBytes: 0, profile: profileOf(shapes, rows, nulls) };
 }
 
 /**
- * Floating point columns without NaN or infinities: their JSON needs no per-value CASE, which matters on
- * wide files. One scan of just those columns.
+ * One scan of just the columns that need it: floating point columns without NaN or infinities (their
+ * JSON needs no per-value CASE, which matters on wide files), and NULL counts statistics did not give.
  */
-async function finiteColumns(tx: WarehouseSession, reader: string, names: readonly string[]): Promise<Set<string>> {
-  if (names.length === 0) return new Set();
-  const checks = names.map((n, i) => `coalesce(bool_and(isfinite(${quoteIdent(n)})), true) AS f${i}`);
-  const [row] = await tx.query<Record<string, boolean>>(`SELECT ${checks.join(', ')} FROM ${reader}`);
-  return new Set(names.filter((_, i) => row?.[`f${i}`] === true));
+async function prescanColumns(
+  tx: WarehouseSession,
+  reader: string,
+  floats: readonly string[],
+  uncounted: readonly string[],
+): Promise<{ finite: Set<string>; nulls: Map<string, number> }> {
+  if (floats.length === 0 && uncounted.length === 0) return { finite: new Set(), nulls: new Map() };
+  const checks = [
+    ...floats.map((n, i) => `coalesce(bool_and(isfinite(${quoteIdent(n)})), true) AS f${i}`),
+    ...uncounted.map((n, i) => `(count(*) - count(${quoteIdent(n)}))::VARCHAR AS n${i}`),
+  ];
+  const [row] = await tx.query<Record<string, boolean | string>>(`SELECT ${checks.join(', ')} FROM ${reader}`);
+  return {
+    finite: new Set(floats.filter((_, i) => row?.[`f${i}`] === true)),
+    nulls: new Map(uncounted.map((n, i) => [n, Number(row?.[`n${i}`] ?? 0)])),
+  };
 }
 
 // ---- push: Parquet ------------------------------------------------------------------------------
@@ -148,8 +179,8 @@ function kindOfArrow(field: Field, hint: ColumnHint | undefined): ColumnKind {
   return 'other';
 }
 
-function arrowColumns(table: Table, footer: ParquetFooter): SourceColumn[] {
-  return table.schema.fields.map((f) => {
+function arrowColumns(schema: Schema, footer: ParquetFooter): SourceColumn[] {
+  return schema.fields.map((f) => {
     const hint = footer.hints.get(f.name);
     return { name: f.name, kind: kindOfArrow(f, hint), typeText: hint ? hint.toUpperCase() : String(f.type) };
   });
@@ -235,17 +266,20 @@ async function loadPushParquet(
       );
     }
   }
-  const plan = planLoad(req.target, arrowColumns(readSchema(footer), footer), file);
+  const { schema } = readSchema(footer);
+  const plan = planLoad(req.target, arrowColumns(schema, footer), file);
   const ctx = context(
     req,
     footer.keyValue.get('batch_id') || derivedBatchId(req.key, req.etag),
     footer.keyValue.get('schema_version') ?? null,
   );
   const pipeline = new Pipeline(tx);
+  const nulls = new Map<string, number | null>(plan.extras.map((c) => [c.name, 0]));
   let firstRow = 1;
   for (const group of footer.rowGroups) {
     const { table, bytes } = await readRowGroup(source, footer, group.index);
     if (!table || table.numRows === 0) continue;
+    for (const c of plan.extras) nulls.set(c.name, (nulls.get(c.name) ?? 0) + (table.getChild(c.name)?.nullCount ?? 0));
     for (let from = 0; from < table.numRows; from += options.batchRows) {
       const to = Math.min(table.numRows, from + options.batchRows);
       const columns = transportSlice(plan, table, footer, from, to);
@@ -257,7 +291,17 @@ async function loadPushParquet(
   const rows = await pipeline.finish();
   const closing = supersede(req.target, ctx);
   await tx.execute(closing.sql, closing.params);
-  return { rows, batchId: ctx.batchId, schemaVersion: ctx.schemaVersion, peakBytes: pipeline.peak };
+  const shapes = plan.extras.map((c) => {
+    const field = schema.fields.find((f) => f.name === c.name) as Field;
+    return { name: c.name, shapes: arrowShapes(field, footer.hints.get(c.name)) };
+  });
+  return {
+    rows,
+    batchId: ctx.batchId,
+    schemaVersion: ctx.schemaVersion,
+    peakBytes: pipeline.peak,
+    profile: profileOf(shapes, rows, nulls),
+  };
 }
 
 // ---- push: CSV ----------------------------------------------------------------------------------
@@ -303,6 +347,8 @@ async function loadPushCsv(
   const pipeline = new Pipeline(tx);
   let firstRow = 1;
   let line = 1;
+  const nulls: number[] = [];
+  const strings: number[] = [];
 
   const flush = async (batch: string[][]) => {
     if (batch.length === 0 || !plan || !header) return;
@@ -314,6 +360,11 @@ async function loadPushCsv(
     const columns = new Map<string, TransportColumn>();
     header.forEach((name, i) => {
       const values = batch.map((row) => (row[i] === '' || row[i] === undefined ? null : row[i]));
+      const type = types[i] as CsvType;
+      for (const v of values) {
+        if (v === null) nulls[i] = (nulls[i] ?? 0) + 1;
+        else if (type !== 'VARCHAR' && !fits(type, v)) strings[i] = (strings[i] ?? 0) + 1;
+      }
       columns.set(name, csvTransport(JSON.stringify(values), types[i] as CsvType));
     });
     const statement = pushInsert(plan, ctx, columns, firstRow);
@@ -350,7 +401,15 @@ async function loadPushCsv(
   const rows = await pipeline.finish();
   const closing = supersede(req.target, ctx);
   await tx.execute(closing.sql, closing.params);
-  return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak };
+  const extras = new Set(plan.extras.map((c) => c.name));
+  const index = new Map(header.map((name, i) => [name, i]));
+  const profile = profileOf(
+    plan.extras.map((c) => ({ name: c.name, shapes: duckShapes(c.name, parseDuckType(c.typeText)) })),
+    rows,
+    new Map([...extras].map((name) => [name, nulls[index.get(name) as number] ?? 0])),
+    new Map([...extras].map((name) => [name, strings[index.get(name) as number] ?? 0])),
+  );
+  return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
 }
 
 /**

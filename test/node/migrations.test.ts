@@ -31,11 +31,12 @@ describe('migration runner', () => {
   it('applies the project migrations in order, creating every table of the data model', async () => {
     const { warehouse } = freshWarehouse();
     const files = await readMigrationFiles();
-    expect(files.map((f) => f.name).slice(0, 4)).toEqual([
+    expect(files.map((f) => f.name).slice(0, 5)).toEqual([
       '0001_core.sql',
       '0002_catalog.sql',
       '0003_operations.sql',
       '0004_ingest.sql',
+      '0005_discovery.sql',
     ]);
     const report = await migrate(warehouse, files, { clock: fixedClock });
     expect(report).toEqual({ status: 'ok', applied: files.map((f) => f.name), alreadyApplied: 0, dryRun: false });
@@ -44,10 +45,14 @@ describe('migration runner', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
+      'discovery_consumed',
+      'discovery_lock',
+      'discovery_runs',
       'entity_conflicts',
       'entity_types',
       'field_definitions',
       'ingest_log',
+      'load_fields',
       'notifications_outbox',
       'query_executions',
       'raw_documents',

@@ -147,3 +147,34 @@ describe('the parquet-testing corpus (both strategies)', () => {
     expect(differences).toEqual([]);
   });
 });
+
+describe('field profiles of the corpus (both strategies)', () => {
+  it('records the same fields, types and NULL counts wherever both strategies load a file', async () => {
+    const both = files.filter(
+      (f) => verdicts[f]?.push?.status === 'loaded' && verdicts[f]?.remote?.status === 'loaded',
+    );
+    const profiles = await Promise.all(
+      strategies.map((s) =>
+        (dbs[s] as { warehouse: Warehouse }).warehouse.query<{ key: string; line: string }>(
+          `SELECT i.key, concat_ws(' ', f.path, f.field_type, f.rows, coalesce(f.null_count::VARCHAR, '-')) AS line
+           FROM load_fields f JOIN ingest_log i ON i.id = f.load_id ORDER BY i.key, f.path, f.field_type`,
+        ),
+      ),
+    );
+    const byFile = (rows: { key: string; line: string }[]) => {
+      const out = new Map<string, string[]>();
+      for (const r of rows) out.set(r.key, [...(out.get(r.key) ?? []), r.line]);
+      return out;
+    };
+    const [push, remote] = profiles.map((p) => byFile(p ?? [])) as [Map<string, string[]>, Map<string, string[]>];
+    const differences: string[] = [];
+    for (const file of both) {
+      const a = push.get(`corpus/${file}`) ?? [];
+      const b = remote.get(`corpus/${file}`) ?? [];
+      if (a.length === 0) differences.push(`${file}: no profile`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        differences.push(`${file}: push [${a.join('; ')}] remote [${b.join('; ')}]`);
+    }
+    expect(differences).toEqual([]);
+  });
+});
