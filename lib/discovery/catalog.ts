@@ -1,0 +1,358 @@
+// The catalog's rules, as pure functions: merging what a run observed into entity types and fields, the
+// lifecycle (candidate -> active -> stale, rejected, merged), type widening and descriptions.
+import { z } from 'zod';
+import type { Catalog, EntryStatus } from './snapshot.ts';
+
+/** Discovery settings (the DISCOVERY_CONFIG variable, JSON; every key optional). */
+export const DiscoveryConfig = z.strictObject({
+  /** Times a name must be seen before it counts as stable (candidate -> active): annotations or proposals
+   * for an entity type, loaded files for a field. */
+  minOccurrences: z.number().int().min(1).default(3),
+  /** Days without a sighting after which an active name becomes stale. */
+  staleAfterDays: z.number().positive().default(30),
+  /** Levenshtein similarity (1 - distance / longer length) from which two names are flagged. */
+  similarityThreshold: z.number().gt(0).max(1).default(0.85),
+  /** Names this long or shorter (normalised) are only flagged when identical after normalising. */
+  shortNameLength: z.number().int().min(0).default(5),
+  /** Free-text question whose answers propose entity types (Argilla cannot add labels to a published span question). */
+  proposalQuestion: z.string().min(1).default('proposed_entity_type'),
+  /** Examples kept per name. */
+  examples: z.number().int().min(0).max(10).default(3),
+  /** Loads one run takes in at most; the rest wait for the next run. */
+  maxLoadsPerRun: z.number().int().min(1).default(5000),
+  /** How long a run may hold the lock before another may take it over (a crashed run's lock expires). */
+  lockSeconds: z.number().int().min(10).default(900),
+  /** Conflicts listed one by one in a Slack digest; the rest are summarised. */
+  slackConflicts: z.number().int().min(1).max(40).default(10),
+  /** Workers AI model for descriptions, when the AI binding is configured. */
+  aiModel: z.string().default('@cf/meta/llama-3.1-8b-instruct'),
+  /** New names described by AI per run at most. */
+  aiDescriptionsPerRun: z.number().int().min(0).default(20),
+});
+export type DiscoveryConfig = z.infer<typeof DiscoveryConfig>;
+
+export const DEFAULT_DISCOVERY_CONFIG: DiscoveryConfig = DiscoveryConfig.parse({});
+
+/** Parses DISCOVERY_CONFIG (JSON, or empty for the defaults); throws with a readable message when invalid. */
+export function parseDiscoveryConfig(json: string | undefined): DiscoveryConfig {
+  if (json === undefined || json.trim() === '') return DEFAULT_DISCOVERY_CONFIG;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new Error('DISCOVERY_CONFIG is not valid JSON');
+  }
+  const parsed = DiscoveryConfig.safeParse(raw);
+  if (!parsed.success) throw new Error(`DISCOVERY_CONFIG is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** What the lifecycle says a name's status is now. Decisions (rejected, merged) are final. */
+export function lifecycle(
+  status: EntryStatus,
+  sightings: number,
+  lastSeen: Date | null,
+  config: Pick<DiscoveryConfig, 'minOccurrences' | 'staleAfterDays'>,
+  now: Date,
+): EntryStatus {
+  if (status === 'rejected' || status === 'merged') return status;
+  const old = lastSeen !== null && lastSeen.getTime() < now.getTime() - config.staleAfterDays * 86_400_000;
+  if (old) return status === 'candidate' ? 'candidate' : 'stale';
+  return sightings >= config.minOccurrences ? 'active' : 'candidate';
+}
+
+const quote = (s: string) => `“${s.length > 40 ? `${s.slice(0, 39)}…` : s}”`;
+
+const DETERMINISTIC = 'deterministic';
+
+/** Whether a row's description is ours to rewrite (not written by AI or a person). */
+const rewritable = (source: string | null | undefined) =>
+  source === null || source === undefined || source === DETERMINISTIC;
+
+// ---- entity types ------------------------------------------------------------------------------
+
+export interface EntityObservation {
+  readonly name: string;
+  readonly occurrences: number;
+  readonly documents: number;
+  readonly proposals: number;
+  readonly firstSeen: Date | null;
+  readonly lastSeen: Date | null;
+  readonly annotators: readonly string[];
+  readonly datasets: readonly string[];
+  readonly examples: readonly string[];
+}
+
+export interface EntityRow extends EntityObservation {
+  readonly status: EntryStatus;
+  readonly mergedInto: string | null;
+  readonly description: string | null;
+  readonly descriptionSource: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/**
+ * A description from how the name reached us and its earliest examples: the same input gives the same
+ * words, and it does not move with every new annotation (counts live in the catalog rows), so snapshots
+ * change when meaning changes.
+ */
+export function describeEntity(o: Pick<EntityObservation, 'occurrences' | 'proposals' | 'examples'>): string {
+  const how =
+    o.occurrences > 0 && o.proposals > 0
+      ? 'Entity type annotated and proposed by subject-matter experts'
+      : o.proposals > 0
+        ? 'Entity type proposed by subject-matter experts'
+        : 'Entity type annotated by subject-matter experts';
+  return o.examples.length > 0 ? `${how}, e.g. ${o.examples.map(quote).join(', ')}.` : `${how}.`;
+}
+
+/**
+ * Rows to write for the observed names (their statistics replaced: an observation is complete for its
+ * name), names of `covered` that were not observed (no current rows left: counts drop to zero), status
+ * changes of every other row, and the names new to the catalog. Unchanged rows are not returned.
+ */
+export function planEntityTypes(
+  current: readonly EntityRow[],
+  observed: readonly EntityObservation[],
+  covered: ReadonlySet<string> | 'all',
+  config: DiscoveryConfig,
+  now: Date,
+): { rows: EntityRow[]; newNames: string[] } {
+  const byName = new Map(current.map((r) => [r.name, r]));
+  const seen = new Set(observed.map((o) => o.name));
+  const isCovered = (name: string) => covered === 'all' || covered.has(name);
+  const emptied = current
+    .filter((r) => !seen.has(r.name) && isCovered(r.name) && r.occurrences + r.proposals > 0)
+    .map(
+      (r): EntityObservation => ({ ...r, occurrences: 0, documents: 0, proposals: 0, annotators: [], datasets: [] }),
+    );
+  const rows: EntityRow[] = [];
+  const newNames: string[] = [];
+  const planned = new Set<string>();
+  for (const o of [...observed, ...emptied]) {
+    planned.add(o.name);
+    const existing = byName.get(o.name);
+    if (!existing) newNames.push(o.name);
+    const lastSeen = o.lastSeen ?? existing?.lastSeen ?? null;
+    const own = rewritable(existing?.descriptionSource);
+    const row: EntityRow = {
+      ...o,
+      lastSeen,
+      firstSeen: o.firstSeen ?? existing?.firstSeen ?? null,
+      status: lifecycle(existing?.status ?? 'candidate', o.occurrences + o.proposals, lastSeen, config, now),
+      mergedInto: existing?.mergedInto ?? null,
+      description: own ? describeEntity(o) : (existing?.description ?? null),
+      descriptionSource: own ? DETERMINISTIC : (existing?.descriptionSource ?? null),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (!existing || !sameEntity(existing, row)) rows.push(row);
+  }
+  for (const r of current) {
+    if (planned.has(r.name)) continue;
+    const status = lifecycle(r.status, r.occurrences + r.proposals, r.lastSeen, config, now);
+    if (status !== r.status) rows.push({ ...r, status, updatedAt: now });
+  }
+  return { rows, newNames };
+}
+
+function sameEntity(a: EntityRow, b: EntityRow): boolean {
+  return (
+    a.status === b.status &&
+    a.occurrences === b.occurrences &&
+    a.documents === b.documents &&
+    a.proposals === b.proposals &&
+    a.firstSeen?.getTime() === b.firstSeen?.getTime() &&
+    a.lastSeen?.getTime() === b.lastSeen?.getTime() &&
+    a.description === b.description &&
+    a.descriptionSource === b.descriptionSource &&
+    JSON.stringify(a.annotators) === JSON.stringify(b.annotators) &&
+    JSON.stringify(a.datasets) === JSON.stringify(b.datasets) &&
+    JSON.stringify(a.examples) === JSON.stringify(b.examples)
+  );
+}
+
+// ---- fields -------------------------------------------------------------------------------------
+
+/** Numeric field types in the order they widen: a field seen as int and as double is a double. */
+export const NUMERIC_WIDENING = ['int', 'bigint', 'decimal', 'double'] as const;
+
+/**
+ * The type that holds every observed type: numbers widen along NUMERIC_WIDENING; any other mix (a
+ * number and a string, a date and a timestamp, an object and a list) is a varchar.
+ */
+export function widen(types: Iterable<string>): string {
+  const set = new Set(types);
+  if (set.size === 0) return 'varchar';
+  if (set.size === 1) return [...set][0] as string;
+  const ranks = [...set].map((t) => NUMERIC_WIDENING.indexOf(t as (typeof NUMERIC_WIDENING)[number]));
+  if (ranks.every((r) => r >= 0)) return NUMERIC_WIDENING[Math.max(...ranks)] as string;
+  return 'varchar';
+}
+
+/** Types that held values (a type seen only as NULLs says nothing), or all of them if none did. */
+export function observedTypeNames(types: Readonly<Record<string, number>>): string[] {
+  const withValues = Object.keys(types).filter((t) => (types[t] ?? 0) > 0);
+  return (withValues.length > 0 ? withValues : Object.keys(types)).sort();
+}
+
+export type FieldKind = 'structured' | 'document_metadata';
+
+export interface FieldObservation {
+  readonly source: string;
+  readonly name: string;
+  readonly kind: FieldKind;
+  /** Loaded files that had the field. */
+  readonly loads: number;
+  /** Rows that carried the field (its column existed in their file). */
+  readonly rows: number;
+  /** Of those, rows where it was NULL; null when not tracked (inside structs and lists). */
+  readonly nulls: number | null;
+  /** Non-NULL values per field type. */
+  readonly types: Readonly<Record<string, number>>;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly examples: readonly string[];
+}
+
+export interface FieldRow {
+  readonly source: string;
+  readonly name: string;
+  readonly kind: FieldKind;
+  readonly inferredType: string;
+  /** Non-NULL values per field type; more than one key with values means mixed types. */
+  readonly observedTypes: Readonly<Record<string, number>>;
+  /** Rows where the field had a value. */
+  readonly occurrenceCount: number;
+  readonly nullCount: number;
+  readonly loadCount: number;
+  readonly firstSeen: Date | null;
+  readonly lastSeen: Date | null;
+  readonly examples: readonly string[];
+  readonly status: EntryStatus;
+  readonly mergedInto: string | null;
+  readonly description: string | null;
+  readonly descriptionSource: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'An' : 'A');
+
+/** Like describeEntity: type, where, and examples; the counts live in the row. */
+export function describeField(
+  f: Pick<FieldRow, 'source' | 'kind' | 'inferredType' | 'observedTypes' | 'examples'>,
+): string {
+  const types = observedTypeNames(f.observedTypes);
+  const mixed = types.length > 1 ? ` (mixed: ${types.join(', ')})` : '';
+  const where = f.kind === 'document_metadata' ? 'OCR document metadata' : `${f.source} data`;
+  const examples = f.examples.length > 0 ? `, e.g. ${f.examples.map(quote).join(', ')}` : '';
+  return `${article(f.inferredType)} ${f.inferredType}${mixed} field of ${where}${examples}.`;
+}
+
+export const fieldKey = (source: string, name: string): string => `${source}\u0000${name}`;
+
+/**
+ * Field rows after a run. Observations of an incremental run cover only the new loads and add to the
+ * counts; a full run's replace them. Unchanged rows are not returned.
+ */
+export function planFields(
+  current: readonly FieldRow[],
+  observed: readonly FieldObservation[],
+  incremental: boolean,
+  config: DiscoveryConfig,
+  now: Date,
+): { rows: FieldRow[]; newNames: { source: string; name: string }[] } {
+  const byKey = new Map(current.map((r) => [fieldKey(r.source, r.name), r]));
+  const rows: FieldRow[] = [];
+  const newNames: { source: string; name: string }[] = [];
+  const touched = new Set<string>();
+  for (const o of observed) {
+    const k = fieldKey(o.source, o.name);
+    touched.add(k);
+    const existing = byKey.get(k);
+    if (!existing) newNames.push({ source: o.source, name: o.name });
+    const prior = incremental ? existing : undefined;
+    const nulls = o.nulls ?? 0;
+    const observedTypes: Record<string, number> = { ...(prior?.observedTypes ?? {}) };
+    for (const [t, n] of Object.entries(o.types)) observedTypes[t] = (observedTypes[t] ?? 0) + n;
+    const loadCount = (prior?.loadCount ?? 0) + o.loads;
+    const firstSeen = prior?.firstSeen && prior.firstSeen < o.firstSeen ? prior.firstSeen : o.firstSeen;
+    const lastSeen = prior?.lastSeen && prior.lastSeen > o.lastSeen ? prior.lastSeen : o.lastSeen;
+    const examples = [...new Set([...(existing?.examples ?? []), ...o.examples])].slice(0, config.examples);
+    const inferredType = widen(observedTypeNames(observedTypes));
+    const own = rewritable(existing?.descriptionSource);
+    const row: FieldRow = {
+      source: o.source,
+      name: o.name,
+      kind: o.kind,
+      inferredType,
+      observedTypes,
+      occurrenceCount: (prior?.occurrenceCount ?? 0) + (o.rows - nulls),
+      nullCount: (prior?.nullCount ?? 0) + nulls,
+      loadCount,
+      firstSeen,
+      lastSeen,
+      examples,
+      status: lifecycle(existing?.status ?? 'candidate', loadCount, lastSeen, config, now),
+      mergedInto: existing?.mergedInto ?? null,
+      description: own
+        ? describeField({ source: o.source, kind: o.kind, inferredType, observedTypes, examples })
+        : (existing?.description ?? null),
+      descriptionSource: own ? DETERMINISTIC : (existing?.descriptionSource ?? null),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (!existing || !sameField(existing, row)) rows.push(row);
+  }
+  for (const r of current) {
+    if (touched.has(fieldKey(r.source, r.name))) continue;
+    const status = lifecycle(r.status, r.loadCount, r.lastSeen, config, now);
+    if (status !== r.status) rows.push({ ...r, status, updatedAt: now });
+  }
+  return { rows, newNames };
+}
+
+function sameField(a: FieldRow, b: FieldRow): boolean {
+  return (
+    a.kind === b.kind &&
+    a.inferredType === b.inferredType &&
+    a.occurrenceCount === b.occurrenceCount &&
+    a.nullCount === b.nullCount &&
+    a.loadCount === b.loadCount &&
+    a.status === b.status &&
+    a.description === b.description &&
+    a.descriptionSource === b.descriptionSource &&
+    a.firstSeen?.getTime() === b.firstSeen?.getTime() &&
+    a.lastSeen?.getTime() === b.lastSeen?.getTime() &&
+    JSON.stringify(Object.entries(a.observedTypes).sort()) === JSON.stringify(Object.entries(b.observedTypes).sort()) &&
+    JSON.stringify(a.examples) === JSON.stringify(b.examples)
+  );
+}
+
+/** Fields still lacking examples (new ones included): the run samples values for these. */
+export function needsExamples(row: FieldRow | undefined, config: DiscoveryConfig): boolean {
+  return config.examples > 0 && (row === undefined || row.examples.length < config.examples);
+}
+
+/** The publishable part of the catalog. */
+export function catalogOf(entities: readonly EntityRow[], fields: readonly FieldRow[]): Catalog {
+  return {
+    entityTypes: entities.map((e) => ({
+      name: e.name,
+      status: e.status,
+      description: e.description,
+      mergedInto: e.mergedInto,
+    })),
+    fields: fields.map((f) => ({
+      source: f.source,
+      name: f.name,
+      kind: f.kind,
+      type: f.inferredType,
+      status: f.status,
+      description: f.description,
+      mergedInto: f.mergedInto,
+    })),
+  };
+}

@@ -1,0 +1,96 @@
+// A person's decision on a conflict, and what it does to the catalog. The next discovery run publishes the
+// change as a snapshot.
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
+import { type ConflictRow, getConflict } from './store.ts';
+
+export const Decision = z.strictObject({
+  decision: z.enum(['approve', 'reject', 'merge']),
+  /** Who decided (recorded with the decision). */
+  by: z.string().trim().min(1).max(200),
+  note: z.string().max(2000).optional(),
+});
+export type Decision = z.infer<typeof Decision>;
+
+const STATUS_AFTER = { approve: 'approved', reject: 'rejected', merge: 'merged' } as const;
+
+export interface DecisionResult {
+  readonly conflict: ConflictRow;
+  /** What changed in the catalog, in words. */
+  readonly effect: string;
+}
+
+/** The name `name` stands for after following merges (a merge into an alias lands on its canonical name). */
+async function canonicalName(
+  tx: WarehouseSession,
+  table: string,
+  scope: string,
+  params: readonly string[],
+  name: string,
+): Promise<string> {
+  let current = name;
+  for (let hops = 0; hops < 20; hops++) {
+    const [row] = await tx.query<{ merged_into: string | null }>(
+      `SELECT merged_into FROM ${table} WHERE ${scope} name = $${params.length + 1}::VARCHAR AND status = 'merged'`,
+      [...params, current],
+    );
+    if (!row?.merged_into || row.merged_into === name) return current;
+    current = row.merged_into;
+  }
+  return current;
+}
+
+/**
+ * Records the decision and changes the catalog: approve keeps both names, reject marks the new name
+ * rejected, merge makes the new name an alias (status merged) of the existing one. A conflict is decided
+ * once; deciding it again is a conflict (409).
+ */
+export async function decideConflict(
+  warehouse: Warehouse,
+  id: string,
+  d: Decision,
+  now: Date,
+): Promise<DecisionResult> {
+  return warehouse.transaction(async (tx) => {
+    const conflict = await getConflict(tx, id);
+    if (!conflict) throw new AppError('not_found', `no conflict ${id}`);
+    if (conflict.status !== 'open') {
+      throw new AppError(
+        'conflict',
+        `conflict ${id} was already decided (${conflict.decision} by ${conflict.decidedBy} at ${conflict.decidedAt?.toISOString()})`,
+      );
+    }
+    const updated = await tx.execute(
+      `UPDATE entity_conflicts SET status = $2::VARCHAR, decision = $3::VARCHAR, decided_by = $4::VARCHAR,
+         decided_at = $5::TIMESTAMPTZ, note = $6::VARCHAR
+       WHERE id = $1::VARCHAR AND status = 'open'`,
+      [id, STATUS_AFTER[d.decision], d.decision, d.by, now, d.note ?? null],
+    );
+    if (updated !== 1) throw new AppError('conflict', `conflict ${id} was decided concurrently`);
+    const table = conflict.kind === 'entity_type' ? 'entity_types' : 'field_definitions';
+    const scope = conflict.kind === 'entity_type' ? '' : 'source = $1::VARCHAR AND';
+    const scopeParams = conflict.kind === 'entity_type' ? [] : [conflict.source];
+    const label = conflict.kind === 'entity_type' ? 'entity type' : `field of ${conflict.source}`;
+    let effect = `kept both ${label}s '${conflict.newName}' and '${conflict.existingName}'`;
+    if (d.decision === 'reject' || d.decision === 'merge') {
+      const into =
+        d.decision === 'merge' ? await canonicalName(tx, table, scope, scopeParams, conflict.existingName) : null;
+      if (into === conflict.newName) {
+        throw new AppError('conflict', `'${conflict.existingName}' is itself an alias of '${conflict.newName}'`);
+      }
+      const n = scopeParams.length;
+      const changed = await tx.execute(
+        `UPDATE ${table} SET status = $${n + 1}::VARCHAR, merged_into = $${n + 2}::VARCHAR, updated_at = $${n + 3}::TIMESTAMPTZ
+         WHERE ${scope} name = $${n + 4}::VARCHAR`,
+        [...scopeParams, d.decision === 'merge' ? 'merged' : 'rejected', into, now, conflict.newName],
+      );
+      if (changed !== 1) throw new AppError('not_found', `${label} '${conflict.newName}' is not in the catalog`);
+      effect =
+        d.decision === 'merge'
+          ? `${label} '${conflict.newName}' is now an alias of '${into}'`
+          : `${label} '${conflict.newName}' is rejected`;
+    }
+    return { conflict: (await getConflict(tx, id)) as ConflictRow, effect };
+  });
+}

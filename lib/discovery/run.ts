@@ -1,0 +1,459 @@
+// One discovery run: take the lock, read what changed, plan the catalog, detect conflicts, write it all
+// and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
+import { AppError, errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
+import {
+  catalogOf,
+  type DiscoveryConfig,
+  type EntityRow,
+  type FieldObservation,
+  type FieldRow,
+  fieldKey,
+  needsExamples,
+  planEntityTypes,
+  planFields,
+} from './catalog.ts';
+import { type Conflict, detectConflicts } from './conflicts.ts';
+import { observeEntityTypes, observeFields, pendingLoads, sampleFieldExamples, touchedEntityTypes } from './observe.ts';
+import {
+  acquireLock,
+  coalesceRuns,
+  fenceLock,
+  finishRun,
+  LockLostError,
+  type RunTrigger,
+  releaseLock,
+  skipRun,
+  startRun,
+  updateRunReport,
+} from './runs.ts';
+import { buildDigest, enqueueMessage, type FlushResult, flushOutbox } from './slack.ts';
+import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
+import {
+  type ConflictKind,
+  insertConflicts,
+  insertSnapshot,
+  latestSnapshot,
+  raisedPairs,
+  readEntityRows,
+  readFieldRows,
+  scopeKey,
+  writeEntityRows,
+  writeFieldRows,
+} from './store.ts';
+
+/** Writes a better description of a new name, or null (Workers AI when configured). */
+export type Describer = (entry: {
+  readonly kind: 'entity_type' | 'field';
+  readonly name: string;
+  readonly source?: string;
+  readonly type?: string;
+  readonly examples: readonly string[];
+}) => Promise<{ readonly text: string; readonly source: string } | null>;
+
+export interface DiscoveryDeps {
+  readonly warehouse: Warehouse;
+  readonly config: DiscoveryConfig;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  readonly log: Logger;
+  /** Base URL of the main Worker, for links in Slack. */
+  readonly publicUrl: string;
+  readonly slackWebhookUrl: string | undefined;
+  readonly fetcher: typeof fetch;
+  readonly describe?: Describer | undefined;
+}
+
+export interface RunRequest {
+  /** The run's id: a requested run's (API), or a new one. */
+  readonly id?: string;
+  readonly trigger: RunTrigger;
+  /** Read every load again instead of only the new ones. */
+  readonly full: boolean;
+  /** Other requested runs this one does the work of (one queue batch). */
+  readonly coalesce?: readonly string[];
+}
+
+export interface ConflictSummary extends Conflict {
+  readonly id: string;
+  readonly kind: ConflictKind;
+  readonly source: string;
+}
+
+export interface RunReport {
+  readonly runId: string;
+  readonly trigger: RunTrigger;
+  readonly full: boolean;
+  readonly loads: number;
+  /** More loads wait for the next run (maxLoadsPerRun). */
+  readonly backlog: boolean;
+  readonly entityTypes: { readonly observed: number; readonly written: number; readonly new: readonly string[] };
+  readonly fields: {
+    readonly observed: number;
+    readonly written: number;
+    readonly new: readonly { readonly source: string; readonly name: string }[];
+  };
+  readonly conflicts: readonly ConflictSummary[];
+  readonly snapshot: {
+    readonly version: number;
+    readonly semver: string;
+    readonly bump: string;
+    readonly changes: number;
+    readonly contentHash: string;
+  } | null;
+  readonly slack: (FlushResult & { readonly queued: boolean }) | null;
+  readonly timings: {
+    readonly readMs: number;
+    readonly planMs: number;
+    readonly writeMs: number;
+    readonly slackMs: number;
+    readonly totalMs: number;
+  };
+}
+
+export type RunOutcome =
+  | { readonly status: 'succeeded'; readonly report: RunReport }
+  | { readonly status: 'busy'; readonly runId: string; readonly holder: string | null }
+  | { readonly status: 'failed'; readonly runId: string; readonly error: string; readonly retryable: boolean };
+
+/** Runs discovery once. Never overlaps another run; never throws for a failed run (see the outcome). */
+export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Promise<RunOutcome> {
+  const runId = request.id ?? deps.newId();
+  const started = deps.clock();
+  const lock = await acquireLock(deps.warehouse, runId, started, deps.config.lockSeconds);
+  if (!lock.acquired) {
+    deps.log.info('discovery: another run holds the lock', { runId, holder: lock.holder, trigger: request.trigger });
+    // A requested run stays queued (its message is retried); a cron run is recorded as skipped.
+    if (request.id === undefined) {
+      await skipRun(deps.warehouse, {
+        id: runId,
+        trigger: request.trigger,
+        full: request.full,
+        now: started,
+        reason: `another discovery run (${lock.holder}) held the lock`,
+      });
+    }
+    return { status: 'busy', runId, holder: lock.holder };
+  }
+  try {
+    await startRun(deps.warehouse, { id: runId, trigger: request.trigger, full: request.full, now: started });
+    let report: RunReport;
+    try {
+      report = await deps.warehouse.transaction((tx) => discover(tx, deps, request, runId, started));
+    } catch (error) {
+      const message = errorMessage(error);
+      const retryable =
+        (error instanceof AppError && error.retryable) || error instanceof LockLostError || isConflict(error);
+      deps.log.error('discovery: run failed', { runId, trigger: request.trigger, error: message, retryable });
+      await finishRun(deps.warehouse, { id: runId, status: 'failed', now: deps.clock(), error: message }).catch(
+        (e: unknown) => deps.log.error('discovery: could not record the failure', { runId, error: errorMessage(e) }),
+      );
+      return { status: 'failed', runId, error: message, retryable };
+    }
+    // The catalog is committed; delivering the digest (and older undelivered ones) comes after.
+    const slackStarted = deps.clock().getTime();
+    const flushed = await flushOutbox(deps.warehouse, {
+      webhookUrl: deps.slackWebhookUrl,
+      fetcher: deps.fetcher,
+      now: deps.clock,
+      log: deps.log,
+    });
+    const finished = deps.clock().getTime();
+    report = {
+      ...report,
+      slack: { ...flushed, queued: report.slack?.queued ?? false },
+      timings: { ...report.timings, slackMs: finished - slackStarted, totalMs: finished - started.getTime() },
+    };
+    await updateRunReport(deps.warehouse, runId, report);
+    deps.log.info('discovery: run done', {
+      runId,
+      trigger: report.trigger,
+      loads: report.loads,
+      newEntityTypes: report.entityTypes.new.length,
+      newFields: report.fields.new.length,
+      conflicts: report.conflicts.length,
+      snapshot: report.snapshot?.version ?? null,
+      slack: report.slack,
+      timings: report.timings,
+    });
+    return { status: 'succeeded', report };
+  } finally {
+    await releaseLock(deps.warehouse, runId).catch((e: unknown) =>
+      deps.log.error('discovery: could not release the lock (it expires on its own)', {
+        runId,
+        error: errorMessage(e),
+      }),
+    );
+  }
+}
+
+/** A write-write conflict with a concurrent transaction (a decision, another run): the next run redoes it. */
+function isConflict(error: unknown): boolean {
+  return error instanceof AppError && (error.sqlstate === '40001' || /conflict/i.test(error.message));
+}
+
+async function discover(
+  tx: WarehouseSession,
+  deps: DiscoveryDeps,
+  request: RunRequest,
+  runId: string,
+  started: Date,
+): Promise<RunReport> {
+  const { config } = deps;
+  const now = started;
+  // Proves the lock is still ours and ties it to this transaction (see fenceLock).
+  await fenceLock(tx, runId, deps.clock(), config.lockSeconds);
+  const t0 = deps.clock().getTime();
+
+  // ---- read
+  const pending = await pendingLoads(tx, config.maxLoadsPerRun + 1);
+  const backlog = pending.length > config.maxLoadsPerRun;
+  const loads = pending.slice(0, config.maxLoadsPerRun);
+  const touched = request.full ? 'all' : await touchedEntityTypes(tx, loads, config.proposalQuestion);
+  const [observedEntities, currentEntities, observedFields, currentFields, latest, raised] = [
+    await observeEntityTypes(tx, {
+      proposalQuestion: config.proposalQuestion,
+      examples: config.examples,
+      names: touched,
+    }),
+    await readEntityRows(tx),
+    await observeFields(tx, request.full ? 'all' : loads),
+    await readFieldRows(tx),
+    await latestSnapshot(tx),
+    await raisedPairs(tx),
+  ];
+  const fieldsByKey = new Map(currentFields.map((f) => [fieldKey(f.source, f.name), f]));
+  const wanting = observedFields.filter((o) => needsExamples(fieldsByKey.get(fieldKey(o.source, o.name)), config));
+  const samples = await sampleFieldExamples(tx, wanting, config.examples);
+  const examples = new Map(wanting.map((o, i) => [fieldKey(o.source, o.name), samples[i] ?? []]));
+  const fieldObservations: FieldObservation[] = observedFields.map(({ latestLoad: _, ...o }) => ({
+    ...o,
+    examples: examples.get(fieldKey(o.source, o.name)) ?? [],
+  }));
+  const t1 = deps.clock().getTime();
+
+  // ---- plan
+  const entityPlan = planEntityTypes(
+    currentEntities,
+    observedEntities,
+    touched === 'all' ? 'all' : new Set(touched),
+    config,
+    now,
+  );
+  const fieldPlan = planFields(currentFields, fieldObservations, !request.full, config, now);
+  const entityRows = await describeNew(deps, entityPlan.rows, new Set(entityPlan.newNames), (e) => ({
+    kind: 'entity_type',
+    name: e.name,
+    examples: e.examples,
+  }));
+  const newFieldKeys = new Set(fieldPlan.newNames.map((n) => fieldKey(n.source, n.name)));
+  const fieldRows = await describeNew(
+    deps,
+    fieldPlan.rows,
+    new Set([...newFieldKeys]),
+    (f) => ({ kind: 'field', name: f.name, source: f.source, type: f.inferredType, examples: f.examples }),
+    (f) => fieldKey(f.source, f.name),
+  );
+  const entitiesAfter = overlay(currentEntities, entityRows, (e) => e.name);
+  const fieldsAfter = overlay(currentFields, fieldRows, (f) => fieldKey(f.source, f.name));
+  const conflicts = findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, raised);
+
+  const catalog = canonicalCatalog(catalogOf(entitiesAfter, fieldsAfter));
+  const previous = latest?.catalog ?? { entityTypes: [], fields: [] };
+  const changes = diffCatalogs(previous, catalog);
+  const bump = bumpFor(changes);
+  const t2 = deps.clock().getTime();
+
+  // ---- write
+  await writeEntityRows(tx, entityRows);
+  await writeFieldRows(tx, fieldRows);
+  await insertConflicts(tx, conflicts, runId, now);
+  let snapshot: RunReport['snapshot'] = null;
+  if (bump !== null) {
+    const version = (latest?.version ?? 0) + 1;
+    const semver = nextSemver(latest?.semver ?? '0.0.0', bump);
+    const hash = await contentHash(catalog);
+    await insertSnapshot(tx, {
+      version,
+      semver,
+      bump,
+      publishedAt: now,
+      catalog,
+      diff: changes,
+      contentHash: hash,
+      previousHash: latest?.contentHash ?? null,
+      runId,
+    });
+    snapshot = { version, semver, bump, changes: changes.length, contentHash: hash };
+  }
+  const queued = snapshot !== null || conflicts.length > 0;
+  if (queued) {
+    const statusOf = new Map(entitiesAfter.map((e) => [e.name, e]));
+    const typeOf = new Map(fieldsAfter.map((f) => [fieldKey(f.source, f.name), f.inferredType]));
+    await enqueueMessage(tx, {
+      id: deps.newId(),
+      dedupeKey: `discovery-run:${runId}`,
+      runId,
+      now,
+      payload: buildDigest({
+        runId,
+        publicUrl: deps.publicUrl,
+        loads: loads.length,
+        snapshot,
+        newEntityTypes: entityPlan.newNames.map((name) => ({
+          name,
+          status: statusOf.get(name)?.status ?? 'candidate',
+          description: statusOf.get(name)?.description ?? null,
+        })),
+        newFields: fieldPlan.newNames.map((f) => ({ ...f, type: typeOf.get(fieldKey(f.source, f.name)) ?? 'varchar' })),
+        conflicts,
+        maxConflicts: config.slackConflicts,
+      }),
+    });
+  }
+  if (loads.length > 0) {
+    await tx.execute(
+      `INSERT INTO discovery_consumed (load_id, run_id, consumed_at)
+       SELECT unnest(json_transform($1::VARCHAR, '["VARCHAR"]')), $2::VARCHAR, $3::TIMESTAMPTZ
+       ON CONFLICT (load_id) DO NOTHING`,
+      [JSON.stringify(loads.map((l) => l.id)), runId, now],
+    );
+  }
+  const t3 = deps.clock().getTime();
+  const report: RunReport = {
+    runId,
+    trigger: request.trigger,
+    full: request.full,
+    loads: loads.length,
+    backlog,
+    entityTypes: { observed: observedEntities.length, written: entityRows.length, new: entityPlan.newNames },
+    fields: { observed: fieldObservations.length, written: fieldRows.length, new: fieldPlan.newNames },
+    conflicts,
+    snapshot,
+    slack: { queued, sent: 0, retrying: 0, failed: 0, waiting: 0 },
+    timings: { readMs: t1 - t0, planMs: t2 - t1, writeMs: t3 - t2, slackMs: 0, totalMs: t3 - started.getTime() },
+  };
+  await finishRun(tx, {
+    id: runId,
+    status: 'succeeded',
+    now: deps.clock(),
+    report,
+    snapshotVersion: snapshot?.version ?? null,
+  });
+  await coalesceRuns(tx, request.coalesce ?? [], runId, deps.clock());
+  return report;
+}
+
+/** `current` with `changed` rows in place of (or added to) theirs. */
+function overlay<T>(current: readonly T[], changed: readonly T[], key: (row: T) => string): T[] {
+  const out = new Map(current.map((r) => [key(r), r]));
+  for (const r of changed) out.set(key(r), r);
+  return [...out.values()];
+}
+
+/** Conflicts of the run's new names against every known name of the same kind (fields: same source). */
+function findConflicts(
+  deps: DiscoveryDeps,
+  newEntityNames: readonly string[],
+  newFields: readonly { readonly source: string; readonly name: string }[],
+  entities: readonly EntityRow[],
+  fields: readonly FieldRow[],
+  raised: ReadonlyMap<string, ReadonlySet<string>>,
+): ConflictSummary[] {
+  const options = { threshold: deps.config.similarityThreshold, shortLength: deps.config.shortNameLength };
+  const out: ConflictSummary[] = [];
+  const scan = (
+    kind: ConflictKind,
+    source: string,
+    newNames: readonly string[],
+    rows: readonly {
+      readonly name: string;
+      readonly status: string;
+      readonly mergedInto: string | null;
+      readonly weight: number;
+      readonly firstSeen: Date | null;
+    }[],
+  ) => {
+    if (newNames.length === 0) return;
+    const fresh = new Set(newNames);
+    const found = detectConflicts(
+      {
+        newNames,
+        knownNames: rows.filter((r) => !fresh.has(r.name)).map((r) => r.name),
+        aliases: new Map(rows.filter((r) => r.mergedInto !== null).map((r) => [r.name, r.mergedInto as string])),
+        decidedPairs: raised.get(scopeKey(kind, source)) ?? new Set(),
+        weight: new Map(rows.map((r) => [r.name, r.weight])),
+        firstSeen: new Map(rows.map((r) => [r.name, r.firstSeen?.getTime() ?? Number.POSITIVE_INFINITY])),
+      },
+      options,
+    );
+    for (const c of found) out.push({ ...c, id: deps.newId(), kind, source });
+  };
+  scan(
+    'entity_type',
+    '',
+    newEntityNames,
+    entities.map((e) => ({
+      name: e.name,
+      status: e.status,
+      mergedInto: e.mergedInto,
+      weight: e.occurrences + e.proposals,
+      firstSeen: e.firstSeen,
+    })),
+  );
+  const bySource = new Map<string, string[]>();
+  for (const f of newFields) bySource.set(f.source, [...(bySource.get(f.source) ?? []), f.name]);
+  for (const [source, names] of bySource) {
+    scan(
+      'field',
+      source,
+      names,
+      fields
+        .filter((f) => f.source === source)
+        .map((f) => ({
+          name: f.name,
+          status: f.status,
+          mergedInto: f.mergedInto,
+          weight: f.loadCount,
+          firstSeen: f.firstSeen,
+        })),
+    );
+  }
+  return out;
+}
+
+/** New names get an AI description when a describer is configured (at most aiDescriptionsPerRun). */
+async function describeNew<
+  T extends { readonly description: string | null; readonly descriptionSource: string | null },
+>(
+  deps: DiscoveryDeps,
+  rows: readonly T[],
+  fresh: ReadonlySet<string>,
+  entry: (row: T) => Parameters<Describer>[0],
+  key: (row: T) => string = (row) => (row as unknown as { name: string }).name,
+): Promise<T[]> {
+  const describe = deps.describe;
+  if (!describe) return [...rows];
+  let budget = deps.config.aiDescriptionsPerRun;
+  const out: T[] = [];
+  for (const row of rows) {
+    if (budget > 0 && fresh.has(key(row))) {
+      budget--;
+      try {
+        const better = await describe(entry(row));
+        if (better) {
+          out.push({ ...row, description: better.text, descriptionSource: better.source });
+          continue;
+        }
+      } catch (error) {
+        deps.log.warn('discovery: AI description failed; keeping the deterministic one', {
+          name: key(row),
+          error: errorMessage(error),
+        });
+      }
+    }
+    out.push(row);
+  }
+  return out;
+}

@@ -1,0 +1,312 @@
+// The Slack digest of a discovery run (Block Kit, inside Slack's limits) and its delivery through the
+// notifications outbox: a message is queued in the run's transaction and sent after it commits; what
+// Slack does not take now stays queued for the next run, what it refuses for good is marked failed.
+import { errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { WarehouseSession } from '../warehouse/port.ts';
+import { type ConflictReason, describeReason } from './conflicts.ts';
+
+/** Slack's limits: 50 blocks per message, 3000 characters per text object, 150 per header, 75 per button. */
+export const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150, button: 75, url: 3000 } as const;
+
+export interface DigestInput {
+  readonly runId: string;
+  readonly publicUrl: string;
+  readonly loads: number;
+  readonly snapshot: {
+    readonly version: number;
+    readonly semver: string;
+    readonly bump: string;
+    readonly changes: number;
+  } | null;
+  readonly newEntityTypes: readonly {
+    readonly name: string;
+    readonly status: string;
+    readonly description: string | null;
+  }[];
+  readonly newFields: readonly { readonly source: string; readonly name: string; readonly type: string }[];
+  readonly conflicts: readonly {
+    readonly id: string;
+    readonly kind: 'entity_type' | 'field';
+    readonly source: string;
+    readonly newName: string;
+    readonly existingName: string;
+    readonly score: number;
+    readonly reasons: readonly ConflictReason[];
+  }[];
+  /** Conflicts listed one by one; the rest are counted. */
+  readonly maxConflicts: number;
+}
+
+type Text = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };
+export type Block =
+  | { type: 'header'; text: Text }
+  | { type: 'section'; text: Text; accessory?: Button }
+  | { type: 'divider' }
+  | { type: 'context'; elements: Text[] }
+  | { type: 'actions'; elements: Button[] };
+type Button = { type: 'button'; text: Text; url: string; action_id: string };
+
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: readonly Block[];
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(s: string): string {
+  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+const code = (s: string) => `\`${escapeMrkdwn(s.replaceAll('`', "'"))}\``;
+
+/** `text` cut to `max` characters, ending in an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Bullet lines under a title, as many as fit in one text object, then "…and N more". */
+function listSection(title: string, lines: readonly string[]): Block | null {
+  if (lines.length === 0) return null;
+  let text = `*${title}*`;
+  let shown = 0;
+  for (const line of lines) {
+    const more = lines.length - shown - 1;
+    const reserve = more > 0 ? 40 : 0;
+    const next = `${text}\n• ${line}`;
+    if (next.length + reserve > SLACK_LIMITS.text) break;
+    text = next;
+    shown++;
+  }
+  if (shown < lines.length) text += `\n…and ${(lines.length - shown).toLocaleString('en-US')} more`;
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(text, SLACK_LIMITS.text) } };
+}
+
+const button = (label: string, url: string, actionId: string): Button => ({
+  type: 'button',
+  text: { type: 'plain_text', text: clip(label, SLACK_LIMITS.button) },
+  url: clip(url, SLACK_LIMITS.url),
+  action_id: actionId,
+});
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/** The digest of one run. Always inside Slack's limits, whatever the number of names and conflicts. */
+export function buildDigest(d: DigestInput): SlackMessage {
+  const base = d.publicUrl.replace(/\/+$/, '');
+  const headline = d.snapshot
+    ? `Schema v${d.snapshot.version} published (${d.snapshot.semver}, ${d.snapshot.bump})`
+    : `${plural(d.conflicts.length, 'naming conflict')} to review`;
+  const summary = [
+    plural(d.loads, 'new load'),
+    plural(d.newEntityTypes.length, 'new entity type'),
+    plural(d.newFields.length, 'new field'),
+    plural(d.conflicts.length, 'conflict'),
+    ...(d.snapshot ? [plural(d.snapshot.changes, 'catalog change')] : []),
+  ].join(' · ');
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(headline, SLACK_LIMITS.header), emoji: false } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*Discovery run* ${code(d.runId)}\n${summary}`, SLACK_LIMITS.text) },
+    },
+  ];
+  const types = listSection(
+    'New entity types',
+    d.newEntityTypes.map(
+      (e) => `${code(e.name)} (${e.status})${e.description ? ` — ${escapeMrkdwn(clip(e.description, 200))}` : ''}`,
+    ),
+  );
+  if (types) blocks.push(types);
+  const fields = listSection(
+    'New fields',
+    d.newFields.map((f) => `${code(`${f.source}.${f.name}`)} ${escapeMrkdwn(f.type)}`),
+  );
+  if (fields) blocks.push(fields);
+  if (d.conflicts.length > 0) {
+    blocks.push({ type: 'divider' });
+    // Room for the blocks around them: header, summary, two lists, divider, overflow context, actions.
+    const room = Math.max(0, Math.min(d.maxConflicts, SLACK_LIMITS.blocks - blocks.length - 2));
+    for (const c of d.conflicts.slice(0, room)) {
+      const what = c.kind === 'field' ? `field of ${escapeMrkdwn(c.source)}` : 'entity type';
+      const reasons = c.reasons.map((r) => `_${escapeMrkdwn(describeReason(r))}_`).join('; ');
+      blocks.push({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: clip(
+            `${code(c.newName)} ↔ ${code(c.existingName)} (${what}) — score ${c.score.toFixed(2)}\n${reasons}`,
+            SLACK_LIMITS.text,
+          ),
+        },
+        accessory: button(
+          'Review',
+          `${base}/review#conflict-${encodeURIComponent(c.id)}`,
+          `review-${c.id}`.slice(0, 255),
+        ),
+      });
+    }
+    if (d.conflicts.length > room) {
+      blocks.push({
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: `…and ${plural(d.conflicts.length - room, 'more conflict')}: see the review page.` },
+        ],
+      });
+    }
+  }
+  blocks.push({
+    type: 'actions',
+    elements: [
+      button('Open review page', `${base}/review`, 'open-review'),
+      button('Conflicts API', `${base}/api/conflicts?status=open`, 'open-conflicts-api'),
+      button('Run report', `${base}/api/discovery/runs/${encodeURIComponent(d.runId)}`, 'open-run'),
+    ],
+  });
+  return { text: clip(`${headline}: ${summary}`, SLACK_LIMITS.text), blocks };
+}
+
+// ---- outbox -------------------------------------------------------------------------------------
+
+export const SLACK_CHANNEL = 'slack';
+
+/** Attempts after which a message Slack keeps failing with 5xx or network errors is given up (a day of hourly runs). */
+export const MAX_SLACK_ATTEMPTS = 24;
+
+export async function enqueueMessage(
+  db: WarehouseSession,
+  m: {
+    readonly id: string;
+    readonly dedupeKey: string;
+    readonly payload: SlackMessage;
+    readonly runId: string;
+    readonly now: Date;
+  },
+): Promise<void> {
+  await db.execute(
+    `INSERT INTO notifications_outbox (id, channel, dedupe_key, payload, status, attempts, run_id, created_at)
+     VALUES ($1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR::JSON, 'pending', 0, $5::VARCHAR, $6::TIMESTAMPTZ)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [m.id, SLACK_CHANNEL, m.dedupeKey, JSON.stringify(m.payload), m.runId, m.now],
+  );
+}
+
+export type SendResult =
+  | { readonly outcome: 'sent' }
+  | { readonly outcome: 'retry'; readonly error: string; readonly after: Date }
+  | { readonly outcome: 'failed'; readonly error: string };
+
+/** Posts one message to an incoming webhook and says what to do with it. */
+export async function postToSlack(
+  fetcher: typeof fetch,
+  webhookUrl: string,
+  payload: unknown,
+  now: Date,
+): Promise<SendResult> {
+  let response: Response;
+  try {
+    response = await fetcher(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(payload),
+    });
+  } catch (error) {
+    return { outcome: 'retry', error: `network error: ${errorMessage(error)}`, after: now };
+  }
+  const body = clip((await response.text().catch(() => '')).trim(), 500);
+  if (response.ok) return { outcome: 'sent' };
+  if (response.status === 429) {
+    const seconds = retryAfterSeconds(response.headers.get('retry-after'), now);
+    return {
+      outcome: 'retry',
+      error: `429 rate limited${body ? `: ${body}` : ''} (retry after ${seconds} s)`,
+      after: new Date(now.getTime() + seconds * 1000),
+    };
+  }
+  if (response.status >= 500)
+    return { outcome: 'retry', error: `${response.status}${body ? ` ${body}` : ''}`, after: now };
+  // 400 invalid_payload, 403 action_prohibited, 404 channel_not_found / no_service, 410 channel_is_archived:
+  // sending the same message again cannot succeed.
+  return { outcome: 'failed', error: `${response.status} ${body || response.statusText}`.trim() };
+}
+
+/** Retry-After in seconds (a number or an HTTP date), at least 1, at most an hour; 60 when absent. */
+export function retryAfterSeconds(header: string | null, now: Date): number {
+  if (header === null || header.trim() === '') return 60;
+  const n = Number(header);
+  const seconds = Number.isFinite(n) ? n : (Date.parse(header) - now.getTime()) / 1000;
+  if (!Number.isFinite(seconds)) return 60;
+  return Math.min(3600, Math.max(1, Math.ceil(seconds)));
+}
+
+export interface FlushResult {
+  readonly sent: number;
+  readonly retrying: number;
+  readonly failed: number;
+  /** Messages not due yet (a 429's Retry-After) or waiting because no webhook is configured. */
+  readonly waiting: number;
+}
+
+/**
+ * Sends every due message of the outbox, oldest first. Each message's outcome is recorded right after
+ * its attempt, so a crash can at worst send the one message in flight twice, never lose one. After a 429
+ * the rest wait too: Slack asked us to slow down.
+ */
+export async function flushOutbox(
+  db: WarehouseSession,
+  options: {
+    readonly webhookUrl: string | undefined;
+    readonly fetcher: typeof fetch;
+    readonly now: () => Date;
+    readonly log: Logger;
+  },
+): Promise<FlushResult> {
+  const now = options.now();
+  const due = await db.query<{ id: string; payload: string; attempts: number }>(
+    `SELECT id, payload::VARCHAR AS payload, attempts FROM notifications_outbox
+     WHERE channel = $1::VARCHAR AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $2::TIMESTAMPTZ)
+     ORDER BY created_at, id`,
+    [SLACK_CHANNEL, now],
+  );
+  const [{ n: pending } = { n: 0 }] = await db.query<{ n: number }>(
+    `SELECT count(*)::INTEGER AS n FROM notifications_outbox WHERE channel = $1::VARCHAR AND status = 'pending'`,
+    [SLACK_CHANNEL],
+  );
+  if (!options.webhookUrl) {
+    if (due.length > 0)
+      options.log.warn('slack: SLACK_WEBHOOK_URL is not set; messages wait in the outbox', { pending });
+    return { sent: 0, retrying: 0, failed: 0, waiting: pending };
+  }
+  let sent = 0;
+  let retrying = 0;
+  let failed = 0;
+  for (const message of due) {
+    const attempts = Number(message.attempts) + 1;
+    const result = await postToSlack(options.fetcher, options.webhookUrl, JSON.parse(message.payload), options.now());
+    if (result.outcome === 'sent') {
+      sent++;
+      await db.execute(
+        `UPDATE notifications_outbox SET status = 'sent', attempts = $2::INTEGER, sent_at = $3::TIMESTAMPTZ, last_error = NULL
+         WHERE id = $1::VARCHAR`,
+        [message.id, attempts, options.now()],
+      );
+      continue;
+    }
+    const giveUp = result.outcome === 'failed' || attempts >= MAX_SLACK_ATTEMPTS;
+    const error =
+      result.outcome === 'retry' && giveUp ? `${result.error} (gave up after ${attempts} attempts)` : result.error;
+    await db.execute(
+      `UPDATE notifications_outbox SET status = $2::VARCHAR, attempts = $3::INTEGER, last_error = $4::VARCHAR,
+         next_attempt_at = $5::TIMESTAMPTZ WHERE id = $1::VARCHAR`,
+      [message.id, giveUp ? 'failed' : 'pending', attempts, error, result.outcome === 'retry' ? result.after : null],
+    );
+    if (giveUp) {
+      failed++;
+      options.log.error('slack: message refused, marked failed', { id: message.id, attempts, error });
+    } else {
+      retrying++;
+      options.log.warn('slack: delivery failed, kept for the next run', { id: message.id, attempts, error });
+    }
+    if (result.outcome === 'retry' && result.error.startsWith('429')) break;
+  }
+  return { sent, retrying, failed, waiting: pending - sent - retrying - failed };
+}

@@ -1,0 +1,393 @@
+// The catalog tables, read and written: entity_types, field_definitions, entity_conflicts, schema_snapshots.
+// Rows travel as one JSON document per statement (json_transform), whatever their number.
+import type { SqlParam, WarehouseSession } from '../warehouse/port.ts';
+import type { EntityRow, FieldKind, FieldRow } from './catalog.ts';
+import type { Conflict } from './conflicts.ts';
+import { pairKey } from './conflicts.ts';
+import { Catalog, type Change, type EntryStatus } from './snapshot.ts';
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : ((v as T) ?? fallback));
+
+/**
+ * Upserts `rows` (objects of `spec`'s keys) into `table`: one statement, the rows as one JSON parameter.
+ * `casts` turns the transported (VARCHAR/DOUBLE) value of a column into its SQL type.
+ */
+async function upsert(
+  db: WarehouseSession,
+  table: string,
+  spec: Record<string, 'VARCHAR' | 'DOUBLE' | 'BOOLEAN'>,
+  casts: Record<string, string>,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(spec);
+  const select = columns.map((c) => casts[c] ?? `r.${c}`);
+  await db.execute(
+    `INSERT OR REPLACE INTO ${table} (${columns.join(', ')})
+     SELECT ${select.join(', ')} FROM (SELECT unnest(json_transform($1::VARCHAR, $2::VARCHAR)) AS r)`,
+    [JSON.stringify(rows), JSON.stringify([spec])],
+  );
+}
+
+const asTimestamp = (c: string) => `CAST(r.${c} AS TIMESTAMPTZ)`;
+const asJson = (c: string) => `CAST(r.${c} AS JSON)`;
+const asBigint = (c: string) => `CAST(r.${c} AS BIGINT)`;
+
+// ---- entity types ------------------------------------------------------------------------------
+
+export async function readEntityRows(db: WarehouseSession): Promise<EntityRow[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT name, status, merged_into, occurrence_count::DOUBLE AS occurrences, document_count::DOUBLE AS documents,
+            proposal_count::DOUBLE AS proposals, first_seen, last_seen, annotators::VARCHAR AS annotators,
+            datasets::VARCHAR AS datasets, examples::VARCHAR AS examples, description, description_source,
+            created_at, updated_at
+     FROM entity_types ORDER BY name`,
+  );
+  return rows.map((r) => ({
+    name: r.name as string,
+    status: r.status as EntryStatus,
+    mergedInto: (r.merged_into as string | null) ?? null,
+    occurrences: Number(r.occurrences),
+    documents: Number(r.documents),
+    proposals: Number(r.proposals),
+    firstSeen: date(r.first_seen),
+    lastSeen: date(r.last_seen),
+    annotators: json<string[]>(r.annotators, []),
+    datasets: json<string[]>(r.datasets, []),
+    examples: json<string[]>(r.examples, []),
+    description: (r.description as string | null) ?? null,
+    descriptionSource: (r.description_source as string | null) ?? null,
+    createdAt: date(r.created_at) as Date,
+    updatedAt: date(r.updated_at) as Date,
+  }));
+}
+
+export async function writeEntityRows(db: WarehouseSession, rows: readonly EntityRow[]): Promise<void> {
+  await upsert(
+    db,
+    'entity_types',
+    {
+      name: 'VARCHAR',
+      status: 'VARCHAR',
+      merged_into: 'VARCHAR',
+      occurrence_count: 'DOUBLE',
+      document_count: 'DOUBLE',
+      proposal_count: 'DOUBLE',
+      first_seen: 'VARCHAR',
+      last_seen: 'VARCHAR',
+      annotators: 'VARCHAR',
+      datasets: 'VARCHAR',
+      examples: 'VARCHAR',
+      description: 'VARCHAR',
+      description_source: 'VARCHAR',
+      created_at: 'VARCHAR',
+      updated_at: 'VARCHAR',
+    },
+    {
+      occurrence_count: asBigint('occurrence_count'),
+      document_count: asBigint('document_count'),
+      proposal_count: asBigint('proposal_count'),
+      first_seen: asTimestamp('first_seen'),
+      last_seen: asTimestamp('last_seen'),
+      annotators: asJson('annotators'),
+      datasets: asJson('datasets'),
+      examples: asJson('examples'),
+      created_at: asTimestamp('created_at'),
+      updated_at: asTimestamp('updated_at'),
+    },
+    rows.map((r) => ({
+      name: r.name,
+      status: r.status,
+      merged_into: r.mergedInto,
+      occurrence_count: r.occurrences,
+      document_count: r.documents,
+      proposal_count: r.proposals,
+      first_seen: iso(r.firstSeen),
+      last_seen: iso(r.lastSeen),
+      annotators: JSON.stringify(r.annotators),
+      datasets: JSON.stringify(r.datasets),
+      examples: JSON.stringify(r.examples),
+      description: r.description,
+      description_source: r.descriptionSource,
+      created_at: iso(r.createdAt),
+      updated_at: iso(r.updatedAt),
+    })),
+  );
+}
+
+// ---- fields -------------------------------------------------------------------------------------
+
+export async function readFieldRows(db: WarehouseSession): Promise<FieldRow[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT source, name, kind, inferred_type, observed_types::VARCHAR AS observed_types,
+            occurrence_count::DOUBLE AS occurrence_count, null_count::DOUBLE AS null_count,
+            coalesce(load_count, 0)::DOUBLE AS load_count, first_seen, last_seen, examples::VARCHAR AS examples,
+            status, merged_into, description, description_source, created_at, updated_at
+     FROM field_definitions ORDER BY source, name`,
+  );
+  return rows.map((r) => ({
+    source: r.source as string,
+    name: r.name as string,
+    kind: r.kind as FieldKind,
+    inferredType: r.inferred_type as string,
+    observedTypes: json<Record<string, number>>(r.observed_types, {}),
+    occurrenceCount: Number(r.occurrence_count),
+    nullCount: Number(r.null_count),
+    loadCount: Number(r.load_count),
+    firstSeen: date(r.first_seen),
+    lastSeen: date(r.last_seen),
+    examples: json<string[]>(r.examples, []),
+    status: r.status as EntryStatus,
+    mergedInto: (r.merged_into as string | null) ?? null,
+    description: (r.description as string | null) ?? null,
+    descriptionSource: (r.description_source as string | null) ?? null,
+    createdAt: date(r.created_at) as Date,
+    updatedAt: date(r.updated_at) as Date,
+  }));
+}
+
+export async function writeFieldRows(db: WarehouseSession, rows: readonly FieldRow[]): Promise<void> {
+  await upsert(
+    db,
+    'field_definitions',
+    {
+      source: 'VARCHAR',
+      name: 'VARCHAR',
+      kind: 'VARCHAR',
+      inferred_type: 'VARCHAR',
+      observed_types: 'VARCHAR',
+      occurrence_count: 'DOUBLE',
+      null_count: 'DOUBLE',
+      load_count: 'DOUBLE',
+      first_seen: 'VARCHAR',
+      last_seen: 'VARCHAR',
+      examples: 'VARCHAR',
+      status: 'VARCHAR',
+      merged_into: 'VARCHAR',
+      description: 'VARCHAR',
+      description_source: 'VARCHAR',
+      created_at: 'VARCHAR',
+      updated_at: 'VARCHAR',
+    },
+    {
+      observed_types: asJson('observed_types'),
+      occurrence_count: asBigint('occurrence_count'),
+      null_count: asBigint('null_count'),
+      load_count: asBigint('load_count'),
+      first_seen: asTimestamp('first_seen'),
+      last_seen: asTimestamp('last_seen'),
+      examples: asJson('examples'),
+      created_at: asTimestamp('created_at'),
+      updated_at: asTimestamp('updated_at'),
+    },
+    rows.map((r) => ({
+      source: r.source,
+      name: r.name,
+      kind: r.kind,
+      inferred_type: r.inferredType,
+      observed_types: JSON.stringify(r.observedTypes),
+      occurrence_count: r.occurrenceCount,
+      null_count: r.nullCount,
+      load_count: r.loadCount,
+      first_seen: iso(r.firstSeen),
+      last_seen: iso(r.lastSeen),
+      examples: JSON.stringify(r.examples),
+      status: r.status,
+      merged_into: r.mergedInto,
+      description: r.description,
+      description_source: r.descriptionSource,
+      created_at: iso(r.createdAt),
+      updated_at: iso(r.updatedAt),
+    })),
+  );
+}
+
+// ---- conflicts ----------------------------------------------------------------------------------
+
+export type ConflictKind = 'entity_type' | 'field';
+export type ConflictStatus = 'open' | 'approved' | 'rejected' | 'merged';
+
+export interface ConflictRow {
+  readonly id: string;
+  readonly kind: ConflictKind;
+  readonly source: string;
+  readonly newName: string;
+  readonly existingName: string;
+  readonly score: number;
+  readonly reasons: Conflict['reasons'];
+  readonly status: ConflictStatus;
+  readonly decision: 'approve' | 'reject' | 'merge' | null;
+  readonly decidedBy: string | null;
+  readonly decidedAt: Date | null;
+  readonly note: string | null;
+  readonly detectedAt: Date;
+  readonly runId: string | null;
+}
+
+/** Every pair ever raised, decided or not, per kind and source: such a pair is never raised again. */
+export async function raisedPairs(db: WarehouseSession): Promise<Map<string, Set<string>>> {
+  const rows = await db.query<{ kind: string; source: string; pair: string }>(
+    'SELECT kind, source, pair FROM entity_conflicts',
+  );
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const scope = `${r.kind}\u0000${r.source}`;
+    const set = out.get(scope) ?? new Set<string>();
+    set.add(r.pair);
+    out.set(scope, set);
+  }
+  return out;
+}
+
+export const scopeKey = (kind: ConflictKind, source: string): string => `${kind}\u0000${source}`;
+
+export async function insertConflicts(
+  db: WarehouseSession,
+  conflicts: readonly (Conflict & { readonly id: string; readonly kind: ConflictKind; readonly source: string })[],
+  runId: string,
+  now: Date,
+): Promise<void> {
+  if (conflicts.length === 0) return;
+  await db.execute(
+    `INSERT INTO entity_conflicts (id, kind, source, pair, new_name, existing_name, score, reasons, status, detected_at, run_id)
+     SELECT r.id, r.kind, r.source, r.pair, r.new_name, r.existing_name, r.score, CAST(r.reasons AS JSON), 'open',
+            CAST($2::VARCHAR AS TIMESTAMPTZ), $3::VARCHAR
+     FROM (SELECT unnest(json_transform($1::VARCHAR, '[{"id":"VARCHAR","kind":"VARCHAR","source":"VARCHAR","pair":"VARCHAR","new_name":"VARCHAR","existing_name":"VARCHAR","score":"DOUBLE","reasons":"VARCHAR"}]')) AS r)
+     ON CONFLICT (kind, source, pair) DO NOTHING`,
+    [
+      JSON.stringify(
+        conflicts.map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          source: c.source,
+          pair: pairKey(c.newName, c.existingName),
+          new_name: c.newName,
+          existing_name: c.existingName,
+          score: c.score,
+          reasons: JSON.stringify(c.reasons),
+        })),
+      ),
+      now.toISOString(),
+      runId,
+    ],
+  );
+}
+
+const CONFLICT_COLUMNS = `id, kind, source, new_name, existing_name, score, reasons::VARCHAR AS reasons, status, decision,
+  decided_by, decided_at, note, detected_at, run_id`;
+
+function conflictRow(r: Record<string, unknown>): ConflictRow {
+  return {
+    id: r.id as string,
+    kind: r.kind as ConflictKind,
+    source: r.source as string,
+    newName: r.new_name as string,
+    existingName: r.existing_name as string,
+    score: Number(r.score),
+    reasons: json<Conflict['reasons']>(r.reasons, []),
+    status: r.status as ConflictStatus,
+    decision: (r.decision as ConflictRow['decision']) ?? null,
+    decidedBy: (r.decided_by as string | null) ?? null,
+    decidedAt: date(r.decided_at),
+    note: (r.note as string | null) ?? null,
+    detectedAt: date(r.detected_at) as Date,
+    runId: (r.run_id as string | null) ?? null,
+  };
+}
+
+export async function listConflicts(
+  db: WarehouseSession,
+  filter: { readonly status?: ConflictStatus | undefined; readonly runId?: string | undefined; readonly limit: number },
+): Promise<ConflictRow[]> {
+  const where: string[] = [];
+  const params: SqlParam[] = [];
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}::VARCHAR`);
+  }
+  if (filter.runId) {
+    params.push(filter.runId);
+    where.push(`run_id = $${params.length}::VARCHAR`);
+  }
+  params.push(filter.limit);
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY detected_at DESC, score DESC, id LIMIT $${params.length}::INTEGER`,
+    params,
+  );
+  return rows.map(conflictRow);
+}
+
+export async function getConflict(db: WarehouseSession, id: string): Promise<ConflictRow | null> {
+  const [row] = await db.query<Record<string, unknown>>(
+    `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts WHERE id = $1::VARCHAR`,
+    [id],
+  );
+  return row ? conflictRow(row) : null;
+}
+
+// ---- snapshots ----------------------------------------------------------------------------------
+
+export interface SnapshotRow {
+  readonly version: number;
+  readonly semver: string;
+  readonly bump: 'major' | 'minor' | 'patch';
+  readonly publishedAt: Date;
+  readonly catalog: Catalog;
+  readonly diff: readonly Change[];
+  readonly contentHash: string;
+  readonly previousHash: string | null;
+  readonly runId: string | null;
+}
+
+const SNAPSHOT_COLUMNS =
+  'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id';
+
+function snapshotRow(r: Record<string, unknown>): SnapshotRow {
+  return {
+    version: Number(r.version),
+    semver: r.semver as string,
+    bump: r.bump as SnapshotRow['bump'],
+    publishedAt: date(r.published_at) as Date,
+    catalog: Catalog.parse(json(r.catalog, {})),
+    diff: json<Change[]>(r.diff, []),
+    contentHash: r.content_hash as string,
+    previousHash: (r.previous_hash as string | null) ?? null,
+    runId: (r.run_id as string | null) ?? null,
+  };
+}
+
+export async function latestSnapshot(db: WarehouseSession): Promise<SnapshotRow | null> {
+  const [row] = await db.query<Record<string, unknown>>(
+    `SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots ORDER BY version DESC LIMIT 1`,
+  );
+  return row ? snapshotRow(row) : null;
+}
+
+export async function getSnapshot(db: WarehouseSession, version: number): Promise<SnapshotRow | null> {
+  const [row] = await db.query<Record<string, unknown>>(
+    `SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots WHERE version = $1::INTEGER`,
+    [version],
+  );
+  return row ? snapshotRow(row) : null;
+}
+
+export async function insertSnapshot(db: WarehouseSession, s: SnapshotRow): Promise<void> {
+  await db.execute(
+    `INSERT INTO schema_snapshots (version, semver, bump, published_at, catalog, diff, content_hash, previous_hash, run_id)
+     VALUES ($1::INTEGER, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR::JSON, $6::VARCHAR::JSON, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR)`,
+    [
+      s.version,
+      s.semver,
+      s.bump,
+      s.publishedAt,
+      JSON.stringify(s.catalog),
+      JSON.stringify(s.diff),
+      s.contentHash,
+      s.previousHash,
+      s.runId,
+    ],
+  );
+}

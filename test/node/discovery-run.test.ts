@@ -1,0 +1,251 @@
+// Discovery runs against the real warehouse, with data loaded through the real consumer: what the catalog
+// holds after a run, what a second run (nothing new) does, decisions, and runs racing each other.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DISCOVERY_CONFIG, type DiscoveryConfig } from '../../lib/discovery/catalog.ts';
+import { decideConflict } from '../../lib/discovery/decide.ts';
+import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
+import { acquireLock, fenceLock, LockLostError, releaseLock } from '../../lib/discovery/runs.ts';
+import { listConflicts, readEntityRows, readFieldRows } from '../../lib/discovery/store.ts';
+import { silentLogger } from '../../lib/log.ts';
+import type { Warehouse } from '../../lib/warehouse/port.ts';
+import { migratedDatabase } from '../support/databases.ts';
+import { EXPECTED_CONFLICTS, VESSEL_ANNOTATIONS, VESSEL_REGISTRY } from '../support/discovery-fixtures.ts';
+import { ingestFiles } from '../support/node-loads.ts';
+
+const DAY1 = new Date('2026-11-20T12:00:00Z');
+const DAY2 = new Date('2026-11-21T12:00:00Z');
+
+interface Sent {
+  readonly url: string;
+  readonly body: { text: string; blocks: { type: string }[] };
+}
+
+function deps(
+  warehouse: Warehouse,
+  now: Date,
+  options: { sent?: Sent[]; config?: Partial<DiscoveryConfig>; describe?: DiscoveryDeps['describe'] } = {},
+): DiscoveryDeps {
+  const sent = options.sent ?? [];
+  return {
+    warehouse,
+    config: { ...DEFAULT_DISCOVERY_CONFIG, ...options.config },
+    clock: () => now,
+    newId: () => crypto.randomUUID(),
+    log: silentLogger,
+    publicUrl: 'http://127.0.0.1:8787',
+    slackWebhookUrl: 'https://hooks.slack.test/services/T/B/X',
+    fetcher: async (url, init) => {
+      sent.push({ url: String(url), body: JSON.parse(String(init?.body)) });
+      return new Response('ok', { status: 200 });
+    },
+    describe: options.describe,
+  };
+}
+
+function succeeded(outcome: RunOutcome) {
+  if (outcome.status !== 'succeeded') throw new Error(`run did not succeed: ${JSON.stringify(outcome)}`);
+  return outcome.report;
+}
+
+const snapshots = (w: Warehouse) =>
+  w.query<{ version: number; semver: string; bump: string; content_hash: string; previous_hash: string | null }>(
+    'SELECT version, semver, bump, content_hash, previous_hash FROM schema_snapshots ORDER BY version',
+  );
+
+describe('a discovery run over the vessel scenario', () => {
+  let warehouse: Warehouse;
+  const sent: Sent[] = [];
+
+  beforeAll(async () => {
+    ({ warehouse } = await migratedDatabase('discovery_run'));
+    await ingestFiles(warehouse, [VESSEL_ANNOTATIONS, VESSEL_REGISTRY[0] as never], DAY1);
+    await ingestFiles(warehouse, [VESSEL_REGISTRY[1] as never], DAY2);
+  });
+  afterAll(async () => {
+    await warehouse.close();
+  });
+
+  it('catalogs entity types, fields and conflicts, and publishes v1 with one Slack message', async () => {
+    const report = succeeded(await runDiscovery(deps(warehouse, DAY2, { sent }), { trigger: 'cron', full: false }));
+    expect(report.loads).toBe(3);
+
+    const entities = await readEntityRows(warehouse);
+    const byName = new Map(entities.map((e) => [e.name, e]));
+    expect([...byName.keys()].sort()).toEqual(
+      ['CALL_SIGN', 'FLAG_STATE', 'IMO_NUMBER', 'PART', 'PORT', 'VESEL_NAME', 'VESSEL_NAME', 'vessel name'].sort(),
+    );
+    expect(byName.get('VESSEL_NAME')).toMatchObject({
+      status: 'active',
+      occurrences: 4,
+      documents: 4,
+      annotators: ['alice', 'bob'],
+      datasets: ['vessels'],
+      examples: ['Ever Given', 'Maersk Alabama', 'MSC Oscar'],
+    });
+    expect(byName.get('VESSEL_NAME')?.description).toBe(
+      'Entity type annotated by subject-matter experts, e.g. “Ever Given”, “Maersk Alabama”, “MSC Oscar”.',
+    );
+    expect(byName.get('FLAG_STATE')).toMatchObject({ status: 'candidate', occurrences: 2 });
+    expect(byName.get('CALL_SIGN')).toMatchObject({ status: 'candidate', occurrences: 0, proposals: 1, documents: 1 });
+    expect(byName.has('DRAFT_ONLY')).toBe(false);
+
+    const fields = await readFieldRows(warehouse);
+    const f = (name: string) => fields.find((x) => x.source === 'registry' && x.name === name);
+    expect(fields.map((x) => x.name).sort()).toEqual(
+      [
+        'flag',
+        'flag_state',
+        'gross_tonage',
+        'gross_tonnage',
+        'imo',
+        'name',
+        'owner',
+        'owner.country',
+        'owner.name',
+      ].sort(),
+    );
+    // int in the first file, bigint in the second: widened, both reported.
+    expect(f('imo')).toMatchObject({ inferredType: 'bigint', observedTypes: { int: 8, bigint: 5 }, loadCount: 2 });
+    expect(f('flag')).toMatchObject({ inferredType: 'varchar', occurrenceCount: 11, nullCount: 2 });
+    expect(f('owner')).toMatchObject({ inferredType: 'object', loadCount: 1 });
+    expect(f('owner.name')?.examples).toEqual(['Owner 0', 'Owner 1', 'Owner 2']);
+    expect(f('gross_tonnage')?.firstSeen).toEqual(DAY1);
+    expect(f('flag_state')?.firstSeen).toEqual(DAY2);
+
+    const conflicts = await listConflicts(warehouse, { limit: 100 });
+    expect(
+      conflicts
+        .map((c) => ({ kind: c.kind, source: c.source, newName: c.newName, existingName: c.existingName }))
+        .sort((a, b) => `${a.newName}${a.existingName}`.localeCompare(`${b.newName}${b.existingName}`)),
+    ).toEqual(
+      [...EXPECTED_CONFLICTS].sort((a, b) =>
+        `${a.newName}${a.existingName}`.localeCompare(`${b.newName}${b.existingName}`),
+      ),
+    );
+    for (const c of conflicts) expect(c.reasons.length).toBeGreaterThan(0);
+
+    expect(await snapshots(warehouse)).toEqual([
+      expect.objectContaining({ version: 1, semver: '0.1.0', bump: 'minor', previous_hash: null }),
+    ]);
+    expect(report.snapshot).toMatchObject({ version: 1, semver: '0.1.0' });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.body.text).toContain('Schema v1 published');
+    expect(report.slack).toMatchObject({ queued: true, sent: 1 });
+  });
+
+  it('changes nothing, publishes nothing and sends nothing when run again', async () => {
+    const before = await readEntityRows(warehouse);
+    const report = succeeded(await runDiscovery(deps(warehouse, DAY2, { sent }), { trigger: 'cron', full: false }));
+    expect(report).toMatchObject({ loads: 0, snapshot: null, conflicts: [] });
+    expect(report.entityTypes.written).toBe(0);
+    expect(await readEntityRows(warehouse)).toEqual(before);
+    expect(await snapshots(warehouse)).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a full run finds the same catalog as the incremental ones', async () => {
+    const [entities, fields] = [await readEntityRows(warehouse), await readFieldRows(warehouse)];
+    const report = succeeded(await runDiscovery(deps(warehouse, DAY2, { sent }), { trigger: 'api', full: true }));
+    expect(report).toMatchObject({ snapshot: null, conflicts: [] });
+    expect(await readEntityRows(warehouse)).toEqual(entities);
+    expect(await readFieldRows(warehouse)).toEqual(fields);
+  });
+
+  it('publishes a merge decision as v2 (PATCH: a candidate became an alias), chained to v1', async () => {
+    const [conflict] = (await listConflicts(warehouse, { status: 'open', limit: 100 })).filter(
+      (c) => c.newName === 'VESEL_NAME',
+    );
+    const decided = await decideConflict(
+      warehouse,
+      conflict?.id as string,
+      { decision: 'merge', by: 'maria@example.com' },
+      DAY2,
+    );
+    expect(decided.effect).toBe("entity type 'VESEL_NAME' is now an alias of 'VESSEL_NAME'");
+    expect(decided.conflict).toMatchObject({ status: 'merged', decision: 'merge', decidedBy: 'maria@example.com' });
+    await expect(
+      decideConflict(warehouse, conflict?.id as string, { decision: 'reject', by: 'someone' }, DAY2),
+    ).rejects.toThrow(/already decided/);
+
+    const report = succeeded(await runDiscovery(deps(warehouse, DAY2, { sent }), { trigger: 'cron', full: false }));
+    expect(report.snapshot).toMatchObject({ version: 2, semver: '0.1.1', bump: 'patch', changes: 2 });
+    const [v1, v2] = await snapshots(warehouse);
+    expect(v2?.previous_hash).toBe(v1?.content_hash);
+    expect(sent).toHaveLength(2);
+    // Merged names stay merged, whatever the next observations say.
+    expect((await readEntityRows(warehouse)).find((e) => e.name === 'VESEL_NAME')).toMatchObject({
+      status: 'merged',
+      mergedInto: 'VESSEL_NAME',
+    });
+  });
+});
+
+describe('runs racing each other', () => {
+  let warehouse: Warehouse;
+
+  beforeAll(async () => {
+    ({ warehouse } = await migratedDatabase('discovery_race'));
+    await ingestFiles(warehouse, [VESSEL_ANNOTATIONS, ...VESSEL_REGISTRY], DAY1);
+  });
+  afterAll(async () => {
+    await warehouse.close();
+  });
+
+  it('two concurrent runs: one does the work, the other finds the lock taken; exactly one v1', async () => {
+    const outcomes = await Promise.all([
+      runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }),
+      runDiscovery(deps(warehouse, DAY1), { trigger: 'queue', full: false }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['busy', 'succeeded']);
+    expect((await snapshots(warehouse)).map((s) => s.version)).toEqual([1]);
+    const runs = await warehouse.query<{ status: string }>('SELECT status FROM discovery_runs ORDER BY status');
+    expect(runs.map((r) => r.status)).toEqual(['skipped', 'succeeded']);
+  });
+
+  it('a run that stalls inside its transaction keeps even an expired lock until it commits', async () => {
+    await ingestFiles(
+      warehouse,
+      [{ bucket: 'vessel-csv', key: 'registry/extra.parquet', sql: `SELECT 1 AS call_sign_code` }],
+      DAY1,
+    );
+    let release = () => {};
+    let entered = () => {};
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = runDiscovery(
+      deps(warehouse, DAY1, {
+        config: { lockSeconds: 10 },
+        describe: async () => {
+          entered();
+          await gate;
+          return null;
+        },
+      }),
+      { trigger: 'cron', full: false },
+    );
+    await inside;
+    // An hour later the lock has expired, but the stalled run's transaction still holds its row.
+    const later = new Date(DAY1.getTime() + 3_600_000);
+    const other = await runDiscovery(deps(warehouse, later), { trigger: 'cron', full: false });
+    expect(other.status).toBe('busy');
+    release();
+    expect((await slow).status).toBe('succeeded');
+    const versions = (await snapshots(warehouse)).map((s) => s.version);
+    expect(versions).toEqual([1, 2]);
+  });
+
+  it('a run whose lock was taken over cannot publish', async () => {
+    const now = new Date(DAY1.getTime() + 7_200_000);
+    expect(await acquireLock(warehouse, 'run-a', now, 10)).toEqual({ acquired: true });
+    const later = new Date(now.getTime() + 60_000);
+    expect(await acquireLock(warehouse, 'run-b', later, 10)).toEqual({ acquired: true });
+    await expect(warehouse.transaction((tx) => fenceLock(tx, 'run-a', later, 10))).rejects.toThrow(LockLostError);
+    await releaseLock(warehouse, 'run-a');
+    expect(await acquireLock(warehouse, 'run-c', later, 10)).toMatchObject({ acquired: false, holder: 'run-b' });
+    await releaseLock(warehouse, 'run-b');
+  });
+});

@@ -1,0 +1,80 @@
+// Loads files through the real ingest consumer from Node (remote strategy: the warehouse reads the files
+// from the directories standing in for R2), for tests of what comes after ingestion.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { inject } from 'vitest';
+import { type BatchReport, ingestBatch } from '../../lib/ingest/consumer.ts';
+import { parseRoutes } from '../../lib/ingest/routes.ts';
+import { directoryStore } from '../../lib/local/fs-store.ts';
+import { silentLogger } from '../../lib/log.ts';
+import type { Warehouse } from '../../lib/warehouse/port.ts';
+
+export const TEST_ROUTES = parseRoutes(
+  JSON.stringify([
+    { bucket: 'vessel-ocr', target: 'raw_documents' },
+    { bucket: 'vessel-csv', target: 'structured_data' },
+    { bucket: 'vessel-annotations', target: 'annotations' },
+  ]),
+);
+
+export interface TestFile {
+  readonly bucket: 'vessel-ocr' | 'vessel-csv' | 'vessel-annotations';
+  readonly key: string;
+  /** DuckDB query whose result becomes the Parquet file. */
+  readonly sql: string;
+}
+
+/** Writes the files with DuckDB where the warehouse reads r2://bucket/key. */
+export async function writeFiles(files: readonly TestFile[]): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    for (const f of files) {
+      const path = join(inject('r2Directories')[f.bucket] as string, f.key);
+      mkdirSync(dirname(path), { recursive: true });
+      await conn.run(`COPY (${f.sql}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`);
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+let sequence = 0;
+
+/** Writes the files and delivers their R2 notifications to the consumer as one batch, at `now`. */
+export async function ingestFiles(warehouse: Warehouse, files: readonly TestFile[], now: Date): Promise<BatchReport> {
+  await writeFiles(files);
+  const store = directoryStore(inject('r2Directories'));
+  const messages = await Promise.all(
+    files.map(async (f) => {
+      const head = await store.head(f.bucket, f.key);
+      return {
+        id: `node-${++sequence}`,
+        attempts: 1,
+        body: {
+          account: 'test',
+          action: 'PutObject',
+          bucket: f.bucket,
+          object: { key: f.key, size: head?.size, eTag: head?.etag },
+          eventTime: now.toISOString(),
+        },
+      };
+    }),
+  );
+  const report = await ingestBatch(messages, {
+    warehouse,
+    store,
+    routes: TEST_ROUTES,
+    strategy: 'remote',
+    clock: () => now,
+    newId: () => crypto.randomUUID(),
+    log: silentLogger,
+    deadLetter: async () => {},
+    notifyDiscovery: async () => {},
+  });
+  const bad = report.outcomes.filter((o) => o.kind !== 'loaded');
+  if (bad.length > 0) throw new Error(`files did not load: ${JSON.stringify(bad)}`);
+  return report;
+}
