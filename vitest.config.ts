@@ -55,7 +55,7 @@ export default defineConfig({
               bindings: {
                 WAREHOUSE_URL: `${inject('warehouseBaseUrl')}workers_default`,
                 API_TOKEN: TEST_API_TOKEN,
-                SLACK_WEBHOOK_URL: `${inject('fixturesUrl')}slack/webhook`,
+                SLACK_WEBHOOK_URL: `${inject('fixturesUrl')}slack/default/webhook`,
                 LOCAL_DEV: 'true',
               },
               workers: [
@@ -67,7 +67,7 @@ export default defineConfig({
                   bindings: {
                     ...(discoveryOptions.bindings as Record<string, unknown> | undefined),
                     WAREHOUSE_URL: `${inject('warehouseBaseUrl')}workers_default`,
-                    SLACK_WEBHOOK_URL: `${inject('fixturesUrl')}slack/webhook`,
+                    SLACK_WEBHOOK_URL: `${inject('fixturesUrl')}slack/default/webhook`,
                   },
                 },
               ],

@@ -1,4 +1,6 @@
 // Parquet and CSV files the ingestion tests load, written by DuckDB itself in the global setup.
+import { VESSEL_ANNOTATIONS, VESSEL_REGISTRY } from './discovery-fixtures.ts';
+import type { TestFile } from './node-loads.ts';
 
 /** name -> the DuckDB query whose result is written, or raw text for CSV. */
 export const FIXTURE_FILES: Readonly<
@@ -49,6 +51,10 @@ export const FIXTURE_FILES: Readonly<
           FROM range(5000) t(i)`,
     options: 'ROW_GROUP_SIZE 1024',
   },
+  // The discovery scenario (test/support/discovery-fixtures.ts).
+  'discovery/vessels-1.parquet': { sql: VESSEL_ANNOTATIONS.sql },
+  'discovery/registry-1.parquet': { sql: (VESSEL_REGISTRY[0] as TestFile).sql },
+  'discovery/registry-2.parquet': { sql: (VESSEL_REGISTRY[1] as TestFile).sql },
   'manifest.csv': {
     text: 'vessel,imo,tonnage,built,inspected_at,active\nEver Given,9811000,220940.5,2018-09-25,2026-11-20 10:00:00,true\n"Maersk, Mc-Kinney Møller",9619907,194849,2013-06-14,,false\n',
   },

@@ -42,6 +42,96 @@ async function sendFile(res: ServerResponse, root: string, rel: string): Promise
   }
 }
 
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+// ---- fake Slack incoming webhook -----------------------------------------------------------------
+// Shaped like hooks.slack.com: 200 "ok" as text/html, errors as a short plain-text code, 429 with
+// Retry-After. Each channel (a path segment, one per test) records what it accepted and can be told
+// to answer the next requests with given failures.
+
+interface SlackChannel {
+  readonly accepted: unknown[];
+  readonly attempts: number[];
+  readonly script: { status: number; body: string; retryAfter?: string }[];
+}
+
+const slackChannels = new Map<string, SlackChannel>();
+
+function slackChannel(name: string): SlackChannel {
+  let channel = slackChannels.get(name);
+  if (!channel) {
+    channel = { accepted: [], attempts: [], script: [] };
+    slackChannels.set(name, channel);
+  }
+  return channel;
+}
+
+/** Slack's own checks on a message: what it refuses with 400 invalid_payload / invalid_blocks. */
+function slackRefusal(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return 'invalid_payload';
+  const { text, blocks } = payload as { text?: unknown; blocks?: unknown };
+  if (typeof text !== 'string' && !Array.isArray(blocks)) return 'no_text';
+  if (!Array.isArray(blocks)) return null;
+  if (blocks.length > 50) return 'invalid_blocks';
+  for (const block of blocks as { type?: string; text?: { text?: string }; elements?: { text?: unknown }[] }[]) {
+    const limit = block.type === 'header' ? 150 : 3000;
+    if (block.text?.text !== undefined && (block.text.text.length > limit || block.text.text.length === 0))
+      return 'invalid_blocks';
+    for (const e of block.elements ?? []) {
+      const t = typeof e.text === 'string' ? e.text : (e.text as { text?: string } | undefined)?.text;
+      if (t !== undefined && t.length > 3000) return 'invalid_blocks';
+    }
+  }
+  return null;
+}
+
+async function handleSlack(req: IncomingMessage, res: ServerResponse, name: string, action: string): Promise<void> {
+  const channel = slackChannel(name);
+  const json = (status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  if (req.method === 'POST' && action === 'webhook') {
+    const raw = (await readBody(req)).toString('utf8');
+    channel.attempts.push(Date.now());
+    const next = channel.script.shift();
+    if (next) {
+      res
+        .writeHead(next.status, {
+          'content-type': 'text/plain',
+          ...(next.retryAfter ? { 'retry-after': next.retryAfter } : {}),
+        })
+        .end(next.body);
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_payload');
+      return;
+    }
+    const refusal = slackRefusal(payload);
+    if (refusal) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(refusal);
+      return;
+    }
+    channel.accepted.push(payload);
+    res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
+    return;
+  }
+  if (req.method === 'GET' && action === 'messages')
+    return json(200, { accepted: channel.accepted, attempts: channel.attempts.length });
+  if (req.method === 'POST' && action === 'script') {
+    channel.script.push(...(JSON.parse((await readBody(req)).toString('utf8')) as SlackChannel['script']));
+    return json(200, { queued: channel.script.length });
+  }
+  res.writeHead(404).end('not found');
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -49,6 +139,8 @@ async function handle(
   r2Directories: Record<string, string>,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://fixtures');
+  const slack = /^\/slack\/([A-Za-z0-9_-]+)\/(webhook|messages|script)$/.exec(url.pathname);
+  if (slack) return handleSlack(req, res, slack[1] as string, slack[2] as string);
   // Tests put an object into R2 and here, so the warehouse (remote strategy) reads the same bytes,
   // as MotherDuck reads the real R2.
   const mirror = /^\/r2\/([^/]+)\/(.+)$/.exec(url.pathname);

@@ -2,10 +2,13 @@
 // uses its own database on it) and a fixtures HTTP server.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { TestProject } from 'vitest/node';
 import { startWarehouseServer } from '../../lib/embedded/server.ts';
+import { readMigrationFiles } from '../../lib/migrations/files.ts';
+import { migrate } from '../../lib/migrations/runner.ts';
+import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { TEST_WAREHOUSE_TOKEN } from './constants.ts';
 import { FIXTURE_FILES } from './fixture-files.ts';
 import { startFixturesServer } from './fixtures-server.ts';
@@ -26,6 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     maxConnections: 256,
     memoryLimit: '2GB',
   });
+  // The database the Workers' own bindings point at (the discovery Worker consumes the real `discovery`
+  // queue there, and the service-binding test fires its cron there), migrated like production.
+  const defaults = createPostgresWarehouse(warehouse.url('workers_default'), { max: 1 });
+  const migrated = await migrate(defaults, await readMigrationFiles());
+  await defaults.close();
+  if (migrated.status !== 'ok') throw new Error(`migrating workers_default failed: ${JSON.stringify(migrated)}`);
   // The corpus is readable by the warehouse under r2://vessel-csv/corpus/... for remote loads, and the
   // generated fixtures under r2://<every bucket>/fixtures/...
   cpSync(CORPUS_DIR, join(r2Directories['vessel-csv'], 'corpus'), { recursive: true });
@@ -52,6 +61,7 @@ async function writeFixtures(dir: string): Promise<void> {
   try {
     for (const [name, spec] of Object.entries(FIXTURE_FILES)) {
       const path = join(dir, name);
+      mkdirSync(dirname(path), { recursive: true });
       if ('text' in spec) writeFileSync(path, spec.text);
       else await conn.run(`COPY (${spec.sql}) TO '${path}' (FORMAT parquet${spec.options ? `, ${spec.options}` : ''})`);
     }

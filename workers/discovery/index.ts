@@ -1,37 +1,63 @@
-// Entry of the discovery Worker: hourly cron, the debounced `discovery` queue, and an RPC entrypoint the
-// main Worker uses to fire the cron by hand in local development.
+// Entry of the discovery Worker: the hourly cron, the debounced `discovery` queue, and an RPC entrypoint
+// the main Worker uses to fire the cron by hand in local development.
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import { checkHealth, type HealthReport } from '../../lib/health.ts';
-import { createDeps, releaseDeps } from '../deps.ts';
-import type { DISCOVERY_BINDINGS } from './bindings.ts';
+import { parseDiscoveryConfig } from '../../lib/discovery/catalog.ts';
+import { handleDiscoveryBatch } from '../../lib/discovery/queue.ts';
+import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
+import { createDeps, type Deps, releaseDeps } from '../deps.ts';
+import { aiDescriber } from './ai.ts';
+import type { DiscoveryEnv } from './bindings.ts';
 
-export type DiscoveryEnv = Pick<Env, (typeof DISCOVERY_BINDINGS)[number]>;
+export type { DiscoveryEnv };
 
-async function runTrigger(env: DiscoveryEnv, ctx: ExecutionContext, trigger: string): Promise<HealthReport> {
+function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
+  const config = parseDiscoveryConfig(env.DISCOVERY_CONFIG);
+  return {
+    warehouse: base.warehouse,
+    config,
+    clock: base.clock,
+    newId: base.newId,
+    log: base.log,
+    publicUrl: env.PUBLIC_URL,
+    slackWebhookUrl: env.SLACK_WEBHOOK_URL || undefined,
+    fetcher: (input, init) => fetch(input, init),
+    describe: env.AI ? aiDescriber(env.AI, config.aiModel) : undefined,
+  };
+}
+
+async function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual'): Promise<RunOutcome> {
   const deps = createDeps(env, 'living-schema-discovery');
   try {
-    const report = await checkHealth(deps);
-    deps.log.info('discovery trigger', { trigger, warehouse: report.warehouse, migrations: report.migrations });
-    return report;
+    return await runDiscovery(discoveryDeps(env, deps), { trigger, full: false });
   } finally {
     releaseDeps(deps, ctx);
   }
 }
 
 export class DiscoveryControl extends WorkerEntrypoint<DiscoveryEnv> {
-  /** Runs what the hourly cron runs, now. */
-  async fireCron(): Promise<HealthReport> {
-    return runTrigger(this.env, this.ctx, 'manual');
+  /** Runs what the hourly cron runs, now, and returns its outcome (report included). */
+  async fireCron(): Promise<RunOutcome> {
+    return runNow(this.env, this.ctx, 'manual');
   }
 }
 
 export default {
-  async scheduled(controller, env, ctx) {
-    await runTrigger(env, ctx, `cron ${controller.cron}`);
+  async scheduled(_controller, env, ctx) {
+    // A failed or skipped run is recorded and logged; the next hour's run takes in the same loads.
+    await runNow(env, ctx, 'cron');
   },
 
   async queue(batch, env, ctx) {
-    await runTrigger(env, ctx, `queue (${batch.messages.length} messages)`);
-    batch.ackAll();
+    const deps = createDeps(env, 'living-schema-discovery');
+    try {
+      const { verdict } = await handleDiscoveryBatch(
+        batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })),
+        discoveryDeps(env, deps),
+      );
+      if (verdict.action === 'ack') batch.ackAll();
+      else batch.retryAll({ delaySeconds: verdict.delaySeconds });
+    } finally {
+      releaseDeps(deps, ctx);
+    }
   },
 } satisfies ExportedHandler<DiscoveryEnv>;

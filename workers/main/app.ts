@@ -1,33 +1,19 @@
 // HTTP routes of the main Worker. Handlers parse input, build deps, call lib/, shape the response.
 
-import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
-import { bearerMatches } from '../../lib/http/auth.ts';
 import { IngestionQuery, listIngestions } from '../../lib/ingest/ingest-log.ts';
 import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
-import { createDeps, isLocalDev, releaseDeps } from '../deps.ts';
+import { createDeps, releaseDeps } from '../deps.ts';
+import { localOnly, requireToken } from './auth.ts';
+import { discoveryRoutes } from './discovery-routes.ts';
 import { bucketBindings } from './ingest-deps.ts';
 
 export type AppEnv = { Bindings: Env };
 
 export const app = new Hono<AppEnv>();
-
-/** Write endpoints need `Authorization: Bearer <API_TOKEN>`. */
-export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!(await bearerMatches(c.req.header('authorization'), c.env.API_TOKEN ?? ''))) {
-    throw new AppError('unauthorized', 'missing or wrong bearer token');
-  }
-  await next();
-};
-
-/** Routes that only exist under `npm start` (LOCAL_DEV=true); 404 everywhere else. */
-export const localOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!isLocalDev(c.env)) throw new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`);
-  await next();
-};
 
 app.get('/health', async (c) => {
   const deps = createDeps(c.env, 'living-schema');
@@ -70,6 +56,8 @@ app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
   await c.env.INGEST_QUEUE.send(event);
   return c.json({ bucket: bucketName, key, etag: object.etag, size: object.size, event }, 202);
 });
+
+app.route('/', discoveryRoutes);
 
 app.notFound((c) =>
   c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
