@@ -57,6 +57,7 @@ export class NameIndex {
   private readonly byNormalised = new Map<string, Entry[]>();
   private readonly byWords = new Map<string, Entry[]>();
   private readonly byGram = new Map<string, number[]>();
+  private readonly byLength = new Map<number, number[]>();
 
   constructor(names: Iterable<string> = []) {
     for (const n of names) this.add(n);
@@ -69,6 +70,7 @@ export class NameIndex {
     push(this.byNormalised, normalised, entry);
     push(this.byWords, entry.words, entry);
     for (const g of grams(normalised)) push(this.byGram, g, id);
+    push(this.byLength, normalised.length, id);
   }
 
   sameNormalised(normalised: string): readonly Entry[] {
@@ -86,6 +88,12 @@ export class NameIndex {
     const queryGrams = grams(normalised);
     for (const g of queryGrams) {
       for (const id of this.byGram.get(g) ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    // So short a query may share no trigram with a near name: those come from the length index.
+    if (queryGrams.size <= 3 * maxDistance) {
+      for (let n = normalised.length - maxDistance; n <= normalised.length + maxDistance; n++) {
+        for (const id of this.byLength.get(n) ?? []) if (!counts.has(id)) counts.set(id, 0);
+      }
     }
     const out: { entry: Entry; distance: number }[] = [];
     for (const [id, shared] of counts) {

@@ -5,8 +5,8 @@ import { distance } from 'fastest-levenshtein';
 export function normaliseName(name: string): string {
   return name
     .normalize('NFKC')
-    .toLowerCase()
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
     .split(/[\s_\-./]+/)
     .filter((w) => w !== '')
     .map(singular)

@@ -52,7 +52,7 @@ export type Change =
   | {
       readonly change: 'changed';
       readonly key: EntryKey;
-      readonly attribute: 'status' | 'description' | 'type' | 'mergedInto';
+      readonly attribute: 'status' | 'description' | 'type' | 'kind' | 'mergedInto';
       readonly from: string | null;
       readonly to: string | null;
       readonly reason: string;
@@ -118,7 +118,7 @@ export function diffCatalogs(from: Catalog, to: Catalog): Change[] {
         to: entry.mergedInto as string,
         reason: `${label(key)} merged into ${entry.mergedInto}`,
       });
-    for (const attribute of ['status', 'type', 'description', 'mergedInto'] as const) {
+    for (const attribute of ['status', 'type', 'kind', 'description', 'mergedInto'] as const) {
       if (renamed && (attribute === 'status' || attribute === 'mergedInto')) continue;
       const x = (old as Record<string, unknown>)[attribute] as string | null | undefined;
       const y = (entry as Record<string, unknown>)[attribute] as string | null | undefined;
