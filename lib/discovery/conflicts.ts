@@ -1,7 +1,7 @@
 // Near-duplicate names: every new name against every known name of the same kind, through an index (by
 // length and trigram), never all pairs. Pure: the caller brings the names, aliases and past decisions.
 import { distance } from 'fastest-levenshtein';
-import { normaliseName, wordKey } from './similarity.ts';
+import { distancesFrom, normaliseName, wordKey } from './similarity.ts';
 import { compare } from './snapshot.ts';
 
 export type ConflictReason =
@@ -27,6 +27,14 @@ export interface ConflictOptions {
 
 export const DEFAULT_CONFLICT_OPTIONS: ConflictOptions = { threshold: 0.85, shortLength: 5 };
 
+/**
+ * Names that differ only in their numbers ("address line 1" / "address line 2", "key 007" / "key 070")
+ * are numbered siblings, made different on purpose: similarity alone does not flag them.
+ */
+export function numberedSiblings(a: string, b: string): boolean {
+  return a !== b && /\d/.test(a) && a.replace(/\d+/g, '#') === b.replace(/\d+/g, '#');
+}
+
 /** Order-independent key of a pair, as stored in entity_conflicts.pair. */
 export function pairKey(a: string, b: string): string {
   return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
@@ -38,71 +46,163 @@ interface Entry {
   readonly words: string;
 }
 
-const GRAM = 3;
+/** One normalised spelling and the names that have it ("VESSEL_NAME" and "vessel-name" share one). */
+interface Form {
+  readonly normalised: string;
+  readonly entries: Entry[];
+}
 
-function grams(s: string): Set<string> {
-  const padded = `  ${s} `;
-  const out = new Set<string>();
-  for (let i = 0; i + GRAM <= padded.length; i++) out.add(padded.slice(i, i + GRAM));
+/**
+ * The most edits a form of `length` can be from a name it is similar to: d <= (1 - t) * max(l, n) and
+ * d >= |l - n| give d <= (1 - t) / t * l for the longer partner, which also covers the shorter one.
+ */
+export function maxEdits(length: number, threshold: number): number {
+  return Math.floor(((1 - threshold) / threshold) * length + 1e-9);
+}
+
+const partitions = new Map<number, readonly [number, number][]>();
+
+/** Even partition of a length into `parts` segments: [start, length] of each. */
+function segments(length: number, parts: number): readonly [number, number][] {
+  const key = length * 65536 + parts;
+  const known = partitions.get(key);
+  if (known) return known;
+  const base = Math.floor(length / parts);
+  const longer = length - base * parts;
+  const out: [number, number][] = [];
+  let start = 0;
+  for (let i = 0; i < parts; i++) {
+    const size = i < parts - longer ? base : base + 1;
+    out.push([start, size]);
+    start += size;
+  }
+  if (partitions.size < 10_000) partitions.set(key, out);
   return out;
 }
 
 /**
- * An index of known names for similarity search. A candidate within edit distance k of a query of length
- * n shares at least (n + 2) - 3k trigrams with it (each edit breaks at most three), and its length is
- * within k: both are checked before any Levenshtein distance is computed.
+ * An index of known names for similarity search, never all pairs. Names are indexed once per normalised
+ * form. A form of length l is cut into maxEdits(l) + 2 segments; a name within that many edits leaves
+ * at least two segments untouched (pigeonhole), each found in it as a substring shifted by no more than
+ * the edits allow. A query looks up, for each length that can be similar to it, each segment's shifted
+ * substrings, and only forms two segments found are candidates: names made of the same few words share
+ * one segment with thousands of others, two with few. Levenshtein distance (bit-parallel, the query's
+ * masks built once) settles each candidate. The partition filter of PassJoin (Li, Deng, Wang, Feng;
+ * VLDB 2011), with one segment more than it needs.
  */
 export class NameIndex {
-  private readonly entries: Entry[] = [];
-  private readonly byNormalised = new Map<string, Entry[]>();
+  private readonly forms: Form[] = [];
+  private readonly byNormalised = new Map<string, number>();
   private readonly byWords = new Map<string, Entry[]>();
-  private readonly byGram = new Map<string, number[]>();
-  private readonly byLength = new Map<number, number[]>();
+  /** length -> [segment number] -> segment text -> form ids. */
+  private readonly bySegment = new Map<number, Map<string, number[]>[]>();
+  /** Forms too short to cut (more segments than characters): candidates of every query near their length. */
+  private readonly uncut = new Map<number, number[]>();
+  /** seen[id] === stamp: form already hit by the current query; hits[id] segments of it, the last one lastHit[id]. */
+  private seen = new Uint32Array(1024);
+  private hits = new Uint8Array(1024);
+  private lastHit = new Int32Array(1024);
+  private stamp = 0;
+  private readonly threshold: number;
 
-  constructor(names: Iterable<string> = []) {
+  constructor(names: Iterable<string> = [], threshold: number = DEFAULT_CONFLICT_OPTIONS.threshold) {
+    this.threshold = threshold;
     for (const n of names) this.add(n);
   }
 
   add(name: string): void {
     const normalised = normaliseName(name);
     const entry = { name, normalised, words: wordKey(normalised) };
-    const id = this.entries.push(entry) - 1;
-    push(this.byNormalised, normalised, entry);
     push(this.byWords, entry.words, entry);
-    for (const g of grams(normalised)) push(this.byGram, g, id);
-    push(this.byLength, normalised.length, id);
+    const known = this.byNormalised.get(normalised);
+    if (known !== undefined) {
+      (this.forms[known] as Form).entries.push(entry);
+      return;
+    }
+    const id = this.forms.push({ normalised, entries: [entry] }) - 1;
+    this.byNormalised.set(normalised, id);
+    const l = normalised.length;
+    const parts = maxEdits(l, this.threshold) + 2;
+    if (parts > l) push(this.uncut, l, id);
+    else {
+      const cut = this.bySegment.get(l) ?? Array.from({ length: parts }, () => new Map<string, number[]>());
+      this.bySegment.set(l, cut);
+      for (const [i, [start, size]] of segments(l, parts).entries()) {
+        push(cut[i] as Map<string, number[]>, normalised.slice(start, start + size), id);
+      }
+    }
+    if (id >= this.seen.length) {
+      const size = this.seen.length * 2;
+      const seen = new Uint32Array(size);
+      seen.set(this.seen);
+      this.seen = seen;
+      this.hits = new Uint8Array(size);
+      this.lastHit = new Int32Array(size);
+    }
   }
 
   sameNormalised(normalised: string): readonly Entry[] {
-    return this.byNormalised.get(normalised) ?? [];
+    const id = this.byNormalised.get(normalised);
+    return id === undefined ? [] : (this.forms[id] as Form).entries;
   }
 
   sameWords(words: string): readonly Entry[] {
     return this.byWords.get(words) ?? [];
   }
 
-  /** Entries whose normalised form is within `maxDistance` edits of `normalised`. */
-  near(normalised: string, maxDistance: number): { entry: Entry; distance: number }[] {
-    if (maxDistance <= 0) return [];
-    const counts = new Map<number, number>();
-    const queryGrams = grams(normalised);
-    for (const g of queryGrams) {
-      for (const id of this.byGram.get(g) ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    // So short a query may share no trigram with a near name: those come from the length index.
-    if (queryGrams.size <= 3 * maxDistance) {
-      for (let n = normalised.length - maxDistance; n <= normalised.length + maxDistance; n++) {
-        for (const id of this.byLength.get(n) ?? []) if (!counts.has(id)) counts.set(id, 0);
+  /**
+   * Entries whose normalised form differs from `normalised` and is similar to it: 1 - distance / longer
+   * length >= the index's threshold.
+   */
+  similar(normalised: string): { entry: Entry; distance: number; similarity: number }[] {
+    return distancesFrom(normalised, (distanceTo) => this.search(normalised, distanceTo));
+  }
+
+  private search(normalised: string, distanceTo: (text: string) => number) {
+    const out: { entry: Entry; distance: number; similarity: number }[] = [];
+    const n = normalised.length;
+    this.stamp += 1;
+    const verify = (id: number) => {
+      const form = this.forms[id] as Form;
+      const d = distanceTo(form.normalised);
+      const similarity = 1 - d / Math.max(n, form.normalised.length);
+      if (d > 0 && similarity + 1e-12 >= this.threshold) {
+        for (const entry of form.entries) out.push({ entry, distance: d, similarity });
       }
-    }
-    const out: { entry: Entry; distance: number }[] = [];
-    for (const [id, shared] of counts) {
-      const entry = this.entries[id] as Entry;
-      const longer = Math.max(entry.normalised.length, normalised.length);
-      if (Math.abs(entry.normalised.length - normalised.length) > maxDistance) continue;
-      if (shared < Math.max(queryGrams.size, grams(entry.normalised).size) - 3 * maxDistance) continue;
-      const d = distance(entry.normalised, normalised);
-      if (d <= maxDistance && d > 0 && d <= longer) out.push({ entry, distance: d });
+    };
+    const shortest = Math.ceil(n * this.threshold - 1e-9);
+    const longest = Math.floor(n / this.threshold + 1e-9);
+    for (let l = Math.max(0, shortest); l <= longest; l++) {
+      for (const id of this.uncut.get(l) ?? []) verify(id);
+      const edits = maxEdits(l, this.threshold);
+      const grow = n - l;
+      const cut = this.bySegment.get(l);
+      if (!cut || Math.abs(grow) > edits) continue;
+      // An untouched segment moved by d has at least |d| edits before it and |grow - d| after it.
+      const slack = Math.floor((edits - Math.abs(grow)) / 2);
+      const lo = Math.min(0, grow) - slack;
+      const hi = Math.max(0, grow) + slack;
+      segments(l, edits + 2).forEach(([start, size], i) => {
+        const texts = cut[i] as Map<string, number[]>;
+        for (let at = Math.max(0, start + lo); at <= Math.min(n - size, start + hi); at++) {
+          const ids = texts.get(normalised.slice(at, at + size));
+          if (!ids) continue;
+          for (const id of ids) {
+            if (this.seen[id] !== this.stamp) {
+              this.seen[id] = this.stamp;
+              this.hits[id] = 1;
+              this.lastHit[id] = i;
+            } else if (this.lastHit[id] !== i) {
+              this.lastHit[id] = i;
+              // Two distinct segments found: a candidate (once).
+              if (this.hits[id] === 1) {
+                this.hits[id] = 2;
+                verify(id);
+              }
+            }
+          }
+        }
+      });
     }
     return out;
   }
@@ -134,7 +234,7 @@ export interface DetectInput {
  * sorted by score. A new name that is itself an alias is reported against its canonical name.
  */
 export function detectConflicts(input: DetectInput, options: ConflictOptions = DEFAULT_CONFLICT_OPTIONS): Conflict[] {
-  const index = new NameIndex(input.knownNames);
+  const index = new NameIndex(input.knownNames, options.threshold);
   const aliasIndex = new Map<string, { alias: string; of: string }>();
   for (const [alias, of] of input.aliases) aliasIndex.set(normaliseName(alias), { alias, of });
   const weight = (n: string) => input.weight?.get(n) ?? 0;
@@ -169,13 +269,9 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
       if (e.normalised !== normalised) report(name, e.name, 1, { kind: 'same_words', words });
     }
     if (normalised.length > options.shortLength) {
-      const maxDistance = Math.floor(((1 - options.threshold) * normalised.length) / options.threshold + 1e-9);
-      for (const { entry, distance: d } of index.near(normalised, maxDistance)) {
-        if (entry.normalised.length <= options.shortLength) continue;
-        const score = 1 - d / Math.max(entry.normalised.length, normalised.length);
-        if (score + 1e-12 >= options.threshold) {
-          report(name, entry.name, round(score), { kind: 'similar', similarity: round(score), distance: d });
-        }
+      for (const { entry, distance: d, similarity } of index.similar(normalised)) {
+        if (entry.normalised.length <= options.shortLength || numberedSiblings(normalised, entry.normalised)) continue;
+        report(name, entry.name, round(similarity), { kind: 'similar', similarity: round(similarity), distance: d });
       }
     }
     index.add(name);
@@ -209,7 +305,7 @@ export function detectConflictsNaively(
         });
         continue;
       }
-      if (a.length <= options.shortLength || b.length <= options.shortLength) continue;
+      if (a.length <= options.shortLength || b.length <= options.shortLength || numberedSiblings(a, b)) continue;
       const d = distance(a, b);
       const score = 1 - d / Math.max(a.length, b.length);
       if (score + 1e-12 >= options.threshold) {

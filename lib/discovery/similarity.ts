@@ -3,8 +3,8 @@ import { distance } from 'fastest-levenshtein';
 
 /** Lower case, separators (space, _, -, ., /) as single spaces, each word singular. */
 export function normaliseName(name: string): string {
-  return name
-    .normalize('NFKC')
+  // NFKC changes nothing in ASCII, and most names are ASCII.
+  return (/^[ -~]*$/.test(name) ? name : name.normalize('NFKC'))
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[\s_\-./]+/)
@@ -33,4 +33,44 @@ export function similarity(a: string, b: string): number {
   const longer = Math.max(a.length, b.length);
   if (longer === 0) return 1;
   return 1 - distance(a, b) / longer;
+}
+
+const masks = new Uint32Array(0x10000);
+
+/**
+ * Levenshtein distances from one pattern to many texts. Myers' bit-parallel algorithm (J. ACM 1999, in
+ * Hyyrö's formulation for edit distance) keeps a column of the DP matrix as two bit vectors, so a text
+ * costs a few word operations per character; the pattern's match masks are built once, not per text.
+ * Patterns longer than 32 UTF-16 units fall back to fastest-levenshtein.
+ */
+export function distancesFrom<T>(pattern: string, work: (distanceTo: (text: string) => number) => T): T {
+  const n = pattern.length;
+  if (n === 0 || n > 32) return work((text) => distance(pattern, text));
+  for (let i = 0; i < n; i++) {
+    const c = pattern.charCodeAt(i);
+    masks[c] = (masks[c] as number) | (1 << i);
+  }
+  const last = 1 << (n - 1);
+  try {
+    return work((text) => {
+      let pv = -1;
+      let mv = 0;
+      let score = n;
+      for (let j = 0; j < text.length; j++) {
+        let eq = masks[text.charCodeAt(j)] as number;
+        const xv = eq | mv;
+        eq |= ((eq & pv) + pv) ^ pv;
+        mv |= ~(eq | pv);
+        pv &= eq;
+        if (mv & last) score++;
+        if (pv & last) score--;
+        mv = (mv << 1) | 1;
+        pv = (pv << 1) | ~(xv | mv);
+        mv &= xv;
+      }
+      return score;
+    });
+  } finally {
+    for (let i = 0; i < n; i++) masks[pattern.charCodeAt(i)] = 0;
+  }
 }

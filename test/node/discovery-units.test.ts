@@ -13,7 +13,7 @@ import {
 } from '../../lib/discovery/catalog.ts';
 import { detectConflicts, detectConflictsNaively, NameIndex, pairKey } from '../../lib/discovery/conflicts.ts';
 import { jsonPath } from '../../lib/discovery/observe.ts';
-import { normaliseName, similarity, wordKey } from '../../lib/discovery/similarity.ts';
+import { distancesFrom, normaliseName, similarity, wordKey } from '../../lib/discovery/similarity.ts';
 import { buildDigest, retryAfterSeconds, SLACK_LIMITS } from '../../lib/discovery/slack.ts';
 import {
   applyChanges,
@@ -78,24 +78,53 @@ describe('similarity', () => {
 });
 
 describe('the name index', () => {
-  it('finds exactly what brute force finds within a distance', () => {
+  it('finds exactly what brute force finds at a threshold', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(anyName, { maxLength: 40 }),
         anyName,
-        fc.integer({ min: 0, max: 4 }),
-        (names, query, k) => {
-          const index = new NameIndex(names);
+        fc.double({ min: 0.3, max: 1, noNaN: true }),
+        (names, query, threshold) => {
+          const index = new NameIndex(names, threshold);
           const q = normaliseName(query);
           const found = index
-            .near(q, k)
+            .similar(q)
+            .map((r) => `${r.entry.name} ${r.distance}`)
+            .sort();
+          const brute = names
+            .flatMap((n) => {
+              const d = distance(normaliseName(n), q);
+              return d > 0 && similarity(normaliseName(n), q) + 1e-12 >= threshold ? [`${n} ${d}`] : [];
+            })
+            .sort();
+          expect(found).toEqual(brute);
+        },
+      ),
+    );
+  });
+
+  it('finds near spellings among names that share most of their words', () => {
+    // Few words, many names: the case where a trigram index degenerates into all pairs.
+    const words = ['vessel', 'name', 'flag', 'state', 'port', 'call', 'sign', 'imo', 'number'];
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 4 }).map((w) => w.join('_')),
+          { maxLength: 60 },
+        ),
+        fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        (names, queryWords, cut) => {
+          const joined = queryWords.join(' ');
+          const q = normaliseName(
+            joined.slice(0, cut % (joined.length + 1)) + joined.slice((cut % (joined.length + 1)) + 1),
+          );
+          const found = new NameIndex(names)
+            .similar(q)
             .map((r) => r.entry.name)
             .sort();
           const brute = names
-            .filter((n) => {
-              const d = distance(normaliseName(n), q);
-              return d > 0 && d <= k;
-            })
+            .filter((n) => normaliseName(n) !== q && similarity(normaliseName(n), q) + 1e-12 >= 0.85)
             .sort();
           expect(found).toEqual(brute);
         },
@@ -104,7 +133,28 @@ describe('the name index', () => {
   });
 });
 
+describe('bit-parallel distances', () => {
+  it('equal fastest-levenshtein for any pattern and text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40, unit: 'binary' }), fc.array(fc.string({ maxLength: 40 })), (p, texts) => {
+        const mine = distancesFrom(p, (to) => texts.map(to));
+        expect(mine).toEqual(texts.map((t) => distance(p, t)));
+      }),
+    );
+  });
+});
+
 describe('conflict detection', () => {
+  it('does not flag numbered siblings, but still flags a number added to a name', () => {
+    const pairs = (newNames: string[], knownNames: string[]) =>
+      detectConflicts({ newNames, knownNames, aliases: new Map(), decidedPairs: new Set() }).map(
+        (c) => `${c.newName} ~ ${c.existingName}`,
+      );
+    expect(pairs(['address_line_2', 'KEY_070'], ['address_line_1', 'key_007'])).toEqual([]);
+    expect(pairs(['ENTITY_TYPE_5S'], ['ENTITY_TYPE_5'])).toEqual(['ENTITY_TYPE_5S ~ ENTITY_TYPE_5']);
+    expect(pairs(['registered_owner_2'], ['registered_owner'])).toEqual(['registered_owner_2 ~ registered_owner']);
+  });
+
   it('flags the same new-versus-known pairs as comparing all pairs', () => {
     fc.assert(
       fc.property(
