@@ -18,7 +18,7 @@ export const DiscoveryConfig = z.strictObject({
   proposalQuestion: z.string().min(1).default('proposed_entity_type'),
   /** Examples kept per name. */
   examples: z.number().int().min(0).max(10).default(3),
-  /** Loads one run takes in at most; the rest wait for the next run. */
+  /** Waiting loads above which a run recounts everything (one pass) instead of adding each load's rows. */
   maxLoadsPerRun: z.number().int().min(1).default(5000),
   /** How long a run may hold the lock before another may take it over (a crashed run's lock expires). */
   lockSeconds: z.number().int().min(10).default(900),
@@ -90,6 +90,66 @@ export interface EntityRow extends EntityObservation {
   readonly descriptionSource: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** What a set of loads added to one entity type's current, submitted rows (see observe.ts). */
+export interface EntityDelta {
+  readonly name: string;
+  readonly occurrences: number;
+  /** Documents and (record, annotator) proposals the name had no current row for before these loads. */
+  readonly newDocuments: number;
+  readonly newProposals: number;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  /** Distinct, sorted by code point, at most 100 (like the catalog's lists). */
+  readonly annotators: readonly string[];
+  readonly datasets: readonly string[];
+}
+
+/** Code point order (the warehouse's order for text), not UTF-16's. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800-DFFF) encode code points above FFFF: move them after E000-FFFF.
+    x += x >= 0xe000 ? -0x800 : x >= 0xd800 ? 0x2000 : 0;
+    y += y >= 0xe000 ? -0x800 : y >= 0xd800 ? 0x2000 : 0;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+const LIST_LIMIT = 100;
+
+function mergeLists(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort(compareCodePoints).slice(0, LIST_LIMIT);
+}
+
+/**
+ * A catalog row's statistics moved on by what new loads added, or null when only a recount is exact:
+ * a name not (or no longer) counted, or one whose examples could change (too few of them, or new rows
+ * not all later than every row it had, since the examples are the earliest spans).
+ */
+export function advanceEntity(
+  row: EntityRow | undefined,
+  delta: EntityDelta,
+  config: Pick<DiscoveryConfig, 'examples'>,
+): EntityObservation | null {
+  if (!row || row.occurrences + row.proposals === 0 || row.firstSeen === null || row.lastSeen === null) return null;
+  if (row.examples.length < config.examples || delta.firstSeen.getTime() <= row.lastSeen.getTime()) return null;
+  return {
+    name: row.name,
+    occurrences: row.occurrences + delta.occurrences,
+    documents: row.documents + delta.newDocuments,
+    proposals: row.proposals + delta.newProposals,
+    firstSeen: row.firstSeen,
+    lastSeen: delta.lastSeen,
+    annotators: mergeLists(row.annotators, delta.annotators),
+    datasets: mergeLists(row.datasets, delta.datasets),
+    examples: row.examples,
+  };
 }
 
 /**
@@ -333,7 +393,8 @@ function sameField(a: FieldRow, b: FieldRow): boolean {
 
 /** Fields still lacking examples (new ones included): the run samples values for these. */
 export function needsExamples(row: FieldRow | undefined, config: DiscoveryConfig): boolean {
-  return config.examples > 0 && (row === undefined || row.examples.length < config.examples);
+  // Once: a field with fewer values than wanted (a boolean has two) is not sampled again every run.
+  return config.examples > 0 && (row === undefined || row.examples.length === 0);
 }
 
 /** The publishable part of the catalog. */

@@ -3,7 +3,7 @@
 // example values. Every statement is aggregated in the warehouse; only summaries travel.
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
-import type { EntityObservation, FieldObservation } from './catalog.ts';
+import { compareCodePoints, type EntityDelta, type EntityObservation, type FieldObservation } from './catalog.ts';
 
 export interface PendingLoad {
   readonly id: string;
@@ -12,13 +12,12 @@ export interface PendingLoad {
   readonly ingestedAt: Date;
 }
 
-/** Loaded batches no run has taken in yet, oldest first (at most `limit`; the rest wait for the next run). */
-export async function pendingLoads(db: WarehouseSession, limit: number): Promise<PendingLoad[]> {
+/** Loaded batches no run has taken in yet, oldest first. */
+export async function pendingLoads(db: WarehouseSession): Promise<PendingLoad[]> {
   const rows = await db.query<{ id: string; target: string; started_at: Date }>(
     `SELECT l.id, l.target, l.started_at FROM ingest_log l
      WHERE l.status = 'loaded' AND NOT EXISTS (SELECT 1 FROM discovery_consumed c WHERE c.load_id = l.id)
-     ORDER BY l.started_at, l.id LIMIT $1::INTEGER`,
-    [limit],
+     ORDER BY l.started_at, l.id`,
   );
   return rows.map((r) => ({ id: r.id, target: r.target, ingestedAt: new Date(r.started_at) }));
 }
@@ -36,36 +35,116 @@ export function jsonPath(path: string): string {
   return out;
 }
 
-/**
- * Annotation rows a set of loads touched: their own rows and the rows they closed (valid_to is the
- * superseding load's ingested_at). Entity types found there are the ones whose counts can have moved.
- */
-function touchedRows(loads: readonly PendingLoad[]): string {
-  const ids = loads.map((l) => l.id);
-  const instants = [...new Set(loads.map((l) => l.ingestedAt.toISOString()))];
-  return `(load_id IN ${list(ids)} OR valid_to IN (${instants.map((t) => `'${t}'::TIMESTAMPTZ`).join(', ')}))`;
-}
-
 /** Splits a proposal answer into names: "FLAG_STATE, call sign; OWNER" -> three names. */
 const PROPOSALS = (column: string) =>
   `list_filter(list_transform(regexp_split_to_array(${column}, '[,;\\n]'), x -> trim(x)), x -> x <> '')`;
 
-/** Names (labels and proposals) in the annotation rows the loads added or closed: the ones to recount. */
-export async function touchedEntityTypes(
+/**
+ * Rows naming an entity type among the annotation rows matching `where`: each row under its label, and
+ * once per name its answer to the proposal question gives. Answers are text (JSON strings): the JSON
+ * column is canonical and compact (`{"key":"value"}`), so a cheap substring test skips the rows without
+ * one before any JSON is parsed.
+ */
+function namedRows(where: string, proposalQuestion: string): string {
+  const path = quoteLiteral(jsonPath(proposalQuestion));
+  const key = proposalQuestion.split('.').at(-1) as string;
+  const needle = quoteLiteral(`${JSON.stringify(key)}:"`);
+  const columns = 'record_id, document_id, text, annotator, annotated_at, dataset';
+  return `SELECT entity_type AS name, false AS proposal, ${columns} FROM annotations WHERE ${where}
+          UNION ALL
+          SELECT unnest(${PROPOSALS(`json_extract_string(metadata, ${path})`)}) AS name, true AS proposal, ${columns}
+          FROM annotations WHERE (${where}) AND contains(metadata, ${needle})`;
+}
+
+const CURRENT = `valid_to IS NULL AND status = 'submitted'`;
+
+/**
+ * Names whose counts rows closed by these loads can have lowered (submitted rows whose valid_to is a
+ * load's ingestion instant): they are recounted, since a removal cannot be subtracted from a distinct
+ * count or a minimum.
+ */
+export async function closedEntityTypes(
   db: WarehouseSession,
   loads: readonly PendingLoad[],
   proposalQuestion: string,
 ): Promise<string[]> {
   if (!loads.some((l) => l.target === 'annotations')) return [];
-  const proposalPath = quoteLiteral(jsonPath(proposalQuestion));
+  const instants = [...new Set(loads.map((l) => l.ingestedAt.toISOString()))];
+  const closed = `valid_to IN (${instants.map((t) => `'${t}'::TIMESTAMPTZ`).join(', ')}) AND status = 'submitted'`;
   const rows = await db.query<{ name: string }>(
-    `SELECT entity_type AS name FROM annotations WHERE ${touchedRows(loads)}
-     UNION
-     SELECT unnest(${PROPOSALS(`json_extract_string(metadata, ${proposalPath})`)}) AS name FROM annotations
-     WHERE ${touchedRows(loads)} AND metadata IS NOT NULL
-     ORDER BY name`,
+    `SELECT DISTINCT name FROM (${namedRows(closed, proposalQuestion)}) ORDER BY name`,
   );
   return rows.map((r) => r.name);
+}
+
+/**
+ * The additions of `loads` (which must be every load no run has taken in) per entity type. Distinct
+ * counts stay exact: a document or proposal counts as new only when no current row from an earlier load
+ * has it for the same name, which the warehouse checks with anti-joins over the touched keys only.
+ */
+export async function entityDeltas(
+  db: WarehouseSession,
+  loads: readonly PendingLoad[],
+  proposalQuestion: string,
+): Promise<EntityDelta[]> {
+  const ids = loads.filter((l) => l.target === 'annotations').map((l) => l.id);
+  if (ids.length === 0) return [];
+  const mine = `load_id IN ${list(ids)}`;
+  const earlier = `${CURRENT} AND load_id NOT IN ${list(ids)}`;
+  const rows = await db.query<{
+    name: string;
+    occurrences: number;
+    new_documents: number;
+    new_proposals: number;
+    first_seen: Date;
+    last_seen: Date;
+    annotators: string;
+    datasets: string;
+  }>(
+    `WITH added AS (${namedRows(`${mine} AND ${CURRENT}`, proposalQuestion)}),
+     earlier_documents AS (
+       SELECT DISTINCT name, document_id FROM (${namedRows(
+         `${earlier} AND document_id IN (SELECT document_id FROM added)`,
+         proposalQuestion,
+       )})
+     ),
+     new_documents AS (
+       SELECT name, count(*) AS n FROM (SELECT DISTINCT name, document_id FROM added) a
+       ANTI JOIN earlier_documents USING (name, document_id) GROUP BY name
+     ),
+     added_proposals AS (
+       SELECT DISTINCT name, record_id, coalesce(annotator, '') AS annotator FROM added WHERE proposal
+     ),
+     earlier_proposals AS (
+       SELECT DISTINCT name, record_id, coalesce(annotator, '') AS annotator FROM (${namedRows(
+         `${earlier} AND record_id IN (SELECT record_id FROM added_proposals)`,
+         proposalQuestion,
+       )}) WHERE proposal
+     ),
+     new_proposals AS (
+       SELECT name, count(*) AS n FROM added_proposals ANTI JOIN earlier_proposals USING (name, record_id, annotator)
+       GROUP BY name
+     )
+     SELECT a.name,
+            (count(*) FILTER (WHERE NOT proposal))::DOUBLE AS occurrences,
+            coalesce(any_value(d.n), 0)::DOUBLE AS new_documents,
+            coalesce(any_value(p.n), 0)::DOUBLE AS new_proposals,
+            min(annotated_at) AS first_seen, max(annotated_at) AS last_seen,
+            to_json(list_sort(list(DISTINCT annotator) FILTER (WHERE annotator IS NOT NULL))[1:100])::VARCHAR AS annotators,
+            to_json(list_sort(list(DISTINCT dataset) FILTER (WHERE dataset IS NOT NULL))[1:100])::VARCHAR AS datasets
+     FROM added a LEFT JOIN new_documents d USING (name) LEFT JOIN new_proposals p USING (name)
+     GROUP BY a.name ORDER BY a.name`,
+  );
+  return rows.map((r) => ({
+    name: r.name,
+    occurrences: Number(r.occurrences),
+    newDocuments: Number(r.new_documents),
+    newProposals: Number(r.new_proposals),
+    firstSeen: new Date(r.first_seen),
+    lastSeen: new Date(r.last_seen),
+    annotators: JSON.parse(r.annotators ?? '[]') ?? [],
+    datasets: JSON.parse(r.datasets ?? '[]') ?? [],
+  }));
 }
 
 /**
@@ -77,7 +156,6 @@ export async function observeEntityTypes(
   db: WarehouseSession,
   options: { readonly proposalQuestion: string; readonly examples: number; readonly names: readonly string[] | 'all' },
 ): Promise<EntityObservation[]> {
-  const proposalPath = quoteLiteral(jsonPath(options.proposalQuestion));
   if (options.names !== 'all' && options.names.length === 0) return [];
   const scope = options.names === 'all' ? '' : `WHERE name IN ${list(options.names)}`;
   const rows = await db.query<{
@@ -91,19 +169,7 @@ export async function observeEntityTypes(
     datasets: string;
     examples: string;
   }>(
-    `WITH current AS (
-       SELECT record_id, document_id, entity_type, text, annotator, annotated_at, dataset, metadata
-       FROM annotations WHERE valid_to IS NULL AND status = 'submitted'
-     ),
-     named AS (
-       SELECT entity_type AS name, false AS proposal, record_id, document_id, text, annotator, annotated_at, dataset
-       FROM current
-       UNION ALL
-       SELECT unnest(${PROPOSALS(`json_extract_string(metadata, ${proposalPath})`)}) AS name, true AS proposal,
-              record_id, document_id, text, annotator, annotated_at, dataset
-       FROM current WHERE metadata IS NOT NULL
-     )
-     SELECT name,
+    `SELECT name,
             count(*) FILTER (WHERE NOT proposal)::DOUBLE AS occurrences,
             count(DISTINCT document_id)::DOUBLE AS documents,
             count(DISTINCT [record_id, coalesce(annotator, '')]) FILTER (WHERE proposal)::DOUBLE AS proposals,
@@ -113,7 +179,7 @@ export async function observeEntityTypes(
             to_json(list_sort(list(DISTINCT dataset) FILTER (WHERE dataset IS NOT NULL))[1:100])::VARCHAR AS datasets,
             -- The earliest spans: they do not change once a name has enough of them.
             to_json(min_by(text, annotated_at, ${Math.max(1, options.examples * 4)}))::VARCHAR AS examples
-     FROM named ${scope}
+     FROM (${namedRows(CURRENT, options.proposalQuestion)}) ${scope}
      GROUP BY name ORDER BY name`,
   );
   return rows.map((r) => ({
@@ -189,9 +255,20 @@ export async function observeFields(
   });
 }
 
+/** A JSON value's text as an example: strings unquoted, other scalars as written; objects, lists and null none. */
+function exampleOf(json: string | null): string | null {
+  if (json === null || json === 'null' || json.startsWith('{') || json.startsWith('[')) return null;
+  return json.startsWith('"') ? (JSON.parse(json) as string) : json;
+}
+
+/** Rows of a load read at first for examples, all fields at once; fields they lack are looked up one by one. */
+const FIRST_ROWS = 64;
+
 /**
  * Up to `n` example values for each field (in the same order), from the latest load that had it. Values
- * are JSON scalars as text (strings unquoted); objects and lists are left out.
+ * are JSON scalars as text (strings unquoted); objects and lists are left out. One statement per load
+ * extracts every wanted path from the load's first rows; only fields those rows lack are looked up one by
+ * one (their own rows, a few at a time).
  */
 export async function sampleFieldExamples(
   db: WarehouseSession,
@@ -204,9 +281,40 @@ export async function sampleFieldExamples(
 ): Promise<string[][]> {
   const found: string[][] = fields.map(() => []);
   if (fields.length === 0 || n <= 0) return found;
-  const parts = fields.map((f, i) => {
-    const table = f.kind === 'structured' ? 'structured_data' : 'raw_documents';
-    const column = f.kind === 'structured' ? 'data' : 'metadata';
+  const source = (kind: 'structured' | 'document_metadata') =>
+    kind === 'structured'
+      ? { table: 'structured_data', column: 'data' }
+      : { table: 'raw_documents', column: 'metadata' };
+  const groups = new Map<string, number[]>();
+  fields.forEach((f, i) => {
+    const key = `${f.kind}\u0000${f.latestLoad}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const members of groups.values()) {
+    const first = fields[members[0] as number] as (typeof fields)[number];
+    const { table, column } = source(first.kind);
+    for (let from = 0; from < members.length; from += 500) {
+      const slice = members.slice(from, from + 500);
+      const paths = slice.map((i) => quoteLiteral(jsonPath((fields[i] as (typeof fields)[number]).name)));
+      const rows = await db.query<{ v: string }>(
+        `SELECT to_json(list_transform(json_extract(${column}, [${paths.join(', ')}]), x -> x::VARCHAR))::VARCHAR AS v
+         FROM ${table}
+         WHERE load_id = ${quoteLiteral(first.latestLoad)} LIMIT ${FIRST_ROWS}`,
+      );
+      for (const r of rows) {
+        const values = JSON.parse(r.v) as (string | null)[];
+        slice.forEach((i, k) => {
+          const text = exampleOf(values[k] ?? null);
+          if (text !== null) (found[i] as string[]).push(text);
+        });
+      }
+    }
+  }
+  // Fields absent from their load's first rows.
+  const sparse = fields.flatMap((_, i) => (distinctExamples(found[i] as string[], n).length < n ? [i] : []));
+  const parts = sparse.map((i) => {
+    const f = fields[i] as (typeof fields)[number];
+    const { table, column } = source(f.kind);
     const path = quoteLiteral(jsonPath(f.name));
     // No DISTINCT: it would read the whole load before the LIMIT could stop the scan.
     return `(SELECT ${i} AS i, v FROM (
@@ -222,5 +330,6 @@ export async function sampleFieldExamples(
     );
     for (const r of rows) found[Number(r.i)]?.push(r.v);
   }
-  return found.map((values) => distinctExamples(values, n));
+  // The smallest values, so the same rows give the same examples whichever order they were read in.
+  return found.map((values) => distinctExamples([...values].sort(compareCodePoints), n));
 }

@@ -4,8 +4,11 @@ import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import {
+  advanceEntity,
   catalogOf,
+  compareCodePoints,
   type DiscoveryConfig,
+  type EntityObservation,
   type EntityRow,
   type FieldObservation,
   type FieldRow,
@@ -15,7 +18,15 @@ import {
   planFields,
 } from './catalog.ts';
 import { type Conflict, detectConflicts } from './conflicts.ts';
-import { observeEntityTypes, observeFields, pendingLoads, sampleFieldExamples, touchedEntityTypes } from './observe.ts';
+import {
+  closedEntityTypes,
+  entityDeltas,
+  observeEntityTypes,
+  observeFields,
+  type PendingLoad,
+  pendingLoads,
+  sampleFieldExamples,
+} from './observe.ts';
 import {
   acquireLock,
   coalesceRuns,
@@ -86,8 +97,10 @@ export interface RunReport {
   readonly trigger: RunTrigger;
   readonly full: boolean;
   readonly loads: number;
-  /** More loads wait for the next run (maxLoadsPerRun). */
+  /** More than maxLoadsPerRun loads were waiting: the run recounted everything instead of adding them up. */
   readonly backlog: boolean;
+  /** Entity types brought up to date by adding new loads' rows, and recounted over all current rows. */
+  readonly entityCounting?: { readonly added: number; readonly recounted: number };
   readonly entityTypes: { readonly observed: number; readonly written: number; readonly new: readonly string[] };
   readonly fields: {
     readonly observed: number;
@@ -103,14 +116,11 @@ export interface RunReport {
     readonly contentHash: string;
   } | null;
   readonly slack: (FlushResult & { readonly queued: boolean }) | null;
-  readonly timings: {
-    readonly readMs: number;
-    readonly planMs: number;
-    readonly writeMs: number;
-    readonly slackMs: number;
-    readonly totalMs: number;
-  };
+  /** Milliseconds per phase of the run. */
+  readonly timings: Readonly<Record<RunPhase | 'slackMs' | 'totalMs', number>>;
 }
+
+type RunPhase = 'entityTypesMs' | 'fieldsMs' | 'catalogMs' | 'examplesMs' | 'planMs' | 'writeMs';
 
 export type RunOutcome =
   | { readonly status: 'succeeded'; readonly report: RunReport }
@@ -204,25 +214,40 @@ async function discover(
   const now = started;
   // Proves the lock is still ours and ties it to this transaction (see fenceLock).
   await fenceLock(tx, runId, deps.clock(), config.lockSeconds);
-  const t0 = deps.clock().getTime();
+  const timings: Record<RunPhase, number> = {
+    entityTypesMs: 0,
+    fieldsMs: 0,
+    catalogMs: 0,
+    examplesMs: 0,
+    planMs: 0,
+    writeMs: 0,
+  };
+  let mark = deps.clock().getTime();
+  const lap = (phase: RunPhase) => {
+    const now = deps.clock().getTime();
+    timings[phase] += now - mark;
+    mark = now;
+  };
 
   // ---- read
-  const pending = await pendingLoads(tx, config.maxLoadsPerRun + 1);
-  const backlog = pending.length > config.maxLoadsPerRun;
-  const loads = pending.slice(0, config.maxLoadsPerRun);
-  const touched = request.full ? 'all' : await touchedEntityTypes(tx, loads, config.proposalQuestion);
-  const [observedEntities, currentEntities, observedFields, currentFields, latest, raised] = [
-    await observeEntityTypes(tx, {
-      proposalQuestion: config.proposalQuestion,
-      examples: config.examples,
-      names: touched,
-    }),
+  // Every load no run has taken in: the catalog always reflects exactly the loads taken in so far, which
+  // is what lets a run add new rows to it instead of recounting. Too many of them: recount instead.
+  const loads = await pendingLoads(tx);
+  const backlog = loads.length > config.maxLoadsPerRun;
+  const full = request.full || backlog;
+  const [currentEntities, currentFields, latest, raised] = [
     await readEntityRows(tx),
-    await observeFields(tx, request.full ? 'all' : loads),
     await readFieldRows(tx),
     await latestSnapshot(tx),
     await raisedPairs(tx),
   ];
+  lap('catalogMs');
+  const entities = await observeEntities(tx, config, loads, full, currentEntities);
+  const observedEntities = entities.observed;
+  const touched = entities.covered;
+  lap('entityTypesMs');
+  const observedFields = await observeFields(tx, full ? 'all' : loads);
+  lap('fieldsMs');
   const fieldsByKey = new Map(currentFields.map((f) => [fieldKey(f.source, f.name), f]));
   const wanting = observedFields.filter((o) => needsExamples(fieldsByKey.get(fieldKey(o.source, o.name)), config));
   const samples = await sampleFieldExamples(tx, wanting, config.examples);
@@ -231,7 +256,7 @@ async function discover(
     ...o,
     examples: examples.get(fieldKey(o.source, o.name)) ?? [],
   }));
-  const t1 = deps.clock().getTime();
+  lap('examplesMs');
 
   // ---- plan
   const entityPlan = planEntityTypes(
@@ -241,7 +266,7 @@ async function discover(
     config,
     now,
   );
-  const fieldPlan = planFields(currentFields, fieldObservations, !request.full, config, now);
+  const fieldPlan = planFields(currentFields, fieldObservations, !full, config, now);
   const entityRows = await describeNew(deps, entityPlan.rows, new Set(entityPlan.newNames), (e) => ({
     kind: 'entity_type',
     name: e.name,
@@ -263,7 +288,7 @@ async function discover(
   const previous = latest?.catalog ?? { entityTypes: [], fields: [] };
   const changes = diffCatalogs(previous, catalog);
   const bump = bumpFor(changes);
-  const t2 = deps.clock().getTime();
+  lap('planMs');
 
   // ---- write
   await writeEntityRows(tx, entityRows);
@@ -320,19 +345,20 @@ async function discover(
       [JSON.stringify(loads.map((l) => l.id)), runId, now],
     );
   }
-  const t3 = deps.clock().getTime();
+  lap('writeMs');
   const report: RunReport = {
     runId,
     trigger: request.trigger,
-    full: request.full,
+    full,
     loads: loads.length,
     backlog,
+    entityCounting: { added: entities.added, recounted: entities.recounted },
     entityTypes: { observed: observedEntities.length, written: entityRows.length, new: entityPlan.newNames },
     fields: { observed: fieldObservations.length, written: fieldRows.length, new: fieldPlan.newNames },
     conflicts,
     snapshot,
     slack: { queued, sent: 0, retrying: 0, failed: 0, waiting: 0 },
-    timings: { readMs: t1 - t0, planMs: t2 - t1, writeMs: t3 - t2, slackMs: 0, totalMs: t3 - started.getTime() },
+    timings: { ...timings, slackMs: 0, totalMs: deps.clock().getTime() - started.getTime() },
   };
   await finishRun(tx, {
     id: runId,
@@ -343,6 +369,42 @@ async function discover(
   });
   await coalesceRuns(tx, request.coalesce ?? [], runId, deps.clock());
   return report;
+}
+
+/**
+ * Entity types as the loads leave them. A full run recounts every name. Otherwise names that only gained
+ * rows are moved on by those rows (advanceEntity), and the rest the loads touched are recounted: names
+ * that lost rows (superseded, or no longer submitted), new names, and names whose examples could change.
+ */
+async function observeEntities(
+  tx: WarehouseSession,
+  config: DiscoveryConfig,
+  loads: readonly PendingLoad[],
+  full: boolean,
+  current: readonly EntityRow[],
+): Promise<{ observed: EntityObservation[]; covered: 'all' | readonly string[]; added: number; recounted: number }> {
+  const q = config.proposalQuestion;
+  if (full) {
+    const observed = await observeEntityTypes(tx, { proposalQuestion: q, examples: config.examples, names: 'all' });
+    return { observed, covered: 'all', added: 0, recounted: observed.length };
+  }
+  const closed = new Set(await closedEntityTypes(tx, loads, q));
+  const byName = new Map(current.map((r) => [r.name, r]));
+  const advanced: EntityObservation[] = [];
+  const recount = new Set(closed);
+  for (const delta of await entityDeltas(tx, loads, q)) {
+    const next = closed.has(delta.name) ? null : advanceEntity(byName.get(delta.name), delta, config);
+    if (next) advanced.push(next);
+    else recount.add(delta.name);
+  }
+  const names = [...recount].sort(compareCodePoints);
+  const recounted = await observeEntityTypes(tx, { proposalQuestion: q, examples: config.examples, names });
+  return {
+    observed: [...advanced, ...recounted],
+    covered: [...names, ...advanced.map((a) => a.name)],
+    added: advanced.length,
+    recounted: names.length,
+  };
 }
 
 /** `current` with `changed` rows in place of (or added to) theirs. */
