@@ -129,8 +129,8 @@ function mergeLists(a: readonly string[], b: readonly string[]): string[] {
 
 /**
  * A catalog row's statistics moved on by what new loads added, or null when only a recount is exact:
- * a name not (or no longer) counted, or one whose examples could change (too few of them, or new rows
- * not all later than every row it had, since the examples are the earliest spans).
+ * a name not (or no longer) counted, or one whose examples could change (not as many as configured, or
+ * new rows not all later than every row it had, since the examples are the earliest spans).
  */
 export function advanceEntity(
   row: EntityRow | undefined,
@@ -138,7 +138,7 @@ export function advanceEntity(
   config: Pick<DiscoveryConfig, 'examples'>,
 ): EntityObservation | null {
   if (!row || row.occurrences + row.proposals === 0 || row.firstSeen === null || row.lastSeen === null) return null;
-  if (row.examples.length < config.examples || delta.firstSeen.getTime() <= row.lastSeen.getTime()) return null;
+  if (row.examples.length !== config.examples || delta.firstSeen.getTime() <= row.lastSeen.getTime()) return null;
   return {
     name: row.name,
     occurrences: row.occurrences + delta.occurrences,

@@ -90,7 +90,8 @@ export async function entityDeltas(
   const ids = loads.filter((l) => l.target === 'annotations').map((l) => l.id);
   if (ids.length === 0) return [];
   const mine = `load_id IN ${list(ids)}`;
-  const earlier = `${CURRENT} AND load_id NOT IN ${list(ids)}`;
+  // Rows written before loads had ids (load_id NULL) are earlier rows too.
+  const earlier = `${CURRENT} AND (load_id IS NULL OR load_id NOT IN ${list(ids)})`;
   const rows = await db.query<{
     name: string;
     occurrences: number;
