@@ -1,5 +1,6 @@
 // `npm start` end to end, in a scratch copy of the checkout: the stack comes up on loopback, answers
-// /health with the migrations, fires the discovery cron, takes Slack messages, and Ctrl-C leaves nothing.
+// /health with the migrations, fires the discovery cron, takes Slack messages, takes an upload to a
+// decision made on the review page in headless Chromium, and Ctrl-C leaves nothing.
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -15,6 +16,8 @@ import {
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevVars } from '../../lib/local/dev-vars.ts';
 import { ALL_APPLIED } from '../support/migration-files.ts';
@@ -65,6 +68,30 @@ function processesIn(root: string): string[] {
     }
   }
   return found;
+}
+
+/** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it). */
+const CHROMIUM = '/usr/bin/chromium';
+
+async function writeParquet(path: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    await conn.run(`COPY (${sql}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function until<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 let dir: string;
@@ -170,6 +197,79 @@ describe('npm start', () => {
       { text: 'hello from the test' },
     ]);
   });
+
+  it('takes an upload through ingestion and discovery to a merge decided on the review page (Chromium)', async () => {
+    const base = `http://127.0.0.1:${ports.worker}`;
+    const token = parseDevVars(readFileSync(join(dir, '.dev.vars'), 'utf8')).API_TOKEN as string;
+    const auth = { authorization: `Bearer ${token}` };
+    const file = join(dir, 'vessels.parquet');
+    await writeParquet(
+      file,
+      `SELECT * FROM (VALUES
+         ('r1', 'doc-1', 'VESSEL_NAME', 0, 10, 'Ever Given', 'alice', 'submitted', TIMESTAMPTZ '2026-11-20 09:00:00+00', 'vessels'),
+         ('r2', 'doc-2', 'VESSEL_NAME', 0, 14, 'Maersk Alabama', 'alice', 'submitted', TIMESTAMPTZ '2026-11-20 09:01:00+00', 'vessels'),
+         ('r3', 'doc-3', 'VESEL_NAME', 0, 9, 'Ever Givn', 'bob', 'submitted', TIMESTAMPTZ '2026-11-20 09:02:00+00', 'vessels'))
+       t(record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset)`,
+    );
+    const put = await fetch(`${base}/v1/objects/vessel-annotations/argilla/review.parquet`, {
+      method: 'PUT',
+      headers: auth,
+      body: readFileSync(file),
+    });
+    expect(put.status).toBe(202);
+    await until(async () => {
+      const { ingestions } = (await (await fetch(`${base}/api/ingestions`)).json()) as {
+        ingestions: { key: string; status: string; rows: number }[];
+      };
+      return ingestions.find((i) => i.key === 'argilla/review.parquet' && i.status === 'loaded');
+    });
+
+    const cron = await fetch(`${base}/__scheduled/discovery`, { method: 'POST', headers: auth });
+    const outcome = (await cron.json()) as { status: string; report: { conflicts: { id: string; newName: string }[] } };
+    expect(outcome.status).toBe('succeeded');
+    const conflict = outcome.report.conflicts.find((c) => c.newName === 'VESEL_NAME');
+    expect(conflict).toBeDefined();
+
+    if (!existsSync(CHROMIUM)) throw new Error(`the review page is tested in ${CHROMIUM}: apt-get install -y chromium`);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await page.goto(`${base}/review#conflict-${conflict?.id}`);
+      const card = page.locator(`#conflict-${conflict?.id}`);
+      await expect(card.locator('h2').textContent()).resolves.toBe('VESEL_NAME ↔ VESSEL_NAME');
+      // Without a token the page says what is missing and sends nothing.
+      await card.locator('input[value="merge"]').check();
+      await card.locator('button[type="submit"]').click();
+      await expect(card.locator('output').textContent()).resolves.toBe('Enter your name and the API token first.');
+      await page.fill('#identity input[name="by"]', 'maria@example.com');
+      await page.fill('#identity input[name="token"]', token);
+      await card.locator('input[name="note"]').fill('typo');
+      await card.locator('button[type="submit"]').click();
+      await card.locator('output').filter({ hasText: /^Done/ }).waitFor();
+      expect(await card.locator('output').textContent()).toBe(
+        "Done: entity type 'VESEL_NAME' is now an alias of 'VESSEL_NAME'.",
+      );
+      expect(await card.getAttribute('class')).toContain('done');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    const decided = (await (await fetch(`${base}/api/conflicts/${conflict?.id}`)).json()) as Record<string, unknown>;
+    expect(decided).toMatchObject({
+      status: 'merged',
+      decision: 'merge',
+      decidedBy: 'maria@example.com',
+      note: 'typo',
+    });
+  }, 120_000);
 
   it('stops everything on Ctrl-C and checkpoints the database', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
