@@ -289,7 +289,9 @@ export async function sampleFieldExamples(
   const groups = new Map<string, number[]>();
   fields.forEach((f, i) => {
     const key = `${f.kind}\u0000${f.latestLoad}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const members = groups.get(key);
+    if (members) members.push(i);
+    else groups.set(key, [i]);
   });
   for (const members of groups.values()) {
     const first = fields[members[0] as number] as (typeof fields)[number];
