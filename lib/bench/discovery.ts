@@ -237,7 +237,7 @@ const WORDS = [
 ];
 
 /** Deterministic pseudo-random names: 2-4 words, various separators and cases, some with a typo. */
-export function names(count: number, seed: number): string[] {
+function names(count: number, seed: number): string[] {
   // mulberry32: the low bits of a plain LCG cycle too soon for `% n` to give varied names.
   let state = seed >>> 0;
   const next = () => {

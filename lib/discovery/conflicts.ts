@@ -56,7 +56,7 @@ interface Form {
  * The most edits a form of `length` can be from a name it is similar to: d <= (1 - t) * max(l, n) and
  * d >= |l - n| give d <= (1 - t) / t * l for the longer partner, which also covers the shorter one.
  */
-export function maxEdits(length: number, threshold: number): number {
+function maxEdits(length: number, threshold: number): number {
   return Math.floor(((1 - threshold) / threshold) * length + 1e-9);
 }
 

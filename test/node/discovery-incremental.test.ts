@@ -6,11 +6,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DISCOVERY_CONFIG, type EntityObservation } from '../../lib/discovery/catalog.ts';
 import { observeEntityTypes } from '../../lib/discovery/observe.ts';
-import { type DiscoveryDeps, type RunReport, runDiscovery } from '../../lib/discovery/run.ts';
+import { runDiscovery } from '../../lib/discovery/run.ts';
 import { readEntityRows } from '../../lib/discovery/store.ts';
-import { silentLogger } from '../../lib/log.ts';
-import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
+import { discoveryDeps, succeeded } from '../support/discovery-deps.ts';
 import { annotationsSql } from '../support/discovery-fixtures.ts';
 import { ingestFiles } from '../support/node-loads.ts';
 
@@ -28,19 +27,6 @@ const span = fc.record({
 
 /** A load: its spans, and either a new file or a re-upload of an earlier one (which supersedes it). */
 const load = fc.record({ spans: fc.array(span, { minLength: 1, maxLength: 12 }), reupload: fc.nat() });
-
-function deps(warehouse: Warehouse, now: Date): DiscoveryDeps {
-  return {
-    warehouse,
-    config: DEFAULT_DISCOVERY_CONFIG,
-    clock: () => now,
-    newId: () => crypto.randomUUID(),
-    log: silentLogger,
-    publicUrl: 'http://127.0.0.1:8787',
-    slackWebhookUrl: undefined,
-    fetcher: fetch,
-  };
-}
 
 const stats = (o: EntityObservation) => ({
   name: o.name,
@@ -76,11 +62,12 @@ describe('incremental discovery', () => {
                 return [s.record, s.document, s.type, s.text, s.annotator, s.status, at, s.proposal] as const;
               }),
             );
-            const report = await ingestFiles(warehouse, [{ bucket: 'vessel-annotations', key, sql }], now);
-            expect(report.counts.loaded).toBe(1);
-            const outcome = await runDiscovery(deps(warehouse, now), { trigger: 'cron', full: false });
-            if (outcome.status !== 'succeeded') throw new Error(JSON.stringify(outcome));
-            added += (outcome.report as RunReport).entityCounting?.added ?? 0;
+            const ingested = await ingestFiles(warehouse, [{ bucket: 'vessel-annotations', key, sql }], now);
+            expect(ingested.counts.loaded).toBe(1);
+            const report = succeeded(
+              await runDiscovery(discoveryDeps(warehouse, now), { trigger: 'cron', full: false }),
+            );
+            added += report.entityCounting?.added ?? 0;
 
             const recount = await observeEntityTypes(warehouse, {
               proposalQuestion: DEFAULT_DISCOVERY_CONFIG.proposalQuestion,

@@ -1,51 +1,18 @@
 // Discovery runs against the real warehouse, with data loaded through the real consumer: what the catalog
 // holds after a run, what a second run (nothing new) does, decisions, and runs racing each other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DISCOVERY_CONFIG, type DiscoveryConfig } from '../../lib/discovery/catalog.ts';
 import { decideConflict } from '../../lib/discovery/decide.ts';
-import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
+import { runDiscovery } from '../../lib/discovery/run.ts';
 import { acquireLock, fenceLock, LockLostError, releaseLock } from '../../lib/discovery/runs.ts';
 import { listConflicts, readEntityRows, readFieldRows } from '../../lib/discovery/store.ts';
-import { silentLogger } from '../../lib/log.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
+import { discoveryDeps as deps, type Sent, succeeded } from '../support/discovery-deps.ts';
 import { EXPECTED_CONFLICTS, VESSEL_ANNOTATIONS, VESSEL_REGISTRY } from '../support/discovery-fixtures.ts';
 import { ingestFiles } from '../support/node-loads.ts';
 
 const DAY1 = new Date('2026-11-20T12:00:00Z');
 const DAY2 = new Date('2026-11-21T12:00:00Z');
-
-interface Sent {
-  readonly url: string;
-  readonly body: { text: string; blocks: { type: string }[] };
-}
-
-function deps(
-  warehouse: Warehouse,
-  now: Date,
-  options: { sent?: Sent[]; config?: Partial<DiscoveryConfig>; describe?: DiscoveryDeps['describe'] } = {},
-): DiscoveryDeps {
-  const sent = options.sent ?? [];
-  return {
-    warehouse,
-    config: { ...DEFAULT_DISCOVERY_CONFIG, ...options.config },
-    clock: () => now,
-    newId: () => crypto.randomUUID(),
-    log: silentLogger,
-    publicUrl: 'http://127.0.0.1:8787',
-    slackWebhookUrl: 'https://hooks.slack.test/services/T/B/X',
-    fetcher: async (url, init) => {
-      sent.push({ url: String(url), body: JSON.parse(String(init?.body)) });
-      return new Response('ok', { status: 200 });
-    },
-    describe: options.describe,
-  };
-}
-
-function succeeded(outcome: RunOutcome) {
-  if (outcome.status !== 'succeeded') throw new Error(`run did not succeed: ${JSON.stringify(outcome)}`);
-  return outcome.report;
-}
 
 const snapshots = (w: Warehouse) =>
   w.query<{ version: number; semver: string; bump: string; content_hash: string; previous_hash: string | null }>(
