@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 import { startWarehouseServer, type WarehouseServer } from '../embedded/server.ts';
@@ -60,17 +59,7 @@ export async function startBench(): Promise<Bench> {
   };
 }
 
-/** Writes the result of a DuckDB query to a Parquet file with DuckDB itself. */
-export async function writeParquet(path: string, sql: string, options = ''): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    await conn.run(`COPY (${sql}) TO '${path}' (FORMAT parquet${options ? `, ${options}` : ''})`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
+export { writeParquet } from '../local/write-parquet.ts';
 
 export interface WorkerLogLine {
   readonly message?: string;

@@ -16,10 +16,10 @@ import {
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevVars } from '../../lib/local/dev-vars.ts';
+import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { ALL_APPLIED } from '../support/migration-files.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -72,17 +72,6 @@ function processesIn(root: string): string[] {
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it). */
 const CHROMIUM = '/usr/bin/chromium';
-
-async function writeParquet(path: string, sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    await conn.run(`COPY (${sql}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
 
 async function until<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;

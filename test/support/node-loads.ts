@@ -2,11 +2,11 @@
 // from the directories standing in for R2), for tests of what comes after ingestion.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { inject } from 'vitest';
 import { type BatchReport, ingestBatch } from '../../lib/ingest/consumer.ts';
 import { parseRoutes } from '../../lib/ingest/routes.ts';
 import { directoryStore } from '../../lib/local/fs-store.ts';
+import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { silentLogger } from '../../lib/log.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 
@@ -27,17 +27,10 @@ export interface TestFile {
 
 /** Writes the files with DuckDB where the warehouse reads r2://bucket/key. */
 export async function writeFiles(files: readonly TestFile[]): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    for (const f of files) {
-      const path = join(inject('r2Directories')[f.bucket] as string, f.key);
-      mkdirSync(dirname(path), { recursive: true });
-      await conn.run(`COPY (${f.sql}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`);
-    }
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
+  for (const f of files) {
+    const path = join(inject('r2Directories')[f.bucket] as string, f.key);
+    mkdirSync(dirname(path), { recursive: true });
+    await writeParquet(path, f.sql);
   }
 }
 
