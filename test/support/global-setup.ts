@@ -3,9 +3,9 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { TestProject } from 'vitest/node';
 import { startWarehouseServer } from '../../lib/embedded/server.ts';
+import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { readMigrationFiles } from '../../lib/migrations/files.ts';
 import { migrate } from '../../lib/migrations/runner.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
@@ -56,17 +56,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 async function writeFixtures(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    for (const [name, spec] of Object.entries(FIXTURE_FILES)) {
-      const path = join(dir, name);
-      mkdirSync(dirname(path), { recursive: true });
-      if ('text' in spec) writeFileSync(path, spec.text);
-      else await conn.run(`COPY (${spec.sql}) TO '${path}' (FORMAT parquet${spec.options ? `, ${spec.options}` : ''})`);
-    }
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
+  for (const [name, spec] of Object.entries(FIXTURE_FILES)) {
+    const path = join(dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    if ('text' in spec) writeFileSync(path, spec.text);
+    else await writeParquet(path, spec.sql, spec.options);
   }
 }
