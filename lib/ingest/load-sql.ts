@@ -147,35 +147,34 @@ export function remoteLoad(
 }
 
 /**
- * `push`: one batch of rows travels as a single JSON document of typed arrays (transport.ts) that the
- * warehouse unpacks with json_transform. `firstRow` is the file row number of the batch's first row.
+ * `push`: one batch of rows travels as one text parameter per column (transport.ts), which the warehouse
+ * turns back into lists and unnests side by side. `firstRow` is the file row number of the batch's first row.
  */
 export function pushInsert(
   plan: LoadPlan,
   ctx: LoadContext,
   columns: ReadonlyMap<string, TransportColumn>,
   firstRow: number,
+  rows: number,
 ): Statement {
   const names = [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)];
-  const spec: Record<string, string> = {};
-  const parts: string[] = [];
-  const unnest: string[] = [];
-  names.forEach((name, i) => {
+  if (names.length === 0) throw new Error('a push batch needs at least one column');
+  const params: string[] = [];
+  const unnest = names.map((name, i) => {
     const column = columns.get(name);
     if (!column) throw new Error(`no transported values for column '${name}'`);
-    spec[`c${i}`] = column.spec;
-    parts.push(`"c${i}":${column.json}`);
-    unnest.push(`unnest(c.c${i}) AS c${i}`);
+    params.push(column.param);
+    return `unnest(${column.list(`$${i + 1}`)}) AS c${i}`;
   });
-  if (names.length === 0) throw new Error('a push batch needs at least one column');
-  if (plan.target === 'structured_data') unnest.push('unnest(range(len(c.c0))) AS i');
+  if (plan.target === 'structured_data') unnest.push(`unnest(range(${literal.integer(rows)})) AS i`);
   const source = (name: string, i: number): SourceExpr => {
     const column = columns.get(name) as TransportColumn;
+    const v = column.nullMark ? `nullif(c${i}, chr(31))` : `c${i}`;
     return {
-      expr: column.expr(`c${i}`),
+      expr: column.expr(v),
       type: column.type,
       finite: column.finite === true,
-      ...(column.instant ? { instant: column.instant(`c${i}`) } : {}),
+      ...(column.instant ? { instant: column.instant(v) } : {}),
     };
   };
   const { columns: targets, select } = selectList(plan, ctx, {
@@ -183,10 +182,9 @@ export function pushInsert(
     extras: plan.extras.map((c, i) => source(c.name, plan.typed.length + i)),
     rowNumber: `${literal.integer(firstRow - 1)} + i + 1`,
   });
-  const relation = `(SELECT ${unnest.join(', ')} FROM (SELECT json_transform($1::VARCHAR, ${quoteLiteral(JSON.stringify(spec))}) AS c))`;
   return {
-    sql: `INSERT INTO ${plan.target} (${targets.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM ${relation}`,
-    params: [`{${parts.join(',')}}`],
+    sql: `INSERT INTO ${plan.target} (${targets.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM (SELECT ${unnest.join(', ')})`,
+    params,
   };
 }
 

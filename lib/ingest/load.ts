@@ -9,13 +9,13 @@ import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteIdent, quoteLiteral } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
-import { normaliseSql, parseDuckType } from './duck-types.ts';
+import { parseDuckType } from './duck-types.ts';
 import { type LoadContext, pushInsert, remoteLoad, supersede } from './load-sql.ts';
 import { BadFileError, type ColumnKind, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
 import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
 import type { FileFormat, Target } from './routes.ts';
 import type { ObjectStore } from './store.ts';
-import { type ColumnHint, type TransportColumn, transportColumn } from './transport.ts';
+import { type ColumnHint, csvTransport, type TransportColumn, transportColumn } from './transport.ts';
 
 export type Strategy = 'push' | 'remote';
 
@@ -209,7 +209,7 @@ function transportSlice(
 
 function transportBytes(columns: ReadonlyMap<string, TransportColumn>): number {
   let chars = 0;
-  for (const c of columns.values()) chars += c.json.length;
+  for (const c of columns.values()) chars += c.param.length;
   return chars * 2;
 }
 
@@ -225,17 +225,25 @@ class Pipeline {
     this.tx = tx;
   }
 
-  /** `held` is what the caller holds while building this batch (decoded data), beyond the payload. */
+  /**
+   * `rows` is how many rows the batch holds: the warehouse must insert exactly that many (a list that
+   * split into the wrong number of values would otherwise pad or add rows). `held` is what the caller
+   * holds while building this batch (decoded data), beyond the payload.
+   */
   async send(
     sql: string,
     params: Parameters<WarehouseSession['execute']>[1],
+    rows: number,
     payloadChars: number,
     held: number,
   ): Promise<void> {
     const bytes = payloadChars * 2;
     this.peak = Math.max(this.peak, held + bytes + this.inFlightBytes);
     const previous = this.inFlight;
-    this.inFlight = this.tx.execute(sql, params);
+    this.inFlight = this.tx.execute(sql, params).then((inserted) => {
+      if (inserted !== rows) throw new Error(`a push batch of ${rows} rows inserted ${inserted}`);
+      return inserted;
+    });
     // Keep the new one from being reported as unhandled while the previous one is awaited.
     this.inFlight.catch(() => {});
     this.inFlightBytes = bytes;
@@ -283,8 +291,8 @@ async function loadPushParquet(
     for (let from = 0; from < table.numRows; from += options.batchRows) {
       const to = Math.min(table.numRows, from + options.batchRows);
       const columns = transportSlice(plan, table, footer, from, to);
-      const statement = pushInsert(plan, ctx, columns, firstRow + from);
-      await pipeline.send(statement.sql, statement.params, transportBytes(columns), bytes + wasmBytes());
+      const statement = pushInsert(plan, ctx, columns, firstRow + from, to - from);
+      await pipeline.send(statement.sql, statement.params, to - from, transportBytes(columns), bytes + wasmBytes());
     }
     firstRow += table.numRows;
   }
@@ -365,11 +373,11 @@ async function loadPushCsv(
         if (v === null) nulls[i] = (nulls[i] ?? 0) + 1;
         else if (type !== 'VARCHAR' && !fits(type, v)) strings[i] = (strings[i] ?? 0) + 1;
       }
-      columns.set(name, csvTransport(JSON.stringify(values), types[i] as CsvType));
+      columns.set(name, csvTransport(values, type, parseDuckType(type)));
     });
-    const statement = pushInsert(plan, ctx, columns, firstRow);
+    const statement = pushInsert(plan, ctx, columns, firstRow, batch.length);
     firstRow += batch.length;
-    await pipeline.send(statement.sql, statement.params, transportBytes(columns), 0);
+    await pipeline.send(statement.sql, statement.params, batch.length, transportBytes(columns), 0);
   };
 
   for await (const rows of rowsIn) {
@@ -410,23 +418,6 @@ async function loadPushCsv(
     new Map([...extras].map((name) => [name, strings[index.get(name) as number] ?? 0])),
   );
   return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
-}
-
-/**
- * A CSV column travels as its text; the warehouse reads each value as the inferred type, and keeps a
- * value that does not fit (seen after the sample) as a string rather than losing it.
- */
-function csvTransport(json: string, type: CsvType): TransportColumn {
-  if (type === 'VARCHAR') return { spec: 'VARCHAR[]', json, expr: (v) => v, type: { kind: 'scalar', name: 'VARCHAR' } };
-  const typed = (v: string) => `TRY_CAST(${v} AS ${type})`;
-  const duck = parseDuckType(type);
-  return {
-    spec: 'VARCHAR[]',
-    json,
-    expr: (v) =>
-      `CASE WHEN ${v} IS NULL THEN NULL WHEN ${typed(v)} IS NULL THEN to_json(${v}) ELSE to_json(${normaliseSql(typed(v), duck)}) END`,
-    type: { kind: 'scalar', name: 'JSON' },
-  };
 }
 
 /** `push`: the Worker reads the object and sends its rows. */

@@ -1,20 +1,27 @@
-// `push`: Arrow columns -> typed JSON arrays the warehouse unpacks with json_transform. Values travel in
-// their own type (numbers as numbers, timestamps as epoch counts), built with native join/stringify, and
-// the warehouse renders canonical JSON from them exactly as it does for `remote`.
+// `push`: Arrow columns -> one text parameter per column, which the warehouse splits back into values.
+// Values travel as text in their own type (numbers as numbers, timestamps as epoch counts), joined by the
+// ASCII record separator (0x1E), with NULL as the unit separator (0x1F) alone; the warehouse runs
+// `string_split($n::VARCHAR, chr(30))` and casts each value. A string column whose values contain either
+// byte travels as a JSON array instead. Both are plain DuckDB SQL over VARCHAR parameters, which
+// MotherDuck's Postgres endpoint accepts. Splitting costs the warehouse about what parsing JSON did, and
+// the Worker builds the text with typed-array joins and one byte copy per string column: no per-value
+// strings, no escaping.
 import { type Data, type DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
 import { cellFor, halfToFloat, readDecimal } from './arrow-json.ts';
-import type { DuckType } from './duck-types.ts';
+import { type DuckType, normaliseSql } from './duck-types.ts';
 import { base64, decimalText } from './json-text.ts';
 
 /** Per-column facts from the Parquet footer that Arrow does not carry (see parquet/footer.ts). */
 export type ColumnHint = 'int96' | 'uuid' | 'json';
 
 export interface TransportColumn {
-  /** json_transform type of the column's JSON array, e.g. 'VARCHAR[]'. */
-  readonly spec: string;
-  /** JSON array text of the values of the rows. */
-  readonly json: string;
-  /** SQL turning a transported value `v` into the DuckDB value. */
+  /** The rows' values as one VARCHAR parameter. */
+  readonly param: string;
+  /** SQL for the parameter (`$n`) as a list with one element per row. */
+  readonly list: (param: string) => string;
+  /** Whether some elements are the NULL mark, to be read back as NULL before `expr`. */
+  readonly nullMark: boolean;
+  /** SQL turning one list element `v` (NULL already read back) into the DuckDB value. */
   readonly expr: (v: string) => string;
   /** DuckDB type of expr(v). */
   readonly type: DuckType;
@@ -27,6 +34,49 @@ export interface TransportColumn {
   readonly instant?: (v: string) => string;
 }
 
+const SEPARATOR = '\x1e';
+const NULL_MARK = '\x1f';
+const SEPARATOR_BYTE = 0x1e;
+const NULL_BYTE = 0x1f;
+
+const splitList = (p: string) => `string_split(${p}::VARCHAR, chr(30))`;
+const jsonList = (p: string) => `json_transform(${p}::VARCHAR, '["VARCHAR"]')`;
+const same = (v: string) => v;
+const scalar = (name: string): DuckType => ({ kind: 'scalar', name });
+
+/** A delimited column of text items; `hasNulls` says whether any item is the NULL mark. */
+function delimited(
+  param: string,
+  hasNulls: boolean,
+  type: DuckType,
+  expr: (v: string) => string,
+  extra: Pick<TransportColumn, 'finite' | 'instant'> = {},
+): TransportColumn {
+  return { param, list: splitList, nullMark: hasNulls, expr, type, ...extra };
+}
+
+function hasNullsIn(data: Data, from: number, to: number): boolean {
+  if (data.nullCount === 0) return false;
+  for (let i = from; i < to; i++) if (!data.getValid(i)) return true;
+  return false;
+}
+
+/** Items [from, to) joined by the separator, the NULL mark for invalid rows. */
+function items(data: Data, from: number, to: number, item: (i: number) => string): string {
+  const out: string[] = new Array(to - from);
+  const nulls = data.nullCount > 0;
+  for (let i = from; i < to; i++) out[i - from] = nulls && !data.getValid(i) ? NULL_MARK : item(i);
+  return out.join(SEPARATOR);
+}
+
+type Joinable = ArrayLike<number | bigint> & { subarray(a: number, b: number): { join(s: string): string } };
+
+/** Numbers [from, to) of a typed array: one native join when there are no nulls. */
+function numbers(data: Data, from: number, to: number, values: Joinable): string {
+  if (data.nullCount === 0) return values.subarray(from, to).join(SEPARATOR);
+  return items(data, from, to, (i) => String(values[i]));
+}
+
 const utf8 = new TextDecoder();
 
 const stringCache = new WeakMap<Data, string[]>();
@@ -35,7 +85,7 @@ const stringCache = new WeakMap<Data, string[]>();
  * All strings of a UTF-8 column chunk (cached: a row group is sent in several slices). An ASCII buffer is
  * decoded once and sliced; Arrow's UTF-8 is validated, so equal lengths mean ASCII.
  */
-export function utf8Strings(data: Data): string[] {
+function utf8Strings(data: Data): string[] {
   const cached = stringCache.get(data);
   if (cached) return cached;
   const offsets = data.valueOffsets as Int32Array | BigInt64Array;
@@ -54,72 +104,75 @@ export function utf8Strings(data: Data): string[] {
   return out;
 }
 
-/** JSON array text of `values` with nulls where the chunk has them. */
-function withNulls<T>(data: Data, from: number, to: number, value: (i: number) => T): (T | null)[] {
-  const out: (T | null)[] = new Array(to - from);
-  const nulls = data.nullCount > 0;
-  for (let i = from; i < to; i++) out[i - from] = nulls && !data.getValid(i) ? null : value(i);
-  return out;
+/**
+ * Rows [from, to) of a UTF-8 column as delimited text, copied byte by byte and decoded once; null when a
+ * value contains a separator byte (the column then travels as JSON).
+ */
+function utf8Delimited(data: Data, from: number, to: number): { text: string; hasNulls: boolean } | null {
+  const wide = data.valueOffsets instanceof BigInt64Array;
+  const offsets = wide ? Array.from(data.valueOffsets as BigInt64Array, Number) : (data.valueOffsets as Int32Array);
+  const values = data.values as Uint8Array;
+  const start = offsets[from] as number;
+  const end = offsets[to] as number;
+  const range = values.subarray(start, end);
+  if (range.indexOf(SEPARATOR_BYTE) !== -1 || range.indexOf(NULL_BYTE) !== -1) return null;
+  const nulls = hasNullsIn(data, from, to);
+  const out = new Uint8Array(end - start + 2 * (to - from));
+  let p = 0;
+  let k = start;
+  for (let i = from; i < to; i++) {
+    const e = offsets[i + 1] as number;
+    if (nulls && !data.getValid(i)) {
+      out[p++] = NULL_BYTE;
+      k = e;
+    } else {
+      while (k < e) out[p++] = values[k++] as number;
+    }
+    out[p++] = SEPARATOR_BYTE;
+  }
+  return { text: utf8.decode(out.subarray(0, p - 1)), hasNulls: nulls };
 }
 
-/** `[a,b,...]` from number texts, `null` for SQL NULL (a plain join would write nothing for a null). */
-function jsonArray(values: readonly (string | null)[]): string {
-  return `[${values.map((v) => v ?? 'null').join(',')}]`;
+/** Strings that may hold separator bytes: delimited when none does, a JSON array otherwise. */
+function textColumn(values: readonly (string | null)[], type: DuckType, expr: (v: string) => string): TransportColumn {
+  let hasNulls = false;
+  let marked = false;
+  for (const v of values) {
+    if (v === null) hasNulls = true;
+    else if (v.includes(SEPARATOR) || v.includes(NULL_MARK)) {
+      marked = true;
+      break;
+    }
+  }
+  if (marked) return { param: JSON.stringify(values), list: jsonList, nullMark: false, expr, type };
+  return delimited(values.map((v) => v ?? NULL_MARK).join(SEPARATOR), hasNulls, type, expr);
 }
-
-/** `[a,b,...]` from a typed array range, fast when there are no nulls. */
-function numbers(
-  data: Data,
-  from: number,
-  to: number,
-  values: ArrayLike<number | bigint> & { subarray(a: number, b: number): { join(s: string): string } },
-): string {
-  if (data.nullCount === 0) return `[${values.subarray(from, to).join(',')}]`;
-  const parts: string[] = new Array(to - from);
-  for (let i = from; i < to; i++) parts[i - from] = data.getValid(i) ? String(values[i]) : 'null';
-  return `[${parts.join(',')}]`;
-}
-
-const scalar = (name: string): DuckType => ({ kind: 'scalar', name });
-const same = (v: string) => v;
 
 /** Rows [from, to) of one Arrow column chunk, for transport. */
 export function transportChunk(data: Data, from: number, to: number, name: string, hint?: ColumnHint): TransportColumn {
   const type = data.type as DataType;
+  const nulls = () => hasNullsIn(data, from, to);
   if (hint === 'int96') return int96(data, from, to);
   if (hint === 'uuid' && type.typeId === Type.FixedSizeBinary) {
     const values = data.values as Uint8Array;
-    const json = JSON.stringify(withNulls(data, from, to, (i) => uuidText(values.subarray(i * 16, i * 16 + 16))));
-    return { spec: 'VARCHAR[]', json, expr: (v) => `CAST(${v} AS UUID)`, type: scalar('UUID') };
+    const text = items(data, from, to, (i) => uuidText(values.subarray(i * 16, i * 16 + 16)));
+    return delimited(text, nulls(), scalar('UUID'), (v) => `CAST(${v} AS UUID)`);
   }
   switch (type.typeId) {
     case Type.Null:
-      return {
-        spec: 'VARCHAR[]',
-        json: JSON.stringify(new Array(to - from).fill(null)),
-        expr: same,
-        type: scalar('VARCHAR'),
-      };
+      return delimited(new Array(to - from).fill(NULL_MARK).join(SEPARATOR), true, scalar('VARCHAR'), same);
     case Type.Bool: {
       const values = data.values as Uint8Array;
       const bit = (i: number) => (((values[(data.offset + i) >> 3] as number) >> ((data.offset + i) & 7)) & 1) === 1;
-      return {
-        spec: 'BOOLEAN[]',
-        json: JSON.stringify(withNulls(data, from, to, bit)),
-        expr: same,
-        type: scalar('BOOLEAN'),
-      };
+      const text = items(data, from, to, (i) => (bit(i) ? 't' : 'f'));
+      return delimited(text, nulls(), scalar('BOOLEAN'), (v) => `CAST(${v} AS BOOLEAN)`);
     }
     case Type.Int: {
       const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
       const duck =
         bitWidth === 64 ? (isSigned ? 'BIGINT' : 'UBIGINT') : bitWidth === 32 && !isSigned ? 'BIGINT' : 'INTEGER';
-      return {
-        spec: `${duck}[]`,
-        json: numbers(data, from, to, data.values as Int32Array),
-        expr: same,
-        type: scalar(duck),
-      };
+      const text = numbers(data, from, to, data.values as Int32Array);
+      return delimited(text, nulls(), scalar(duck), (v) => `CAST(${v} AS ${duck})`);
     }
     case Type.Float: {
       const precision = (type as unknown as { precision: number }).precision;
@@ -128,106 +181,86 @@ export function transportChunk(data: Data, from: number, to: number, name: strin
       const value = precision === 0 ? (i: number) => halfToFloat(raw[i] as number) : (i: number) => raw[i] as number;
       let finite = true;
       for (let i = from; i < to && finite; i++) if (!Number.isFinite(value(i)) && data.getValid(i)) finite = false;
-      const json =
-        finite && precision !== 0 && data.nullCount === 0
-          ? numbers(data, from, to, raw as Float64Array)
-          : JSON.stringify(withNulls(data, from, to, (i) => nonFinite(value(i))));
-      return { spec: `${duck}[]`, json, expr: same, type: scalar(duck), finite };
+      // JavaScript's shortest round-trip text; NaN and Infinity cast as DuckDB spells them.
+      const text = precision === 0 ? items(data, from, to, (i) => String(value(i))) : numbers(data, from, to, raw);
+      return delimited(text, nulls(), scalar(duck), (v) => `CAST(${v} AS ${duck})`, { finite });
     }
     case Type.Decimal: {
       const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
       const words = bitWidth / 32;
       const values = data.values as unknown as Uint32Array;
-      const json = JSON.stringify(withNulls(data, from, to, (i) => decimalText(readDecimal(values, i, words), scale)));
-      if (precision > 38)
-        return { spec: 'DOUBLE[]', json, expr: (v) => `CAST(${v} AS DOUBLE)`, type: scalar('DOUBLE') };
-      return {
-        spec: 'VARCHAR[]',
-        json,
-        expr: (v) => `CAST(${v} AS DECIMAL(${precision}, ${scale}))`,
-        type: { kind: 'decimal', precision, scale },
-      };
+      const text = items(data, from, to, (i) => decimalText(readDecimal(values, i, words), scale));
+      if (precision > 38) return delimited(text, nulls(), scalar('DOUBLE'), (v) => `CAST(${v} AS DOUBLE)`);
+      return delimited(text, nulls(), { kind: 'decimal', precision, scale }, (v) => {
+        return `CAST(${v} AS DECIMAL(${precision}, ${scale}))`;
+      });
     }
     case Type.Utf8:
     case Type.LargeUtf8: {
+      const duck = hint === 'json' ? scalar('JSON') : scalar('VARCHAR');
+      const expr = hint === 'json' ? (v: string) => `CAST(${v} AS JSON)` : same;
+      const joined = utf8Delimited(data, from, to);
+      if (joined) return delimited(joined.text, joined.hasNulls, duck, expr);
       const strings = utf8Strings(data);
-      const json = JSON.stringify(
-        data.nullCount === 0 && from === 0 && to === data.length
-          ? strings
-          : withNulls(data, from, to, (i) => strings[i]),
-      );
-      return hint === 'json'
-        ? { spec: 'VARCHAR[]', json, expr: (v) => `CAST(${v} AS JSON)`, type: scalar('JSON') }
-        : { spec: 'VARCHAR[]', json, expr: same, type: scalar('VARCHAR') };
+      const values: (string | null)[] = [];
+      for (let i = from; i < to; i++) values.push(data.getValid(i) ? (strings[i] as string) : null);
+      return { param: JSON.stringify(values), list: jsonList, nullMark: false, expr, type: duck };
     }
     case Type.Binary:
     case Type.LargeBinary: {
       const offsets = data.valueOffsets as Int32Array | BigInt64Array;
       const values = data.values as Uint8Array;
-      const json = JSON.stringify(
-        withNulls(data, from, to, (i) => base64(values.subarray(Number(offsets[i]), Number(offsets[i + 1])))),
-      );
-      return { spec: 'VARCHAR[]', json, expr: (v) => `from_base64(${v})`, type: scalar('BLOB') };
+      const text = items(data, from, to, (i) => base64(values.subarray(Number(offsets[i]), Number(offsets[i + 1]))));
+      return delimited(text, nulls(), scalar('BLOB'), (v) => `from_base64(${v})`);
     }
     case Type.FixedSizeBinary: {
       const width = (type as unknown as { byteWidth: number }).byteWidth;
       const values = data.values as Uint8Array;
-      const json = JSON.stringify(
-        withNulls(data, from, to, (i) => base64(values.subarray(i * width, (i + 1) * width))),
-      );
-      return { spec: 'VARCHAR[]', json, expr: (v) => `from_base64(${v})`, type: scalar('BLOB') };
+      const text = items(data, from, to, (i) => base64(values.subarray(i * width, (i + 1) * width)));
+      return delimited(text, nulls(), scalar('BLOB'), (v) => `from_base64(${v})`);
     }
     case Type.Date: {
       const unit = (type as unknown as { unit: number }).unit;
-      const json =
+      const text =
         unit === 0
           ? numbers(data, from, to, data.values as Int32Array)
-          : JSON.stringify(
-              withNulls(data, from, to, (i) => Math.floor(Number((data.values as BigInt64Array)[i]) / 86_400_000)),
-            );
-      return {
-        spec: 'INTEGER[]',
-        json,
-        expr: (v) => `(DATE '1970-01-01' + ${v})`,
-        type: scalar('DATE'),
-        instant: (v) => `make_timestamptz(${v}::BIGINT * 86400000000)`,
-      };
+          : items(data, from, to, (i) => String(Math.floor(Number((data.values as BigInt64Array)[i]) / 86_400_000)));
+      return delimited(text, nulls(), scalar('DATE'), (v) => `(DATE '1970-01-01' + CAST(${v} AS INTEGER))`, {
+        instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT) * 86400000000)`,
+      });
     }
     case Type.Timestamp: {
       const { unit, timezone } = type as unknown as { unit: number; timezone: string | null };
       const values = data.values as BigInt64Array;
       const utc = timezone !== null && timezone !== '';
-      let json: string;
-      let expr: (v: string) => string;
-      let duck: string;
       if (unit === TimeUnit.NANOSECOND && !utc) {
-        json = numbers(data, from, to, values);
-        return {
-          spec: 'BIGINT[]',
-          json,
-          expr: (v) => `make_timestamp_ns(${v})`,
-          type: scalar('TIMESTAMP_NS'),
-          instant: (v) => `make_timestamptz(${v} // 1000)`,
-        };
-      } else {
-        // Microseconds; nanoseconds with a time zone truncate as DuckDB does (TIMESTAMPTZ has microseconds).
-        const scale =
-          {
-            [TimeUnit.SECOND]: 1_000_000n,
-            [TimeUnit.MILLISECOND]: 1000n,
-            [TimeUnit.MICROSECOND]: 1n,
-            [TimeUnit.NANOSECOND]: 1n,
-          }[unit] ?? 1n;
-        json =
-          unit === TimeUnit.MICROSECOND
-            ? numbers(data, from, to, values)
-            : unit === TimeUnit.NANOSECOND
-              ? jsonArray(withNulls(data, from, to, (i) => ((values[i] as bigint) / 1000n).toString()))
-              : jsonArray(withNulls(data, from, to, (i) => ((values[i] as bigint) * scale).toString()));
-        expr = utc ? (v) => `make_timestamptz(${v})` : (v) => `make_timestamp(${v})`;
-        duck = utc ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP';
+        return delimited(
+          numbers(data, from, to, values),
+          nulls(),
+          scalar('TIMESTAMP_NS'),
+          (v) => {
+            return `make_timestamp_ns(CAST(${v} AS BIGINT))`;
+          },
+          { instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT) // 1000)` },
+        );
       }
-      return { spec: 'BIGINT[]', json, expr, type: scalar(duck), instant: (v) => `make_timestamptz(${v})` };
+      // Microseconds; nanoseconds with a time zone truncate as DuckDB does (TIMESTAMPTZ has microseconds).
+      const scale =
+        { [TimeUnit.SECOND]: 1_000_000n, [TimeUnit.MILLISECOND]: 1000n, [TimeUnit.MICROSECOND]: 1n }[unit] ?? 1n;
+      const text =
+        unit === TimeUnit.MICROSECOND
+          ? numbers(data, from, to, values)
+          : unit === TimeUnit.NANOSECOND
+            ? items(data, from, to, (i) => ((values[i] as bigint) / 1000n).toString())
+            : items(data, from, to, (i) => ((values[i] as bigint) * scale).toString());
+      const make = utc ? 'make_timestamptz' : 'make_timestamp';
+      return delimited(
+        text,
+        nulls(),
+        scalar(utc ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP'),
+        (v) => `${make}(CAST(${v} AS BIGINT))`,
+        { instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT))` },
+      );
     }
     case Type.Time: {
       const { unit, bitWidth } = type as unknown as { unit: number; bitWidth: number };
@@ -243,20 +276,22 @@ export function transportChunk(data: Data, from: number, to: number, name: strin
         bitWidth === 32
           ? BigInt((data.values as Int32Array)[i] as number)
           : ((data.values as BigInt64Array)[i] as bigint);
-      const json = jsonArray(withNulls(data, from, to, (i) => toMicros(raw(i)).toString()));
-      return { spec: 'BIGINT[]', json, expr: (v) => `(TIME '00:00:00' + to_microseconds(${v}))`, type: scalar('TIME') };
+      const text = items(data, from, to, (i) => toMicros(raw(i)).toString());
+      return delimited(
+        text,
+        nulls(),
+        scalar('TIME'),
+        (v) => `(TIME '00:00:00' + to_microseconds(CAST(${v} AS BIGINT)))`,
+      );
     }
     case Type.Dictionary: {
       const dictionary = (data.dictionary as Vector).data[0] as Data;
       if (dictionary.typeId === Type.Utf8 || dictionary.typeId === Type.LargeUtf8) {
         const strings = utf8Strings(dictionary);
         const keys = data.values as Int32Array;
-        return {
-          spec: 'VARCHAR[]',
-          json: JSON.stringify(withNulls(data, from, to, (i) => strings[Number(keys[i])])),
-          expr: same,
-          type: scalar('VARCHAR'),
-        };
+        const values: (string | null)[] = [];
+        for (let i = from; i < to; i++) values.push(data.getValid(i) ? (strings[Number(keys[i])] as string) : null);
+        return textColumn(values, scalar('VARCHAR'), same);
       }
       return nested(data, from, to, name);
     }
@@ -265,25 +300,28 @@ export function transportChunk(data: Data, from: number, to: number, name: strin
   }
 }
 
-/** Lists, structs, maps and the rest travel as canonical JSON text, embedded as JSON. */
+/**
+ * Lists, structs, maps and the rest travel as canonical JSON text per value; JSON text never holds a raw
+ * control character, so the separators cannot occur in it.
+ */
 function nested(data: Data, from: number, to: number, name: string): TransportColumn {
   const cell = cellFor(data.type as DataType, name);
-  const json = JSON.stringify(withNulls(data, from, to, (i) => cell(data, i)));
-  return { spec: 'VARCHAR[]', json, expr: (v) => `CAST(${v} AS JSON)`, type: scalar('JSON') };
+  const text = items(data, from, to, (i) => cell(data, i) ?? 'null');
+  return delimited(text, hasNullsIn(data, from, to), scalar('JSON'), (v) => `CAST(${v} AS JSON)`);
 }
 
 function int96(data: Data, from: number, to: number): TransportColumn {
   const values = data.values as Uint8Array;
-  const json = jsonArray(
-    withNulls(data, from, to, (i) => int96Micros(values.subarray(i * 12, i * 12 + 12)).toString()),
+  const text = items(data, from, to, (i) => int96Micros(values.subarray(i * 12, i * 12 + 12)).toString());
+  return delimited(
+    text,
+    hasNullsIn(data, from, to),
+    scalar('TIMESTAMP'),
+    (v) => `make_timestamp(CAST(${v} AS BIGINT))`,
+    {
+      instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT))`,
+    },
   );
-  return {
-    spec: 'BIGINT[]',
-    json,
-    expr: (v) => `make_timestamp(${v})`,
-    type: scalar('TIMESTAMP'),
-    instant: (v) => `make_timestamptz(${v})`,
-  };
 }
 
 /** Julian day number of 1970-01-01. */
@@ -297,14 +335,21 @@ export function int96Micros(bytes: Uint8Array): bigint {
   return BigInt.asIntN(64, (julian - JULIAN_EPOCH) * 86_400_000_000n + nanos / 1000n);
 }
 
-function nonFinite(n: number): number | string {
-  if (Number.isFinite(n)) return n;
-  return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
-}
-
 function uuidText(b: Uint8Array): string {
   const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * CSV values of one column (null for an empty field). The warehouse reads each value as the inferred
+ * type, and keeps a value that does not fit (seen after the sample) as a string rather than losing it.
+ */
+export function csvTransport(values: readonly (string | null)[], type: string, typed: DuckType): TransportColumn {
+  if (type === 'VARCHAR') return textColumn(values, scalar('VARCHAR'), same);
+  return textColumn(values, scalar('JSON'), (v) => {
+    const cast = `TRY_CAST(${v} AS ${type})`;
+    return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${cast} IS NULL THEN to_json(${v}) ELSE to_json(${normaliseSql(cast, typed)}) END`;
+  });
 }
 
 /** Rows [from, to) of a whole column (possibly several chunks) for transport. */
@@ -326,10 +371,16 @@ export function transportColumn(
   const first = parts[0];
   if (!first) return transportChunk(vector.data[0] as Data, 0, 0, field.name, hint);
   if (parts.length === 1) return first;
-  if (parts.some((p) => p.spec !== first.spec)) throw new Error(`column '${field.name}' changes type between chunks`);
-  const json = `[${parts
-    .map((p) => p.json.slice(1, -1))
-    .filter((s) => s !== '')
-    .join(',')}]`;
-  return { ...first, json, finite: parts.every((p) => p.finite !== false) };
+  const finite = parts.every((p) => p.finite !== false);
+  if (parts.every((p) => p.list === splitList)) {
+    const param = parts.map((p) => p.param).join(SEPARATOR);
+    return { ...first, param, nullMark: parts.some((p) => p.nullMark), finite };
+  }
+  // Some chunk's strings hold a separator: the whole column travels as one JSON array.
+  const values = parts.flatMap((p): (string | null)[] =>
+    p.list === splitList
+      ? p.param.split(SEPARATOR).map((v) => (p.nullMark && v === NULL_MARK ? null : v))
+      : JSON.parse(p.param),
+  );
+  return { ...first, param: JSON.stringify(values), list: jsonList, nullMark: false, finite };
 }

@@ -55,6 +55,24 @@ export const FIXTURE_FILES: Readonly<
   'discovery/vessels-1.parquet': { sql: VESSEL_ANNOTATIONS.sql },
   'discovery/registry-1.parquet': { sql: (VESSEL_REGISTRY[0] as TestFile).sql },
   'discovery/registry-2.parquet': { sql: (VESSEL_REGISTRY[1] as TestFile).sql },
+  // Text the push transport splits on (0x1E between values, 0x1F alone for NULL) must survive as text.
+  'separators.parquet': {
+    sql: `SELECT i AS id,
+            CASE i % 6 WHEN 0 THEN 'a' || chr(30) || 'b' WHEN 1 THEN chr(31) WHEN 2 THEN '' WHEN 3 THEN NULL
+              WHEN 4 THEN 'it''s \\ "quoted" ⚓ 🚢' ELSE chr(31) || chr(30) END AS marked,
+            CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN '' ELSE 'ok ' || i END AS plain,
+            NULL::VARCHAR AS nothing,
+            CASE WHEN i % 4 = 0 THEN NULL ELSE i * 1.5 END AS num,
+            CASE WHEN i % 2 = 0 THEN NULL ELSE [chr(30), chr(31)] END AS list
+          FROM range(12) t(i)`,
+  },
+  // INTERVAL: parquet-wasm's C data interface export does not take it, so push decodes through IPC.
+  'interval.parquet': {
+    sql: `SELECT i AS id, INTERVAL 1 DAY * i + INTERVAL 90 MINUTE AS waited, 'x' || i AS label FROM range(4) t(i)`,
+  },
+  'separators.csv': {
+    text: `id,marked,plain\n1,a\x1eb,x\n2,\x1f,\n3,,"y, z"\n`,
+  },
   'manifest.csv': {
     text: 'vessel,imo,tonnage,built,inspected_at,active\nEver Given,9811000,220940.5,2018-09-25,2026-11-20 10:00:00,true\n"Maersk, Mc-Kinney Møller",9619907,194849,2013-06-14,,false\n',
   },

@@ -392,6 +392,71 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
   });
 });
 
+describe('push transport edge cases', () => {
+  // Both strategies load the same files into their own databases; the rows must be identical.
+  const loaded: Record<string, string[]> = {};
+  beforeAll(async () => {
+    for (const strategy of ['push', 'remote'] as const) {
+      const db = await freshDb();
+      for (const name of ['separators.parquet', 'separators.csv']) {
+        const { event } = await upload('vessel-csv', `fixtures/${name}`, name);
+        const outcome = await deliver([{ body: event }], { WAREHOUSE_URL: db.url, LOAD_STRATEGY: strategy });
+        expect(outcome.explicitAcks).toHaveLength(1);
+      }
+      const rows = await db.warehouse.query<{ data: string }>(
+        `SELECT source_file || ' ' || row_number || ' ' || data::VARCHAR AS data FROM structured_data ORDER BY source_file, row_number`,
+      );
+      loaded[strategy] = rows.map((r) => r.data);
+    }
+  });
+
+  it('keeps separator bytes, lone NULL marks, empty strings and NULLs apart', async () => {
+    const push = loaded.push as string[];
+    expect(push).toHaveLength(15);
+    const parquet = push.filter((r) => r.startsWith('fixtures/separators.parquet'));
+    const cell = (row: number, key: string) => JSON.parse((parquet[row] as string).split(' ').slice(2).join(' '))[key];
+    expect([0, 1, 2, 3, 4, 5].map((i) => cell(i, 'marked'))).toEqual([
+      'a\x1eb',
+      '\x1f',
+      '',
+      null,
+      'it\'s \\ "quoted" ⚓ 🚢',
+      '\x1f\x1e',
+    ]);
+    expect([0, 1, 2].map((i) => cell(i, 'plain'))).toEqual([null, '', 'ok 2']);
+    expect(cell(0, 'nothing')).toBeNull();
+    expect([0, 1].map((i) => cell(i, 'num'))).toEqual([null, 1.5]);
+    expect([0, 1].map((i) => cell(i, 'list'))).toEqual([null, ['\x1e', '\x1f']]);
+    const csv = push
+      .filter((r) => r.startsWith('fixtures/separators.csv'))
+      .map((r) => JSON.parse(r.split(' ').slice(2).join(' ')));
+    expect(csv).toEqual([
+      { id: 1, marked: 'a\x1eb', plain: 'x' },
+      { id: 2, marked: '\x1f', plain: null },
+      { id: 3, marked: null, plain: 'y, z' },
+    ]);
+  });
+
+  it('decodes through IPC what the Arrow C data interface does not take (INTERVAL), then judges the column', async () => {
+    const db = await freshDb();
+    const { event } = await upload('vessel-csv', 'fixtures/interval.parquet', 'interval.parquet');
+    const outcome = await deliver([{ body: event }], { WAREHOUSE_URL: db.url, LOAD_STRATEGY: 'push' });
+    expect(outcome.explicitAcks).toHaveLength(1);
+    // Not a decoder failure ("row group 0 cannot be decoded"): the IPC fallback read the row group.
+    expect(await db.warehouse.query(`SELECT status, error FROM ingest_log`)).toEqual([
+      {
+        status: 'failed',
+        error:
+          "vessel-csv/fixtures/interval.parquet: column 'waited' has Arrow type Interval<DAY_TIME>, which has no JSON form here",
+      },
+    ]);
+  });
+
+  it('loads exactly what the remote strategy loads', () => {
+    expect(loaded.push).toEqual(loaded.remote);
+  });
+});
+
 describe('local uploads and the ingestion list', () => {
   it('stores an uploaded file in local R2, queues its notification, and lists the outcome', async () => {
     const db = await freshDb();
