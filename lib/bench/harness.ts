@@ -19,8 +19,11 @@ export interface Bench {
   readonly dir: string;
   readonly warehouse: WarehouseServer;
   readonly r2Directories: Record<string, string>;
-  /** A fresh, migrated database on the warehouse. */
-  database(name: string): Promise<{ url: string; client: Warehouse }>;
+  /**
+   * A fresh, migrated database on the warehouse. `drop` detaches it, so the next measurement starts from
+   * the same warehouse as the first did (a warehouse holding earlier rounds' rows is slower).
+   */
+  database(name: string): Promise<{ url: string; client: Warehouse; drop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export async function startBench(): Promise<Bench> {
     memoryLimit: '8GB',
   });
   const clients: Warehouse[] = [];
+  const admin = createPostgresWarehouse(warehouse.url(), { max: 1 });
+  clients.push(admin);
   return {
     dir,
     warehouse,
@@ -49,7 +54,11 @@ export async function startBench(): Promise<Bench> {
       clients.push(client);
       const report = await migrate(client, await readMigrationFiles());
       if (report.status !== 'ok') throw new Error(`migration failed: ${JSON.stringify(report)}`);
-      return { url, client };
+      const drop = async () => {
+        await client.close();
+        await admin.exec(`DETACH DATABASE IF EXISTS "${name}"`);
+      };
+      return { url, client, drop };
     },
     close: async () => {
       await Promise.all(clients.map((c) => c.close()));

@@ -65,18 +65,22 @@ async function timed(run: (round: number) => Promise<number>): Promise<{ seconds
 
 /** DuckDB alone, on the same warehouse: a typed copy of the file (the reference the targets use). */
 async function duckdbCopy(bench: Bench, c: Case, round: number): Promise<number> {
-  const { client } = await bench.database(`copy_${c.target}_${round}`);
-  const file = `read_parquet('r2://${c.bucket}/bench/${c.name}')`;
-  await client.execute(`CREATE TABLE reference AS SELECT * FROM ${file} LIMIT 0`);
-  const started = performance.now();
-  const rows = await client.execute(`INSERT INTO reference SELECT * FROM ${file}`);
-  if (rows !== c.rows) throw new Error(`reference loaded ${rows} rows`);
-  return (performance.now() - started) / 1000;
+  const { client, drop } = await bench.database(`copy_${c.target}_${round}`);
+  try {
+    const file = `read_parquet('r2://${c.bucket}/bench/${c.name}')`;
+    await client.execute(`CREATE TABLE reference AS SELECT * FROM ${file} LIMIT 0`);
+    const started = performance.now();
+    const rows = await client.execute(`INSERT INTO reference SELECT * FROM ${file}`);
+    if (rows !== c.rows) throw new Error(`reference loaded ${rows} rows`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await drop();
+  }
 }
 
 /** DuckDB alone into the same target table, with DuckDB's own (not canonical) JSON: context, not the target. */
 async function duckdbIntoTarget(bench: Bench, c: Case, round: number): Promise<number> {
-  const { client } = await bench.database(`direct_${c.target}_${round}`);
+  const { client, drop } = await bench.database(`direct_${c.target}_${round}`);
   const file = `read_parquet('r2://${c.bucket}/bench/${c.name}')`;
   const lineage = `'b', 'k', NULL, now(), now(), 'L'`;
   const sql =
@@ -85,9 +89,13 @@ async function duckdbIntoTarget(bench: Bench, c: Case, round: number): Promise<n
          SELECT record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset, ${lineage} FROM ${file}`
       : `INSERT INTO structured_data (source, source_file, row_number, data, batch_id, source_key, schema_version, ingested_at, valid_from, load_id)
          SELECT 's', 'f', file_row_number + 1, to_json(t), ${lineage} FROM read_parquet('r2://${c.bucket}/bench/${c.name}', file_row_number = true) t`;
-  const started = performance.now();
-  await client.execute(sql);
-  return (performance.now() - started) / 1000;
+  try {
+    const started = performance.now();
+    await client.execute(sql);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await drop();
+  }
 }
 
 export async function benchIngest(): Promise<void> {
@@ -169,6 +177,7 @@ export async function benchIngest(): Promise<void> {
             return seconds;
           } finally {
             await worker.close();
+            await db.drop();
           }
         });
         const target = strategy === 'remote' ? 0.8 : 0.25;
