@@ -190,21 +190,32 @@ function rangeSource(store: ObjectStore, req: LoadRequest): RangeSource {
   return { size: req.size, read: (offset, length) => store.range(req.bucket, req.key, req.etag, offset, length) };
 }
 
-/** Rows [from, to) of the plan's columns, ready to travel. */
-function transportSlice(
+/**
+ * Rows [from, to) of the plan's columns, ready to travel. It yields to the event loop after each column:
+ * the statement in flight needs the Worker to answer the warehouse (postgres.js binds an unnamed
+ * statement's parameters only once the warehouse has described it), and one batch's encoding would
+ * otherwise keep the warehouse waiting for tens of milliseconds.
+ */
+async function transportSlice(
   plan: LoadPlan,
   table: Table,
   footer: ParquetFooter,
   from: number,
   to: number,
-): Map<string, TransportColumn> {
+): Promise<Map<string, TransportColumn>> {
   const columns = new Map<string, TransportColumn>();
   for (const name of [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)]) {
     const index = table.schema.fields.findIndex((f) => f.name === name);
     const field = table.schema.fields[index] as Field;
     columns.set(name, transportColumn(table.getChildAt(index) as Vector, field, from, to, footer.hints.get(name)));
+    await nextTask();
   }
   return columns;
+}
+
+/** Resolves in a new task, after pending I/O callbacks have run. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function transportBytes(columns: ReadonlyMap<string, TransportColumn>): number {
@@ -290,7 +301,7 @@ async function loadPushParquet(
     for (const c of plan.extras) nulls.set(c.name, (nulls.get(c.name) ?? 0) + (table.getChild(c.name)?.nullCount ?? 0));
     for (let from = 0; from < table.numRows; from += options.batchRows) {
       const to = Math.min(table.numRows, from + options.batchRows);
-      const columns = transportSlice(plan, table, footer, from, to);
+      const columns = await transportSlice(plan, table, footer, from, to);
       const statement = pushInsert(plan, ctx, columns, firstRow + from, to - from);
       await pipeline.send(statement.sql, statement.params, to - from, transportBytes(columns), bytes + wasmBytes());
     }
