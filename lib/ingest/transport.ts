@@ -180,9 +180,18 @@ export function transportChunk(data: Data, from: number, to: number, name: strin
       const raw = data.values as Float32Array | Float64Array | Uint16Array;
       const value = precision === 0 ? (i: number) => halfToFloat(raw[i] as number) : (i: number) => raw[i] as number;
       let finite = true;
-      for (let i = from; i < to && finite; i++) if (!Number.isFinite(value(i)) && data.getValid(i)) finite = false;
-      // JavaScript's shortest round-trip text; NaN and Infinity cast as DuckDB spells them.
-      const text = precision === 0 ? items(data, from, to, (i) => String(value(i))) : numbers(data, from, to, raw);
+      let negativeZero = false;
+      for (let i = from; i < to; i++) {
+        const x = value(i);
+        if (!Number.isFinite(x) && data.getValid(i)) finite = false;
+        else if (x === 0 && Object.is(x, -0)) negativeZero = true;
+      }
+      // JavaScript's shortest round-trip text (NaN and Infinity cast as DuckDB spells them), except that
+      // String(-0) is "0": a negative zero is written out so that it stays one.
+      const text =
+        precision === 0 || negativeZero
+          ? items(data, from, to, (i) => (Object.is(value(i), -0) ? '-0' : String(value(i))))
+          : numbers(data, from, to, raw);
       return delimited(text, nulls(), scalar(duck), (v) => `CAST(${v} AS ${duck})`, { finite });
     }
     case Type.Decimal: {

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type Data, Field, Int32, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
+import { type Data, Field, Float64, Int32, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
@@ -245,6 +245,18 @@ describe('push transport', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('brings back doubles exactly, negative zero, NaN and infinities included', async () => {
+    const doubles = [-0, 0, 0.1, -1.5e-300, 1e21, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, null];
+    const column = transportColumn(
+      vectorFromArray(doubles, new Float64()),
+      new Field('d', new Float64(), true),
+      0,
+      doubles.length,
+    );
+    expect(column.finite).toBe(false);
+    expect(await roundTrip(column)).toEqual(doubles);
   });
 
   it('brings back integers and NULLs from a slice of a column', async () => {

@@ -63,6 +63,7 @@ export const FIXTURE_FILES: Readonly<
             CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN '' ELSE 'ok ' || i END AS plain,
             NULL::VARCHAR AS nothing,
             CASE WHEN i % 4 = 0 THEN NULL ELSE i * 1.5 END AS num,
+            CASE WHEN i % 3 = 0 THEN -0.0::DOUBLE ELSE i / 2 END AS dbl,
             CASE WHEN i % 2 = 0 THEN NULL ELSE [chr(30), chr(31)] END AS list
           FROM range(12) t(i)`,
   },

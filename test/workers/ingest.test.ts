@@ -426,6 +426,7 @@ describe('push transport edge cases', () => {
     expect([0, 1, 2].map((i) => cell(i, 'plain'))).toEqual([null, '', 'ok 2']);
     expect(cell(0, 'nothing')).toBeNull();
     expect([0, 1].map((i) => cell(i, 'num'))).toEqual([null, 1.5]);
+    expect([0, 1].map((i) => cell(i, 'dbl'))).toEqual([-0, 0.5]);
     expect([0, 1].map((i) => cell(i, 'list'))).toEqual([null, ['\x1e', '\x1f']]);
     const csv = push
       .filter((r) => r.startsWith('fixtures/separators.csv'))
