@@ -61,6 +61,26 @@ export function lifecycle(
   return sightings >= config.minOccurrences ? 'active' : 'candidate';
 }
 
+/**
+ * Rows this run did not plan still age: each whose lifecycle status changes, with the new status. Entity
+ * types count sightings in annotations and proposals, fields in loads.
+ */
+function aged<T extends { readonly status: EntryStatus; readonly lastSeen: Date | null; readonly updatedAt: Date }>(
+  current: readonly T[],
+  planned: (row: T) => boolean,
+  sightings: (row: T) => number,
+  config: Pick<DiscoveryConfig, 'minOccurrences' | 'staleAfterDays'>,
+  now: Date,
+): T[] {
+  const changed: T[] = [];
+  for (const r of current) {
+    if (planned(r)) continue;
+    const status = lifecycle(r.status, sightings(r), r.lastSeen, config, now);
+    if (status !== r.status) changed.push({ ...r, status, updatedAt: now });
+  }
+  return changed;
+}
+
 const quote = (s: string) => `“${s.length > 40 ? `${s.slice(0, 39)}…` : s}”`;
 
 const DETERMINISTIC = 'deterministic';
@@ -209,12 +229,14 @@ export function planEntityTypes(
     };
     if (!existing || !sameEntity(existing, row)) rows.push(row);
   }
-  for (const r of current) {
-    if (planned.has(r.name)) continue;
-    const status = lifecycle(r.status, r.occurrences + r.proposals, r.lastSeen, config, now);
-    if (status !== r.status) rows.push({ ...r, status, updatedAt: now });
-  }
-  return { rows, newNames };
+  const resting = aged(
+    current,
+    (r) => planned.has(r.name),
+    (r) => r.occurrences + r.proposals,
+    config,
+    now,
+  );
+  return { rows: [...rows, ...resting], newNames };
 }
 
 function sameEntity(a: EntityRow, b: EntityRow): boolean {
@@ -366,12 +388,14 @@ export function planFields(
     };
     if (!existing || !sameField(existing, row)) rows.push(row);
   }
-  for (const r of current) {
-    if (touched.has(fieldKey(r.source, r.name))) continue;
-    const status = lifecycle(r.status, r.loadCount, r.lastSeen, config, now);
-    if (status !== r.status) rows.push({ ...r, status, updatedAt: now });
-  }
-  return { rows, newNames };
+  const resting = aged(
+    current,
+    (r) => touched.has(fieldKey(r.source, r.name)),
+    (r) => r.loadCount,
+    config,
+    now,
+  );
+  return { rows: [...rows, ...resting], newNames };
 }
 
 function sameField(a: FieldRow, b: FieldRow): boolean {
