@@ -109,11 +109,15 @@ function utf8Strings(data: Data): string[] {
  * value contains a separator byte (the column then travels as JSON).
  */
 function utf8Delimited(data: Data, from: number, to: number): { text: string; hasNulls: boolean } | null {
+  // LargeUtf8's 64-bit offsets: only this slice's, as numbers (index i is then at i - shift).
   const wide = data.valueOffsets instanceof BigInt64Array;
-  const offsets = wide ? Array.from(data.valueOffsets as BigInt64Array, Number) : (data.valueOffsets as Int32Array);
+  const shift = wide ? from : 0;
+  const offsets = wide
+    ? Array.from((data.valueOffsets as BigInt64Array).subarray(from, to + 1), Number)
+    : (data.valueOffsets as Int32Array);
   const values = data.values as Uint8Array;
-  const start = offsets[from] as number;
-  const end = offsets[to] as number;
+  const start = offsets[from - shift] as number;
+  const end = offsets[to - shift] as number;
   const range = values.subarray(start, end);
   if (range.indexOf(SEPARATOR_BYTE) !== -1 || range.indexOf(NULL_BYTE) !== -1) return null;
   const nulls = hasNullsIn(data, from, to);
@@ -121,7 +125,7 @@ function utf8Delimited(data: Data, from: number, to: number): { text: string; ha
   let p = 0;
   let k = start;
   for (let i = from; i < to; i++) {
-    const e = offsets[i + 1] as number;
+    const e = offsets[i + 1 - shift] as number;
     if (nulls && !data.getValid(i)) {
       out[p++] = NULL_BYTE;
       k = e;

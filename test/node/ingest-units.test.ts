@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type Data, Field, Float64, Int32, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
+import { type Data, Field, Float64, Int32, LargeUtf8, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
@@ -235,15 +235,18 @@ describe('push transport', () => {
     return fc.array(fc.array(text, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 });
   });
 
-  it('brings back every string, NULL and separator byte, across chunks', async () => {
+  it('brings back every string, NULL and separator byte, across chunks and from a slice', async () => {
     await fc.assert(
-      fc.asyncProperty(column, async (chunks) => {
-        const vector = makeVector(chunks.map((c) => vectorFromArray(c, new Utf8()).data[0] as Data<Utf8>));
+      fc.asyncProperty(column, fc.boolean(), fc.boolean(), async (chunks, large, sliced) => {
+        // LargeUtf8 has 64-bit offsets; a slice starts inside the first chunk.
+        const type = () => (large ? new LargeUtf8() : new Utf8());
+        const vector = makeVector(chunks.map((c) => vectorFromArray(c, type()).data[0] as Data<Utf8 | LargeUtf8>));
         const values = chunks.flat();
-        const column = transportColumn(vector, new Field('s', new Utf8(), true), 0, values.length);
-        expect(await roundTrip(column)).toEqual(values);
+        const from = sliced && (chunks[0]?.length ?? 0) > 1 ? 1 : 0;
+        const column = transportColumn(vector, new Field('s', type(), true), from, values.length);
+        expect(await roundTrip(column)).toEqual(values.slice(from));
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
