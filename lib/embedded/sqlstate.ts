@@ -30,19 +30,24 @@ const BY_KIND: Record<string, string> = {
 export function sqlstateFor(message: string): string {
   const colon = message.indexOf(':');
   const kind = colon > 0 ? message.slice(0, colon) : '';
-  if (kind === 'Constraint Error') {
-    if (/duplicate key/i.test(message)) return '23505';
-    if (/NOT NULL/i.test(message)) return '23502';
-    if (/CHECK/i.test(message)) return '23514';
-    if (/foreign key/i.test(message)) return '23503';
-    return '23000';
-  }
+  if (kind === 'Constraint Error') return constraintState(message);
   if (kind === 'TransactionContext Error') {
     if (/aborted/i.test(message)) return '25P02';
     if (/conflict/i.test(message)) return '40001';
+    // A constraint another transaction's commit broke is found at COMMIT ("Failed to commit: PRIMARY
+    // KEY or UNIQUE constraint violation: duplicate key ..."): PostgreSQL reports a deferred one so too.
+    if (/constraint/i.test(message)) return constraintState(message);
     return '25000';
   }
   if (kind === 'Catalog Error' && /function/i.test(message)) return '42883';
   if (kind === 'Binder Error' && /no function matches/i.test(message)) return '42883';
   return BY_KIND[kind] ?? 'XX000';
+}
+
+function constraintState(message: string): string {
+  if (/duplicate key/i.test(message)) return '23505';
+  if (/NOT NULL/i.test(message)) return '23502';
+  if (/CHECK/i.test(message)) return '23514';
+  if (/foreign key/i.test(message)) return '23503';
+  return '23000';
 }

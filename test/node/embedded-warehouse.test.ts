@@ -248,6 +248,28 @@ describe('embedded warehouse: simple query protocol', () => {
   });
 });
 
+describe('embedded warehouse: concurrent writers', () => {
+  it('reports a duplicate key found only at COMMIT as 23505, as PostgreSQL reports a deferred one', async () => {
+    const a = await login('commit_dup');
+    const b = await login('commit_dup');
+    a.send(query('CREATE TABLE IF NOT EXISTS holders (name VARCHAR PRIMARY KEY)'));
+    await a.until(['Z']);
+    a.send(query("BEGIN; INSERT INTO holders VALUES ('lock')"));
+    await a.until(['Z']);
+    b.send(query("BEGIN; INSERT INTO holders VALUES ('lock')"));
+    const inserted = await b.until(['Z']);
+    a.send(query('COMMIT'));
+    expect((await a.until(['Z'])).at(-1)?.body.toString()).toBe('I');
+    b.send(query('COMMIT'));
+    const committed = await b.until(['Z']);
+    // DuckDB finds the clash either at b's INSERT or at its COMMIT; either way it is a unique violation.
+    const failed = [...inserted, ...committed].find((m) => m.type === 'E') as { body: Buffer } | undefined;
+    expect(failed && errorFields(failed.body).C).toBe('23505');
+    await a.close();
+    await b.close();
+  });
+});
+
 describe('embedded warehouse: extended query protocol', () => {
   it('runs Parse/Bind/Describe/Execute/Sync with text parameters typed by DuckDB', async () => {
     const client = await login('extended');
