@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 import { startWarehouseServer, type WarehouseServer } from '../embedded/server.ts';
+import { bucketDirectories } from '../local/config.ts';
 import { readMigrationFiles } from '../migrations/files.ts';
 import { migrate } from '../migrations/runner.ts';
 import type { Warehouse } from '../warehouse/port.ts';
@@ -29,11 +30,7 @@ export interface Bench {
 
 export async function startBench(): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), 'living-schema-bench-'));
-  const r2Directories = {
-    'vessel-ocr': join(dir, 'r2', 'vessel-ocr'),
-    'vessel-csv': join(dir, 'r2', 'vessel-csv'),
-    'vessel-annotations': join(dir, 'r2', 'vessel-annotations'),
-  };
+  const r2Directories = bucketDirectories(dir);
   const warehouse = await startWarehouseServer({
     databasePath: ':memory:',
     port: 0,

@@ -2,6 +2,12 @@
 import { resolve } from 'node:path';
 
 export const BUCKETS = ['vessel-ocr', 'vessel-csv', 'vessel-annotations'] as const;
+export type BucketName = (typeof BUCKETS)[number];
+
+/** Each local bucket's directory under `dataDir` (`<dataDir>/r2/<bucket>`), as the warehouse resolves r2:// URLs. */
+export function bucketDirectories(dataDir: string): Record<BucketName, string> {
+  return Object.fromEntries(BUCKETS.map((b) => [b, resolve(dataDir, 'r2', b)])) as Record<BucketName, string>;
+}
 
 export interface LocalConfig {
   readonly root: string;
@@ -34,14 +40,12 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 /** Paths are relative to `root` (the directory npm runs scripts in). */
 export function localConfig(root: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const dataDir = resolve(root, env.LIVING_SCHEMA_DATA_DIR ?? '.data');
-  const r2Directories: Record<string, string> = {};
-  for (const bucket of BUCKETS) r2Directories[bucket] = resolve(dataDir, 'r2', bucket);
   return {
     root,
     dataDir,
     devVarsPath: resolve(root, '.dev.vars'),
     databaseFile: (database) => resolve(root, env.WAREHOUSE_DB ?? resolve(dataDir, `${database}.duckdb`)),
-    r2Directories,
+    r2Directories: bucketDirectories(dataDir),
     slackFile: resolve(dataDir, 'slack-messages.jsonl'),
     memoryLimit: env.WAREHOUSE_MEMORY_LIMIT || undefined,
     logConnections: env.WAREHOUSE_LOG === 'connections',

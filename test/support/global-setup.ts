@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startWarehouseServer } from '../../lib/embedded/server.ts';
+import { bucketDirectories } from '../../lib/local/config.ts';
 import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { readMigrationFiles } from '../../lib/migrations/files.ts';
 import { migrate } from '../../lib/migrations/runner.ts';
@@ -16,11 +17,7 @@ import { CORPUS_DIR } from './paths.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = mkdtempSync(join(tmpdir(), 'living-schema-test-'));
-  const r2Directories = {
-    'vessel-ocr': join(root, 'r2', 'vessel-ocr'),
-    'vessel-csv': join(root, 'r2', 'vessel-csv'),
-    'vessel-annotations': join(root, 'r2', 'vessel-annotations'),
-  };
+  const r2Directories = bucketDirectories(root);
   const warehouse = await startWarehouseServer({
     databasePath: ':memory:',
     port: 0,
