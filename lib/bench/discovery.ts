@@ -7,6 +7,7 @@ import { DEFAULT_DISCOVERY_CONFIG } from '../discovery/catalog.ts';
 import { type DetectInput, detectConflicts, detectConflictsNaively, pairKey } from '../discovery/conflicts.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../discovery/run.ts';
 import { ingestBatch } from '../ingest/consumer.ts';
+import { localObjectEvent } from '../ingest/local-upload.ts';
 import { parseRoutes } from '../ingest/routes.ts';
 import { directoryStore } from '../local/fs-store.ts';
 import { silentLogger } from '../log.ts';
@@ -78,17 +79,13 @@ function loader(bench: Bench, warehouse: Warehouse): Loader {
       }
       const messages = await Promise.all(
         files.map(async (f, i) => {
-          const head = await store.head(f.bucket, `bench/${f.key}`);
+          const key = `bench/${f.key}`;
+          const head = await store.head(f.bucket, key);
+          if (!head) throw new Error(`bench: ${f.bucket}/${key} was written but is not in the local bucket`);
           return {
             id: `bench-${i}`,
             attempts: 1,
-            body: {
-              account: 'bench',
-              action: 'PutObject',
-              bucket: f.bucket,
-              object: { key: `bench/${f.key}`, size: head?.size, eTag: head?.etag },
-              eventTime: new Date().toISOString(),
-            },
+            body: localObjectEvent({ ...head, bucket: f.bucket, key, now: new Date(), account: 'bench' }),
           };
         }),
       );

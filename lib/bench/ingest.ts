@@ -3,6 +3,7 @@
 // DuckDB's own read_parquet load of the same file in the same run.
 import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { localObjectEvent } from '../ingest/local-upload.ts';
 import { type Bench, mb, memoryOf, startBench, startMainWorker, table, writeParquet } from './harness.ts';
 
 interface Case {
@@ -143,7 +144,9 @@ export async function benchIngest(): Promise<void> {
           });
           try {
             const bucket = await worker.mf.getR2Bucket(c.bucket === 'vessel-csv' ? 'CSV_BUCKET' : 'ANNOTATIONS_BUCKET');
-            const object = await bucket.put(`bench/${c.name}`, readFileSync(join(files, c.name)));
+            const key = `bench/${c.name}`;
+            const object = await bucket.put(key, readFileSync(join(files, c.name)));
+            if (!object) throw new Error(`bench: R2 did not store ${c.bucket}/${key}`);
             const fetcher = await worker.mf.getWorker();
             const baseline = memoryOf(worker.pid);
             const started = performance.now();
@@ -152,13 +155,14 @@ export async function benchIngest(): Promise<void> {
                 id: `${strategy}-${c.name}`,
                 timestamp: new Date(),
                 attempts: 1,
-                body: {
-                  account: 'bench',
-                  action: 'PutObject',
+                body: localObjectEvent({
                   bucket: c.bucket,
-                  object: { key: `bench/${c.name}`, size: object?.size, eTag: object?.etag },
-                  eventTime: new Date().toISOString(),
-                },
+                  key,
+                  size: object.size,
+                  etag: object.etag,
+                  now: new Date(),
+                  account: 'bench',
+                }),
               },
             ]);
             const seconds = (performance.now() - started) / 1000;

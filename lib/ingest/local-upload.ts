@@ -1,9 +1,18 @@
-// The notification body R2 sends for a new object, for local uploads (miniflare emits none).
+// The notification body R2 sends for a new object, for local uploads (miniflare emits none) and for the
+// benches and tests that deliver files to the consumer themselves.
 import type { R2Event } from './event.ts';
 
-export function localObjectEvent(o: { bucket: string; key: string; size: number; etag: string; now: Date }): R2Event {
+export function localObjectEvent(o: {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  now: Date;
+  /** Who the event claims to come from: 'local' unless a bench or test names itself. */
+  account?: string;
+}): R2Event {
   return {
-    account: 'local',
+    account: o.account ?? 'local',
     action: 'PutObject',
     bucket: o.bucket,
     object: { key: o.key, size: o.size, eTag: o.etag },

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
 import { type BatchReport, ingestBatch } from '../../lib/ingest/consumer.ts';
+import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { parseRoutes } from '../../lib/ingest/routes.ts';
 import { directoryStore } from '../../lib/local/fs-store.ts';
 import { writeParquet } from '../../lib/local/write-parquet.ts';
@@ -43,16 +44,11 @@ export async function ingestFiles(warehouse: Warehouse, files: readonly TestFile
   const messages = await Promise.all(
     files.map(async (f) => {
       const head = await store.head(f.bucket, f.key);
+      if (!head) throw new Error(`test: ${f.bucket}/${f.key} was written but is not in the local bucket`);
       return {
         id: `node-${++sequence}`,
         attempts: 1,
-        body: {
-          account: 'test',
-          action: 'PutObject',
-          bucket: f.bucket,
-          object: { key: f.key, size: head?.size, eTag: head?.etag },
-          eventTime: now.toISOString(),
-        },
+        body: localObjectEvent({ ...head, bucket: f.bucket, key: f.key, now, account: 'test' }),
       };
     }),
   );
