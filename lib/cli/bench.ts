@@ -3,15 +3,18 @@
 //   discovery   full and incremental discovery runs, conflict detection, each vs a naive baseline
 import { benchDiscovery } from '../bench/discovery.ts';
 import { benchIngest } from '../bench/ingest.ts';
-import { fail, parseArgs } from './args.ts';
+import { cliArgs, fail } from './args.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, discovery: benchDiscovery };
 
-const { positionals } = parseArgs(process.argv.slice(2));
+const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}]
+  runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3)`;
+
+const { positionals } = cliArgs(process.argv.slice(2), { usage: USAGE });
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+const unknown = names.filter((name) => !(name in BENCHES));
+if (unknown.length > 0) fail(`unknown benchmark '${unknown.join("', '")}'\n${USAGE}`);
 for (const name of names) {
-  const run = BENCHES[name];
-  if (!run) fail(`unknown benchmark '${name}' (known: ${Object.keys(BENCHES).join(', ')})`);
   console.log(`== bench ${name} ==`);
-  await run();
+  await (BENCHES[name] as () => Promise<void>)();
 }

@@ -10,9 +10,15 @@ import { formatMigrationReport } from '../local/warehouse.ts';
 import { MIGRATIONS_DIR, readMigrationFiles } from '../migrations/files.ts';
 import { describeProblem, migrate, migrationStatus } from '../migrations/runner.ts';
 import { createPostgresWarehouse } from '../warehouse/postgres.ts';
-import { fail, parseArgs } from './args.ts';
+import { cliArgs, fail } from './args.ts';
 
-const args = parseArgs(process.argv.slice(2), ['dir']);
+const USAGE = `usage: npm run migrate -- [--status | --dry-run] [--dir DIR]
+  applies new migrations to WAREHOUSE_URL (the environment, else .dev.vars)
+  --status    list applied and pending migrations, change nothing
+  --dry-run   say what would be applied, change nothing
+  --dir DIR   migrations folder (default sql/migrations)`;
+
+const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['status', 'dry-run'], valued: ['dir'] });
 const config = localConfig();
 const url =
   process.env.WAREHOUSE_URL ??

@@ -3,14 +3,17 @@
 //   --no-wait   return once the file is queued
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { localConfig } from '../local/config.ts';
+import { BUCKETS, localConfig } from '../local/config.ts';
 import { parseDevVars } from '../local/dev-vars.ts';
-import { fail, parseArgs } from './args.ts';
+import { cliArgs, fail } from './args.ts';
 
-const args = parseArgs(process.argv.slice(2));
+const USAGE = `usage: npm run upload -- <bucket> <file> [key] [--no-wait]
+  buckets: ${BUCKETS.join(', ')}; key defaults to the file name
+  --no-wait   return once the file is queued, without waiting for the consumer`;
+
+const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['no-wait'] });
 const [bucket, file, keyArg] = args.positionals;
-if (!bucket || !file)
-  fail('usage: npm run upload -- <bucket> <file> [key]   (buckets: vessel-ocr, vessel-csv, vessel-annotations)');
+if (!bucket || !file) fail(USAGE);
 if (!existsSync(file)) fail(`no such file: ${file}`);
 const config = localConfig();
 if (!existsSync(config.devVarsPath)) fail('.dev.vars not found: start the stack with `npm start` first');

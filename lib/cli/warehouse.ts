@@ -3,9 +3,13 @@
 import { localConfig } from '../local/config.ts';
 import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
 import { formatMigrationReport, startLocalWarehouse } from '../local/warehouse.ts';
-import { fail, parseArgs } from './args.ts';
+import { cliArgs, fail } from './args.ts';
 
-const args = parseArgs(process.argv.slice(2));
+const args = cliArgs(process.argv.slice(2), {
+  usage:
+    'usage: npm run warehouse -- [--no-migrate]\n  the embedded warehouse alone; --no-migrate serves without applying migrations',
+  flags: ['no-migrate'],
+});
 const config = localConfig();
 const { vars, added } = ensureDevVars(config.devVarsPath, config.ports);
 if (added.length > 0) console.log(`created ${config.devVarsPath} (${added.join(', ')})`);

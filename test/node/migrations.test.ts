@@ -209,4 +209,26 @@ describe('npm run migrate', () => {
     expect(readdirSync(dir)).toEqual(['0001_first.sql']);
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('refuses a mistyped option with the usage, instead of applying for real, and prints --help', async () => {
+    const { url, warehouse } = freshWarehouse();
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-cli-'));
+    writeFileSync(join(dir, '0001_first.sql'), 'CREATE TABLE first (a INTEGER);\n');
+    const typo = await cli(['--dry-rn', '--dir', dir], url);
+    expect(typo.code).toBe(1);
+    expect(typo.out).toMatch(/^error: unknown option --dry-rn\nusage: npm run migrate -- \[--status \| --dry-run\]/);
+    const missing = await cli(['--dir'], url);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/^error: --dir needs a value\nusage: npm run migrate/);
+    const help = await cli(['--help', '--dir', dir], url);
+    expect(help).toMatchObject({ code: 0 });
+    expect(help.out).toMatch(/^usage: npm run migrate -- .*\n {2}applies new migrations/);
+    // None of the three touched the warehouse.
+    expect(
+      await warehouse.query(
+        `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'first'`,
+      ),
+    ).toEqual([{ n: 0 }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
