@@ -4,7 +4,15 @@ import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import { describeUnknown, isDelete, R2Event } from './event.ts';
-import { type IngestLogEntry, type IngestStatus, recordedStatus, recordIngest } from './ingest-log.ts';
+import {
+  clearUnsettled,
+  type IngestLogEntry,
+  type IngestStatus,
+  isSettled,
+  recordedStatus,
+  recordIngest,
+  recordOutcome,
+} from './ingest-log.ts';
 import {
   BadFileError,
   DEFAULT_PUSH_OPTIONS,
@@ -13,6 +21,7 @@ import {
   loadRemote,
   type PushOptions,
   type Strategy,
+  warehouseReaches,
 } from './load.ts';
 import { recordLoadFields } from './profile.ts';
 import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
@@ -45,7 +54,8 @@ export type Verdict =
   | { readonly id: string; readonly action: 'retry'; readonly delaySeconds: number };
 
 export interface DeadLetter {
-  readonly reason: 'bad_file';
+  /** bad_file: the file can never load as it is. gave_up: it kept failing for another reason. */
+  readonly reason: 'bad_file' | 'gave_up';
   readonly error: string;
   readonly event: unknown;
   readonly attempts: number;
@@ -83,7 +93,27 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(900, 10 * 2 ** Math.max(0, attempts - 1));
 }
 
+/**
+ * Deliveries after which a message that keeps failing is given up: recorded as failed and dead-lettered
+ * with its last error. The queue delivers a message at most 1 + max_retries times (wrangler.toml: 10) and
+ * then dead-letters it on its own, without a record; giving up one delivery earlier keeps the record.
+ */
+export const GIVE_UP_AFTER_ATTEMPTS = 10;
+
 const TRANSIENT_WHILE_RECORDING = new Set(['23505', '40001']);
+
+/**
+ * Whether a warehouse error condemns the data itself, so that the same file fails the same way every
+ * time: data exceptions (22: a value that does not convert, a corrupt or truncated file), constraint
+ * violations other than a concurrent duplicate (23: NOT NULL, CHECK) and features the file needs that the
+ * warehouse does not have (0A000: an unsupported compression or encoding). Anything else (an I/O error
+ * reading the object, memory, a missing table before a migration, an internal error) is about the
+ * warehouse's state, so it is retried and given up only after GIVE_UP_AFTER_ATTEMPTS deliveries.
+ */
+export function isDataError(sqlstate: string | undefined): boolean {
+  if (sqlstate === undefined || sqlstate === '23505') return false;
+  return sqlstate.startsWith('22') || sqlstate.startsWith('23') || sqlstate === '0A000';
+}
 
 /** Handles one batch of R2 event notifications. Never throws: every message gets a verdict. */
 export async function ingestBatch(messages: readonly IncomingMessage[], deps: IngestDeps): Promise<BatchReport> {
@@ -95,7 +125,7 @@ export async function ingestBatch(messages: readonly IncomingMessage[], deps: In
     try {
       outcome = await handleMessage(message, deps);
     } catch (error) {
-      // Retried with backoff either way; the queue's max_retries and dead-letter queue bound it.
+      // Retried with backoff either way, and given up after GIVE_UP_AFTER_ATTEMPTS deliveries.
       if (error instanceof AppError && error.retryable) {
         deps.log.warn('ingest: transient failure, will retry', {
           messageId: message.id,
@@ -107,6 +137,8 @@ export async function ingestBatch(messages: readonly IncomingMessage[], deps: In
       }
       outcome = { kind: 'retry', detail: errorMessage(error) };
     }
+    if (outcome.kind === 'retry' && message.attempts >= GIVE_UP_AFTER_ATTEMPTS)
+      outcome = await giveUp(message, outcome.detail, deps);
     outcomes.push({ ...outcome, id: message.id });
     verdicts.push(
       outcome.kind === 'retry'
@@ -170,20 +202,22 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
 
   if (isDelete(event)) {
     const etag = `deleted@${event.eventTime}`;
-    if ((await recordedStatus(deps.warehouse, bucket, key, etag)) !== null)
+    if (isSettled(await recordedStatus(deps.warehouse, bucket, key, etag)))
       return { kind: 'duplicate', detail: 'delete already recorded' };
-    await recordIngest(
-      deps.warehouse,
-      { ...base(deps, { ...common, etag }), status: 'deleted', finishedAt: deps.clock() },
-      true,
-    );
+    await recordOutcome(deps.warehouse, {
+      ...base(deps, { ...common, etag }),
+      status: 'deleted',
+      finishedAt: deps.clock(),
+    });
     return { kind: 'deleted', detail: `${bucket}/${key} deleted (${event.action}); loaded rows are kept` };
   }
 
   const etag = normaliseEtag(event.object.eTag as string);
   const entry = base(deps, { ...common, etag });
+  // A failure or an ignore is not final: a later delivery (a replay from the dead-letter queue, the same
+  // bytes uploaded again after a delete) tries again.
   const done = await recordedStatus(deps.warehouse, bucket, key, etag);
-  if (done !== null) return { kind: 'duplicate', detail: `already ${done}` };
+  if (isSettled(done)) return { kind: 'duplicate', detail: `already ${done}` };
 
   const route = routeFor(deps.routes, bucket, key);
   if (!route)
@@ -230,6 +264,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         { loadId, target: route.target, source: request.source, now: started },
         loaded.profile,
       );
+      await clearUnsettled(tx, withTarget);
       await recordIngest(tx, {
         ...withTarget,
         id: loadId,
@@ -256,13 +291,47 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
       return { kind: 'retry', detail: 'another delivery of this event is being loaded' };
     }
     if (error instanceof AppError && error.code === 'warehouse_query') {
-      return fail(
-        deps,
-        message,
-        withTarget,
-        `${bucket}/${key}: the warehouse refused the data: ${error.message}`,
-        error.sqlstate ?? 'warehouse_query',
-      );
+      if (isDataError(error.sqlstate)) {
+        return fail(
+          deps,
+          message,
+          withTarget,
+          `${bucket}/${key}: the warehouse refused the data: ${error.message}`,
+          error.sqlstate ?? 'warehouse_query',
+        );
+      }
+      // Not the data. The warehouse may have failed to read an object that is gone or replaced since the
+      // head (remote reads it by name), or be short of memory or not migrated yet: try again later.
+      const now = await deps.store.head(bucket, key);
+      if (!now) return ignore(deps, withTarget, 'the object no longer exists (deleted while it was being loaded)');
+      if (normaliseEtag(now.etag) !== etag)
+        return ignore(
+          deps,
+          withTarget,
+          'the object changed while it was being read; the newer version loads on its own event',
+        );
+      if (
+        deps.strategy === 'remote' &&
+        error.sqlstate === '58030' &&
+        (await warehouseReaches(deps.warehouse, { bucket, key, size: head.size }))
+      ) {
+        return fail(
+          deps,
+          message,
+          withTarget,
+          `${bucket}/${key}: the warehouse reads the object but cannot load it: ${error.message}`,
+          error.sqlstate,
+        );
+      }
+      deps.log.warn('ingest: the warehouse could not load the file, will retry', {
+        messageId: message.id,
+        attempts: message.attempts,
+        bucket,
+        key,
+        sqlstate: error.sqlstate,
+        error: error.message,
+      });
+      return { kind: 'retry', detail: `${bucket}/${key}: the warehouse could not load it: ${error.message}` };
     }
     throw error;
   }
@@ -309,11 +378,13 @@ function base(
 }
 
 async function ignore(deps: IngestDeps, entry: Base, reason: string, target?: Target): Promise<Outcome> {
-  await recordIngest(
-    deps.warehouse,
-    { ...entry, ...(target ? { target } : {}), status: 'ignored', error: reason, finishedAt: deps.clock() },
-    true,
-  );
+  await recordOutcome(deps.warehouse, {
+    ...entry,
+    ...(target ? { target } : {}),
+    status: 'ignored',
+    error: reason,
+    finishedAt: deps.clock(),
+  });
   deps.log.info('ingest: ignored', { bucket: entry.bucket, key: entry.key, reason });
   return { kind: 'ignored', detail: reason };
 }
@@ -334,19 +405,72 @@ async function fail(
     attempts: message.attempts,
     failedAt: deps.clock().toISOString(),
   });
-  await recordIngest(
-    deps.warehouse,
-    { ...entry, status: 'failed', error, errorCode: code, finishedAt: deps.clock() },
-    true,
-  );
+  await recordOutcome(deps.warehouse, { ...entry, status: 'failed', error, errorCode: code, finishedAt: deps.clock() });
   deps.log.warn('ingest: rejected a bad file', { bucket: entry.bucket, key: entry.key, error });
+  return { kind: 'failed', detail: error };
+}
+
+/**
+ * The last delivery of a message that kept failing: dead-lettered with its last error, then recorded as
+ * failed if the warehouse takes the record (it may be the thing that is down), and acked. If even the
+ * dead-letter queue refuses it, it is retried and the queue dead-letters it on its own.
+ */
+async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps): Promise<Outcome> {
+  const parsed = R2Event.safeParse(message.body);
+  const where = parsed.success
+    ? { bucket: parsed.data.bucket, key: parsed.data.object.key }
+    : describeUnknown(message.body);
+  const file = `${where.bucket}/${where.key}: `;
+  const error = `${file}gave up after ${message.attempts} deliveries: ${detail.startsWith(file) ? detail.slice(file.length) : detail}`;
+  try {
+    await deps.deadLetter({
+      reason: 'gave_up',
+      error,
+      event: message.body,
+      attempts: message.attempts,
+      failedAt: deps.clock().toISOString(),
+    });
+  } catch (e) {
+    deps.log.error('ingest: could not dead-letter a message that kept failing', {
+      messageId: message.id,
+      error: errorMessage(e),
+    });
+    return { kind: 'retry', detail };
+  }
+  if (parsed.success && !isDelete(parsed.data) && parsed.data.object.eTag !== undefined) {
+    const event = parsed.data;
+    const route = routeFor(deps.routes, event.bucket, event.object.key);
+    const entry = base(deps, {
+      bucket: event.bucket,
+      key: event.object.key,
+      etag: normaliseEtag(event.object.eTag as string),
+      action: event.action,
+      attempts: message.attempts,
+      started: deps.clock(),
+      eventTime: new Date(event.eventTime),
+    });
+    try {
+      await recordOutcome(deps.warehouse, {
+        ...entry,
+        target: route?.target ?? null,
+        strategy: deps.strategy,
+        status: 'failed',
+        error,
+        errorCode: 'gave_up',
+        finishedAt: deps.clock(),
+      });
+    } catch (e) {
+      deps.log.error('ingest: could not record a message given up', { messageId: message.id, error: errorMessage(e) });
+    }
+  }
+  deps.log.error('ingest: gave up on a message, dead-lettered', { messageId: message.id, ...where, error });
   return { kind: 'failed', detail: error };
 }
 
 /** Records an outcome without letting a recording failure change it (for messages we cannot act on). */
 async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus, detail: string): Promise<void> {
   try {
-    await recordIngest(deps.warehouse, { ...entry, status, error: detail, finishedAt: deps.clock() }, true);
+    await recordOutcome(deps.warehouse, { ...entry, status, error: detail, finishedAt: deps.clock() });
   } catch (error) {
     deps.log.error('ingest: could not record an unusable message', { error: errorMessage(error) });
   }

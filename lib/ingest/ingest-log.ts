@@ -1,6 +1,6 @@
 // ingest_log: one row per object version the consumer finished with (loaded, failed, deleted, ignored).
 import { z } from 'zod';
-import type { SqlParam, WarehouseSession } from '../warehouse/port.ts';
+import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
 
 export type IngestStatus = 'loaded' | 'failed' | 'deleted' | 'ignored';
 
@@ -37,6 +37,34 @@ export async function recordedStatus(
     [bucket, key, etag],
   );
   return rows[0]?.status ?? null;
+}
+
+/**
+ * Outcomes a later delivery of the same version may settle differently: a failure (a DLQ replay after a
+ * fix, a file the warehouse could not read for a while) or an ignore (an object deleted and uploaded
+ * again unchanged). `loaded` and `deleted` are final.
+ */
+const UNSETTLED = `status IN ('failed', 'ignored')`;
+
+/** Whether this version is settled for good: a later delivery of it is a duplicate. */
+export function isSettled(status: IngestStatus | null): boolean {
+  return status === 'loaded' || status === 'deleted';
+}
+
+/** Removes an unsettled outcome of this version, in the transaction that records the new one. */
+export async function clearUnsettled(db: WarehouseSession, e: Pick<IngestLogEntry, 'bucket' | 'key' | 'etag'>) {
+  await db.execute(
+    `DELETE FROM ingest_log WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR AND etag = $3::VARCHAR AND ${UNSETTLED}`,
+    [e.bucket, e.key, e.etag],
+  );
+}
+
+/** Records an outcome in place of an unsettled earlier one; a concurrent final outcome wins. */
+export async function recordOutcome(db: Warehouse, e: IngestLogEntry): Promise<void> {
+  await db.transaction(async (tx) => {
+    await clearUnsettled(tx, e);
+    await recordIngest(tx, e, true);
+  });
 }
 
 /** Inserts the entry; with `ignoreDuplicate` a concurrent recording of the same version is not an error. */

@@ -143,6 +143,22 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
 }
 
 /**
+ * Whether the warehouse reaches the object that remote loading reads by name: it lists the object's size
+ * without reading its content. DuckDB reports some malformed files as I/O errors, like storage it cannot
+ * reach; an object it reaches, at the size R2 reported, tells the two apart.
+ */
+export async function warehouseReaches(db: WarehouseSession, req: Pick<LoadRequest, 'bucket' | 'key' | 'size'>) {
+  try {
+    const rows = await db.query<{ size: string }>(
+      `SELECT size::VARCHAR AS size FROM read_blob(${quoteLiteral(`r2://${req.bucket}/${req.key}`)})`,
+    );
+    return rows.length === 1 && Number(rows[0]?.size) === req.size;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * One scan of just the columns that need it: floating point columns without NaN or infinities (their
  * JSON needs no per-value CASE, which matters on wide files), and NULL counts statistics did not give.
  */

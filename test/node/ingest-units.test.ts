@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
-import { retryDelaySeconds } from '../../lib/ingest/consumer.ts';
+import { isDataError, retryDelaySeconds } from '../../lib/ingest/consumer.ts';
 import { CsvParser, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
@@ -169,6 +169,13 @@ describe('routing and events', () => {
 
   it('backs off exponentially and caps at 15 minutes', () => {
     expect([1, 2, 3, 4, 7, 8, 20].map(retryDelaySeconds)).toEqual([10, 20, 40, 80, 640, 900, 900]);
+  });
+
+  it('rejects a file at once only for errors about its data; the warehouse’s own trouble is retried', () => {
+    const data = ['22P02', '22003', '22023', '23502', '23514', '0A000'];
+    const state = ['23505', '40001', '58030', '53200', '42P01', '42703', 'XX000', '08006', undefined];
+    expect(data.filter(isDataError)).toEqual(data);
+    expect(state.filter(isDataError)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GIVE_UP_AFTER_ATTEMPTS } from '../../lib/ingest/consumer.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
@@ -310,6 +311,57 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
       }),
     ]);
   });
+
+  it('loads an object uploaded again unchanged after its first event found it deleted', async () => {
+    const bytes = await fixtureBytes('manifest.csv');
+    const object = await putObject('vessel-csv', 'uploads/again.csv', bytes);
+    await env.CSV_BUCKET.delete('uploads/again.csv');
+    await run([{ body: putEvent('vessel-csv', 'uploads/again.csv', object) }]);
+    expect((await logFor(db, 'uploads/again.csv')).map((l) => l.status)).toEqual(['ignored']);
+    await putObject('vessel-csv', 'uploads/again.csv', bytes);
+    const again = await run([
+      {
+        id: 'again',
+        body: putEvent('vessel-csv', 'uploads/again.csv', object, { eventTime: '2026-11-21T12:05:00.000Z' }),
+      },
+    ]);
+    expect(again.explicitAcks).toEqual(['again']);
+    expect(await logFor(db, 'uploads/again.csv')).toEqual([expect.objectContaining({ status: 'loaded', rows: 2 })]);
+  });
+
+  it.runIf(strategy === 'remote')(
+    'retries while the warehouse cannot reach the object, gives up at the last delivery, and loads on a replay',
+    async () => {
+      const dlq = vi.spyOn(env.INGEST_DLQ, 'send');
+      const bytes = await fixtureBytes('structured-types.parquet');
+      const where = 'unreachable/types.parquet';
+      // In R2, but not where the warehouse reads r2://: as if the warehouse's R2 access were broken.
+      const stored = await env.CSV_BUCKET.put(where, bytes);
+      if (!stored) throw new Error('put failed');
+      const event = putEvent('vessel-csv', where, { etag: stored.etag, size: stored.size });
+      const first = await run([{ id: 'u', attempts: 1, body: event }]);
+      expect(first.explicitAcks).toEqual([]);
+      expect(first.retries).toEqual({ u: 10 });
+      expect(await logFor(db, where)).toEqual([]);
+      expect(dlq).not.toHaveBeenCalled();
+
+      const last = await run([{ id: 'u', attempts: GIVE_UP_AFTER_ATTEMPTS, body: event }]);
+      expect(last.explicitAcks).toEqual(['u']);
+      const [log] = await logFor(db, where);
+      expect(log).toMatchObject({ status: 'failed', error_code: 'gave_up', target: 'structured_data', attempts: 10 });
+      expect(log?.error).toMatch(
+        /^vessel-csv\/unreachable\/types\.parquet: gave up after 10 deliveries: the warehouse could not load it: .*No files found/,
+      );
+      expect(dlq).toHaveBeenCalledWith(expect.objectContaining({ reason: 'gave_up', event, error: log?.error }));
+      dlq.mockRestore();
+
+      // Fixed, and the dead letter replayed: a failure is not final, so it loads.
+      await putObject('vessel-csv', where, bytes);
+      const replay = await run([{ id: 'u2', body: event }]);
+      expect(replay.explicitAcks).toEqual(['u2']);
+      expect(await logFor(db, where)).toEqual([expect.objectContaining({ status: 'loaded', rows: 5000 })]);
+    },
+  );
 
   it('ignores objects that are not data files', async () => {
     const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
