@@ -6,7 +6,7 @@ import { DataType, type Field, type Schema, Type } from 'apache-arrow';
 import { readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
 import { type ParquetFooter, ParquetFormatError, type RangeSource, readFooter } from '../parquet/footer.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
-import { quoteIdent, quoteLiteral } from '../warehouse/sql.ts';
+import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
 import { parseDuckType } from './duck-types.ts';
@@ -89,7 +89,7 @@ function asBadFile(error: unknown, file: string): unknown {
 
 /** The warehouse describes and loads the object; returns after the rows are inserted (not committed). */
 export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promise<LoadResult> {
-  const url = `r2://${req.bucket}/${req.key}`;
+  const url = r2ObjectUrl(req.bucket, req.key);
   const reader = req.format === 'parquet' ? `read_parquet(${quoteLiteral(url)})` : `read_csv(${quoteLiteral(url)})`;
   // The questions go out together: one round trip to the warehouse instead of three.
   const [described, kv, stats] = await Promise.all([
@@ -150,7 +150,7 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
 export async function warehouseReaches(db: WarehouseSession, req: Pick<LoadRequest, 'bucket' | 'key' | 'size'>) {
   try {
     const rows = await db.query<{ size: string }>(
-      `SELECT size::VARCHAR AS size FROM read_blob(${quoteLiteral(`r2://${req.bucket}/${req.key}`)})`,
+      `SELECT size::VARCHAR AS size FROM read_blob(${quoteLiteral(r2ObjectUrl(req.bucket, req.key))})`,
     );
     return rows.length === 1 && Number(rows[0]?.size) === req.size;
   } catch {

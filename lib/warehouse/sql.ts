@@ -13,9 +13,24 @@ export function quoteLiteral(value: string): string {
 
 const R2_URL = /^r2:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/[^\0]+$/;
 
+/**
+ * The r2:// URL with which DuckDB's readers read exactly this object. Readers expand `*`, `?` and `[...]`
+ * in a path, so a key holding them (`g/*.parquet`, `file[1].parquet`) would read other objects; each is
+ * wrapped in brackets, a class that matches only that character.
+ */
+export function r2ObjectUrl(bucket: string, key: string): string {
+  return `r2://${bucket}/${key.replace(/[*?[]/g, (c) => `[${c}]`)}`;
+}
+
+/** Whether the URL names one object: no glob character outside the brackets r2ObjectUrl puts around them. */
+function namesOneObject(url: string): boolean {
+  return !/[*?[]/.test(url.replace(/\[[*?[]\]/g, ''));
+}
+
 /** The statement a ParquetLoad runs; the same text goes to MotherDuck and to the embedded warehouse. */
 export function parquetLoadSql(load: ParquetLoad): string {
   if (!R2_URL.test(load.url)) throw new Error(`not an R2 object URL: ${load.url}`);
+  if (!namesOneObject(load.url)) throw new Error(`not one R2 object (a glob pattern): ${load.url}`);
   if (load.columns.length === 0 || load.columns.length !== load.select.length) {
     throw new Error('a Parquet load needs one select expression per target column');
   }

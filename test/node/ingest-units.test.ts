@@ -12,6 +12,7 @@ import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text
 import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
 import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
+import { parquetLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) || s === '' ? `"${s.replaceAll('"', '""')}"` : s;
@@ -169,6 +170,15 @@ describe('routing and events', () => {
 
   it('backs off exponentially and caps at 15 minutes', () => {
     expect([1, 2, 3, 4, 7, 8, 20].map(retryDelaySeconds)).toEqual([10, 20, 40, 80, 640, 900, 900]);
+  });
+
+  it('names exactly one object in the SQL, whatever glob characters its key holds', () => {
+    const url = r2ObjectUrl('vessel-csv', 'g/*[1]?.parquet');
+    expect(url).toBe('r2://vessel-csv/g/[*][[]1][?].parquet');
+    const load = { table: 't', columns: ['a'], select: ['a'] };
+    expect(parquetLoadSql({ ...load, url })).toContain(`read_parquet('r2://vessel-csv/g/[*][[]1][?].parquet')`);
+    expect(() => parquetLoadSql({ ...load, url: 'r2://vessel-csv/g/*.parquet' })).toThrow(/glob pattern/);
+    expect(() => parquetLoadSql({ ...load, url: 'r2://vessel-csv/g/[*]/[a-z].parquet' })).toThrow(/glob pattern/);
   });
 
   it('rejects a file at once only for errors about its data; the warehouse’s own trouble is retried', () => {

@@ -363,6 +363,28 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     },
   );
 
+  it('loads only the object itself when its key holds glob characters', async () => {
+    const text = (s: string) => new TextEncoder().encode(`name\n${s}\n`);
+    await putObject('vessel-csv', `globs-${strategy}/other.csv`, text('other'));
+    await putObject('vessel-csv', `globs-${strategy}/file1.csv`, text('file1'));
+    const star = await putObject('vessel-csv', `globs-${strategy}/*.csv`, text('star'));
+    const bracket = await putObject('vessel-csv', `globs-${strategy}/file[1].csv`, text('bracket'));
+    const delivery = await run([
+      { id: 'star', body: putEvent('vessel-csv', `globs-${strategy}/*.csv`, star) },
+      { id: 'bracket', body: putEvent('vessel-csv', `globs-${strategy}/file[1].csv`, bracket) },
+    ]);
+    expect(delivery.explicitAcks).toEqual(['star', 'bracket']);
+    expect(
+      await db.warehouse.query(
+        `SELECT source_file, data->>'name' AS name FROM structured_data WHERE source_file LIKE $1::VARCHAR ORDER BY name`,
+        [`globs-${strategy}/%`],
+      ),
+    ).toEqual([
+      { source_file: `globs-${strategy}/file[1].csv`, name: 'bracket' },
+      { source_file: `globs-${strategy}/*.csv`, name: 'star' },
+    ]);
+  });
+
   it('ignores objects that are not data files', async () => {
     const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
     await run([{ body: putEvent('vessel-csv', 'notes/README.md', object) }]);
