@@ -8,7 +8,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MessageReader, MessageWriter, ProtocolError, type StartupPacket } from './protocol.ts';
 import { type R2Directories, R2PathError, resolveR2Url } from './r2-paths.ts';
 import { Session, SqlError } from './session.ts';
-import { rewriteFileLiterals } from './sql-text.ts';
+import { leadingKeyword, rewriteFileLiterals } from './sql-text.ts';
 
 export interface WarehouseServerOptions {
   /** DuckDB database file, or ':memory:'. */
@@ -87,8 +87,15 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
   const sessions = new Map<number, { secret: number; session: Session | null; socket: Socket }>();
   let closing = false;
 
-  const rewriteSql = (sql: string): string =>
-    rewriteFileLiterals(sql, (value) => {
+  const rewriteSql = (sql: string): string => {
+    const keyword = leadingKeyword(sql);
+    if (REFUSED_STATEMENTS.has(keyword)) {
+      throw new SqlError(
+        '42501',
+        `${keyword} is not allowed here: the warehouse reads r2:// objects and writes only its own database`,
+      );
+    }
+    return rewriteFileLiterals(sql, (value) => {
       if (!value.startsWith('r2://')) return undefined;
       try {
         return resolveR2Url(value, options.r2Directories);
@@ -97,6 +104,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
         throw error;
       }
     });
+  };
 
   const serve = async (socket: Socket): Promise<void> => {
     socket.setNoDelay(true);
@@ -255,6 +263,13 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
     },
   };
 }
+
+/**
+ * Statements that write files or open other databases. DuckDB's allowed_directories, which lets the
+ * warehouse read the bucket directories, would let them write there too (a planted object, an attached
+ * database, an extension to LOAD).
+ */
+const REFUSED_STATEMENTS = new Set(['ATTACH', 'COPY', 'EXPORT', 'IMPORT', 'INSTALL', 'LOAD', 'FORCE']);
 
 async function openDatabase(path: string, r2Dirs: readonly string[], memoryLimit: string): Promise<DuckDBInstance> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
