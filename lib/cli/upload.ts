@@ -2,7 +2,8 @@
 // the notification R2 would send, then waits for the ingest consumer's verdict.
 //   --no-wait   return once the file is queued
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { resolveR2Url } from '../embedded/r2-paths.ts';
 import { BUCKETS, localConfig } from '../local/config.ts';
 import { parseDevVars } from '../local/dev-vars.ts';
 import { cliArgs, fail } from './args.ts';
@@ -23,9 +24,13 @@ const key = keyArg ?? basename(file);
 const base = `http://127.0.0.1:${config.ports.worker}`;
 
 // The remote strategy reads r2://bucket/key from the warehouse's bucket directory: keep a copy there.
-const bucketDir = config.r2Directories[bucket];
-if (bucketDir) {
-  const mirror = join(bucketDir, key);
+if (config.r2Directories[bucket]) {
+  let mirror: string;
+  try {
+    mirror = resolveR2Url(`r2://${bucket}/${key}`, config.r2Directories);
+  } catch (error) {
+    fail(`key '${key}' cannot be stored locally: ${(error as Error).message}`);
+  }
   mkdirSync(dirname(mirror), { recursive: true });
   copyFileSync(file, mirror);
 }

@@ -12,6 +12,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -185,6 +186,35 @@ describe('npm start', () => {
     expect(lines.map((l) => (JSON.parse(l) as { message: unknown }).message)).toEqual([
       { text: 'hello from the test' },
     ]);
+  });
+
+  it('loads a file with `npm run upload` and refuses a key that would land outside its bucket', async () => {
+    const csv = join(dir, 'ports.csv');
+    writeFileSync(csv, 'port,country\nRotterdam,NL\nSingapore,SG\n');
+    const upload = (key: string) =>
+      new Promise<{ code: number | null; out: string }>((done) => {
+        const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', csv, key], {
+          cwd: dir,
+          env: { ...process.env, WORKER_PORT: String(ports.worker), WAREHOUSE_PORT: String(ports.warehouse) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        cli.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        cli.stderr?.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        cli.on('close', (code) => done({ code, out }));
+      });
+    const loaded = await upload('ports/2026-11.csv');
+    expect(loaded.out).toMatch(/loaded 2 rows into structured_data \(push\)/);
+    expect(loaded.code).toBe(0);
+    const outside = await upload('../../outside.csv');
+    expect(outside.out).toContain("error: key '../../outside.csv' cannot be stored locally");
+    expect(outside.code).toBe(1);
+    expect(existsSync(join(dir, '.data', 'outside.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'outside.csv'))).toBe(false);
   });
 
   it('takes an upload through ingestion and discovery to a merge decided on the review page (Chromium)', async () => {
