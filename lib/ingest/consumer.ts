@@ -259,6 +259,12 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         deps.strategy === 'push'
           ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
           : await loadRemote(tx, request);
+      if (deps.strategy === 'remote') {
+        // The warehouse reads the object by name, not by version: if another version replaced it since the
+        // head, the rows may be that version's, under this one's eTag. Its own event loads it.
+        const after = await deps.store.head(bucket, key);
+        if (after && normaliseEtag(after.etag) !== etag) throw new ObjectChangedError(`${bucket}/${key} changed`);
+      }
       await recordLoadFields(
         tx,
         { loadId, target: route.target, source: request.source, now: started },

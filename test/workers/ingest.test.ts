@@ -385,6 +385,36 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     ]);
   });
 
+  it.runIf(strategy === 'remote')(
+    'rolls a remote load back when another version replaced the object while the warehouse read it',
+    async () => {
+      const encode = (t: string) => new TextEncoder().encode(t);
+      const first = await putObject('vessel-csv', 'uploads/moving.csv', encode('v\nfirst\n'));
+      const head = env.CSV_BUCKET.head.bind(env.CSV_BUCKET);
+      let heads = 0;
+      const spy = vi.spyOn(env.CSV_BUCKET, 'head').mockImplementation(async (k: string) => {
+        // The second head comes after the warehouse read the object: replace it before answering.
+        if (++heads === 2) await putObject('vessel-csv', 'uploads/moving.csv', encode('v\nsecond\n'));
+        return head(k);
+      });
+      const delivery = await run([{ id: 'moving', body: putEvent('vessel-csv', 'uploads/moving.csv', first) }]);
+      spy.mockRestore();
+      expect(heads).toBe(2);
+      expect(delivery.explicitAcks).toEqual(['moving']);
+      expect(await logFor(db, 'uploads/moving.csv')).toEqual([
+        expect.objectContaining({
+          status: 'ignored',
+          error: 'the object changed while it was being read; the newer version loads on its own event',
+        }),
+      ]);
+      expect(
+        await db.warehouse.query(
+          `SELECT count(*)::INTEGER AS n FROM structured_data WHERE source_file = 'uploads/moving.csv'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+    },
+  );
+
   it('ignores objects that are not data files', async () => {
     const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
     await run([{ body: putEvent('vessel-csv', 'notes/README.md', object) }]);
