@@ -48,7 +48,12 @@ try {
 } catch {
   fail(`cannot reach the main Worker at ${base}: is \`npm start\` running?`);
 }
-const body = (await response.json()) as { etag?: string; size?: number; error?: { message: string } };
+const body = (await response.json()) as {
+  etag?: string;
+  size?: number;
+  event?: { eventTime: string };
+  error?: { message: string };
+};
 if (!response.ok) fail(`upload refused (${response.status}): ${body.error?.message ?? JSON.stringify(body)}`);
 console.log(`uploaded ${file} to ${bucket}/${key} (${body.size} bytes, eTag ${body.etag}); notification queued`);
 if (args.flags.has('no-wait')) process.exit(0);
@@ -56,6 +61,7 @@ if (args.flags.has('no-wait')) process.exit(0);
 interface Ingestion {
   key: string;
   etag: string;
+  event_time: string | null;
   status: string;
   rows: number | null;
   target: string | null;
@@ -70,7 +76,11 @@ while (Date.now() < deadline) {
   const res = await fetch(`${base}/api/ingestions?bucket=${encodeURIComponent(bucket)}&limit=50`);
   if (!res.ok) continue;
   const { ingestions } = (await res.json()) as { ingestions: Ingestion[] };
-  const mine = ingestions.find((i) => i.key === key && i.etag === body.etag);
+  // The event, not just the version: the same bytes uploaded before have the same eTag.
+  const sent = Date.parse(body.event?.eventTime ?? '');
+  const mine = ingestions.find(
+    (i) => i.key === key && i.etag === body.etag && i.event_time !== null && Date.parse(i.event_time) === sent,
+  );
   if (!mine) continue;
   process.stdout.write('\n');
   if (mine.status === 'loaded') {

@@ -9,7 +9,7 @@ import {
   type IngestLogEntry,
   type IngestStatus,
   isSettled,
-  recordedStatus,
+  priorOutcome,
   recordIngest,
   recordOutcome,
 } from './ingest-log.ts';
@@ -202,7 +202,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
 
   if (isDelete(event)) {
     const etag = `deleted@${event.eventTime}`;
-    if (isSettled(await recordedStatus(deps.warehouse, bucket, key, etag)))
+    if (isSettled((await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime })).status))
       return { kind: 'duplicate', detail: 'delete already recorded' };
     await recordOutcome(deps.warehouse, {
       ...base(deps, { ...common, etag }),
@@ -214,10 +214,10 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
 
   const etag = normaliseEtag(event.object.eTag as string);
   const entry = base(deps, { ...common, etag });
-  // A failure or an ignore is not final: a later delivery (a replay from the dead-letter queue, the same
-  // bytes uploaded again after a delete) tries again.
-  const done = await recordedStatus(deps.warehouse, bucket, key, etag);
-  if (isSettled(done)) return { kind: 'duplicate', detail: `already ${done}` };
+  // Idempotent per event: the same bytes uploaded again later are a new event and load again. A failure or
+  // an ignore is not final: a later delivery (a replay from the dead-letter queue) tries again.
+  const prior = await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime });
+  if (isSettled(prior.status)) return { kind: 'duplicate', detail: `already ${prior.status}` };
 
   const route = routeFor(deps.routes, bucket, key);
   if (!route)
@@ -239,6 +239,21 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
   if (!head) return ignore(deps, withTarget, 'the object no longer exists (deleted before it could be loaded)');
   if (normaliseEtag(head.etag) !== etag)
     return ignore(deps, withTarget, 'a newer version of the object replaced this one; its own event loads it');
+  const newest = prior.newestLoaded;
+  if (newest !== null && newest.eventTime > eventTime) {
+    return ignore(
+      deps,
+      withTarget,
+      `a later event of this object (${newest.eventTime.toISOString()}) is already loaded; this one came late`,
+    );
+  }
+  if (newest !== null && newest.etag === etag) {
+    return ignore(
+      deps,
+      withTarget,
+      `the same content (eTag ${etag}) is already the current version, loaded from the event of ${newest.eventTime.toISOString()}`,
+    );
+  }
 
   const loadId = deps.newId();
   let result: LoadResult;
@@ -253,6 +268,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         size: head.size,
         loadId,
         now: started,
+        eventTime,
         source: sourceOf(key),
       };
       const loaded =

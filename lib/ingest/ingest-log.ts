@@ -1,4 +1,4 @@
-// ingest_log: one row per object version the consumer finished with (loaded, failed, deleted, ignored).
+// ingest_log: one row per object event the consumer finished with (loaded, failed, deleted, ignored).
 import { z } from 'zod';
 import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
 
@@ -25,38 +25,64 @@ export interface IngestLogEntry {
   readonly finishedAt: Date;
 }
 
-/** The status already recorded for this object version, if any. */
-export async function recordedStatus(
+/** One event of one object version: what a redelivery repeats. */
+export interface ObjectEvent {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly eventTime: Date | null;
+}
+
+const SAME_EVENT =
+  'bucket = $1::VARCHAR AND key = $2::VARCHAR AND etag = $3::VARCHAR AND event_time IS NOT DISTINCT FROM $4::TIMESTAMPTZ';
+const eventParams = (e: ObjectEvent): SqlParam[] => [e.bucket, e.key, e.etag, e.eventTime];
+
+/**
+ * What happened to this event before, if anything, and the key's newest loaded event (an event older
+ * than that is stale; one with the same eTag repeats the current content), in one round trip.
+ */
+export async function priorOutcome(
   db: WarehouseSession,
-  bucket: string,
-  key: string,
-  etag: string,
-): Promise<IngestStatus | null> {
-  const rows = await db.query<{ status: IngestStatus }>(
-    'SELECT status FROM ingest_log WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR AND etag = $3::VARCHAR',
-    [bucket, key, etag],
+  e: ObjectEvent,
+): Promise<{ status: IngestStatus | null; newestLoaded: { eventTime: Date; etag: string } | null }> {
+  const newest = `FROM ingest_log WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR AND status = 'loaded'
+                  ORDER BY event_time DESC, finished_at DESC LIMIT 1`;
+  const [row] = await db.query<{ status: IngestStatus | null; newest: Date | null; newest_etag: string | null }>(
+    `SELECT (SELECT status FROM ingest_log WHERE ${SAME_EVENT} LIMIT 1) AS status,
+            (SELECT event_time ${newest}) AS newest, (SELECT etag ${newest}) AS newest_etag`,
+    eventParams(e),
   );
-  return rows[0]?.status ?? null;
+  return {
+    status: row?.status ?? null,
+    newestLoaded:
+      row?.newest && row.newest_etag !== null ? { eventTime: new Date(row.newest), etag: row.newest_etag } : null,
+  };
+}
+
+/** Whether a load into `target` from an event later than `eventTime` is already in. */
+export async function laterLoadExists(db: WarehouseSession, target: string, eventTime: Date): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 AS later FROM ingest_log WHERE target = $1::VARCHAR AND status = 'loaded' AND event_time > $2::TIMESTAMPTZ LIMIT 1`,
+    [target, eventTime],
+  );
+  return rows.length > 0;
 }
 
 /**
- * Outcomes a later delivery of the same version may settle differently: a failure (a DLQ replay after a
- * fix, a file the warehouse could not read for a while) or an ignore (an object deleted and uploaded
- * again unchanged). `loaded` and `deleted` are final.
+ * Outcomes a later delivery of the same event may settle differently: a failure (a DLQ replay after a
+ * fix, a file the warehouse could not read for a while) or an ignore (the object was missing when the
+ * event first came). `loaded` and `deleted` are final.
  */
 const UNSETTLED = `status IN ('failed', 'ignored')`;
 
-/** Whether this version is settled for good: a later delivery of it is a duplicate. */
+/** Whether this event is settled for good: a later delivery of it is a duplicate. */
 export function isSettled(status: IngestStatus | null): boolean {
   return status === 'loaded' || status === 'deleted';
 }
 
-/** Removes an unsettled outcome of this version, in the transaction that records the new one. */
-export async function clearUnsettled(db: WarehouseSession, e: Pick<IngestLogEntry, 'bucket' | 'key' | 'etag'>) {
-  await db.execute(
-    `DELETE FROM ingest_log WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR AND etag = $3::VARCHAR AND ${UNSETTLED}`,
-    [e.bucket, e.key, e.etag],
-  );
+/** Removes an unsettled outcome of this event, in the transaction that records the new one. */
+export async function clearUnsettled(db: WarehouseSession, e: ObjectEvent) {
+  await db.execute(`DELETE FROM ingest_log WHERE ${SAME_EVENT} AND ${UNSETTLED}`, eventParams(e));
 }
 
 /** Records an outcome in place of an unsettled earlier one; a concurrent final outcome wins. */
@@ -95,7 +121,7 @@ export async function recordIngest(db: WarehouseSession, e: IngestLogEntry, igno
        error, error_code, attempts, event_time, started_at, finished_at, duration_ms)
      VALUES ($1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR,
        $10::BIGINT, $11::BIGINT, $12::VARCHAR, $13::VARCHAR, $14::VARCHAR, $15::INTEGER, $16::TIMESTAMPTZ, $17::TIMESTAMPTZ,
-       $18::TIMESTAMPTZ, $19::INTEGER)${ignoreDuplicate ? ' ON CONFLICT (bucket, key, etag) DO NOTHING' : ''}`,
+       $18::TIMESTAMPTZ, $19::INTEGER)${ignoreDuplicate ? ' ON CONFLICT (bucket, key, etag, event_time) DO NOTHING' : ''}`,
     params,
   );
 }

@@ -16,6 +16,8 @@ export interface LoadContext {
   readonly sourceKey: string;
   readonly schemaVersion: string | null;
   readonly now: Date;
+  /** When R2 wrote this version (the event's time): orders versions, whatever order they load in. */
+  readonly eventTime: Date;
   /** structured_data only: dataset name and the object key. */
   readonly source: string;
   readonly sourceFile: string;
@@ -191,8 +193,11 @@ export function pushInsert(
 /**
  * Closes (valid_to) the current rows this load replaces: earlier versions of the same object, and rows
  * with the same identity from other objects (a document page; an annotator's response to a record).
+ * "Earlier" is by event time. When a load of a later event is already in (`laterLoads`: a retry made
+ * this one late), its rows stay current, and this load's rows that they replace arrive closed
+ * (valid_to = valid_from: never current, kept as history).
  */
-export function supersede(target: Target, ctx: LoadContext): Statement {
+export function supersede(target: Target, ctx: LoadContext, laterLoads: boolean): Statement[] {
   const t = quoteIdent(target);
   const now = literal.instant(ctx.now);
   const load = literal.text(ctx.loadId);
@@ -206,8 +211,19 @@ export function supersede(target: Target, ctx: LoadContext): Statement {
   const identity = sameIdentity[target];
   const other =
     identity === null ? '' : ` OR EXISTS (SELECT 1 FROM ${t} AS n WHERE n.load_id = ${load} AND ${identity})`;
-  return {
-    sql: `UPDATE ${t} AS o SET valid_to = ${now} WHERE o.valid_to IS NULL AND o.load_id IS DISTINCT FROM ${load} AND (o.source_key = ${key}${other})`,
+  const eventTime = literal.instant(ctx.eventTime);
+  const notNewer = laterLoads
+    ? ` AND NOT EXISTS (SELECT 1 FROM ingest_log AS l WHERE l.id = o.load_id AND l.event_time > ${eventTime})`
+    : '';
+  const close = {
+    sql: `UPDATE ${t} AS o SET valid_to = ${now} WHERE o.valid_to IS NULL AND o.load_id IS DISTINCT FROM ${load} AND (o.source_key = ${key}${other})${notNewer}`,
     params: [],
   };
+  if (!laterLoads || identity === null) return [close];
+  // n: this load's row; o: a current row of a later event with the same identity.
+  const arriveClosed = {
+    sql: `UPDATE ${t} AS n SET valid_to = n.valid_from WHERE n.load_id = ${load} AND n.valid_to IS NULL AND EXISTS (SELECT 1 FROM ${t} AS o JOIN ingest_log AS l ON l.id = o.load_id WHERE o.valid_to IS NULL AND l.event_time > ${eventTime} AND ${identity})`,
+    params: [],
+  };
+  return [close, arriveClosed];
 }

@@ -10,6 +10,7 @@ import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
 import { parseDuckType } from './duck-types.ts';
+import { laterLoadExists } from './ingest-log.ts';
 import { type LoadContext, pushInsert, remoteLoad, supersede } from './load-sql.ts';
 import { BadFileError, type ColumnKind, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
 import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
@@ -28,6 +29,8 @@ export interface LoadRequest {
   readonly size: number;
   readonly loadId: string;
   readonly now: Date;
+  /** The R2 event's time: orders this version against the others. */
+  readonly eventTime: Date;
   /** `structured_data.source`. */
   readonly source: string;
 }
@@ -67,9 +70,16 @@ function context(req: LoadRequest, batchId: string, schemaVersion: string | null
     sourceKey: `r2://${req.bucket}/${req.key}`,
     schemaVersion,
     now: req.now,
+    eventTime: req.eventTime,
     source: req.source,
     sourceFile: req.key,
   };
+}
+
+/** Closes what this load replaces; the ordering is cheaper when no later event's load is in (the usual case). */
+async function closeSuperseded(tx: WarehouseSession, target: Target, ctx: LoadContext): Promise<void> {
+  const later = await laterLoadExists(tx, target, ctx.eventTime);
+  for (const s of supersede(target, ctx, later)) await tx.execute(s.sql, s.params);
 }
 
 /** Batch id when the file does not carry one: stable for one object version. */
@@ -137,8 +147,7 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
   );
   for (const [name, n] of prescan.nulls) nulls.set(name, n);
   const rows = await tx.loadParquet(remoteLoad(plan, ctx, url, req.format, types, prescan.finite));
-  const closing = supersede(req.target, ctx);
-  await tx.execute(closing.sql, closing.params);
+  await closeSuperseded(tx, req.target, ctx);
   return { rows, batchId, schemaVersion, peakBytes: 0, profile: profileOf(shapes, rows, nulls) };
 }
 
@@ -324,8 +333,7 @@ async function loadPushParquet(
     firstRow += table.numRows;
   }
   const rows = await pipeline.finish();
-  const closing = supersede(req.target, ctx);
-  await tx.execute(closing.sql, closing.params);
+  await closeSuperseded(tx, req.target, ctx);
   const shapes = plan.extras.map((c) => {
     const field = schema.fields.find((f) => f.name === c.name) as Field;
     return { name: c.name, shapes: arrowShapes(field, footer.hints.get(c.name)) };
@@ -434,8 +442,7 @@ async function loadPushCsv(
   }
   await flush(pending);
   const rows = await pipeline.finish();
-  const closing = supersede(req.target, ctx);
-  await tx.execute(closing.sql, closing.params);
+  await closeSuperseded(tx, req.target, ctx);
   const extras = new Set(plan.extras.map((c) => c.name));
   const index = new Map(header.map((name, i) => [name, i]));
   const profile = profileOf(

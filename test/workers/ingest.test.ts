@@ -312,7 +312,7 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     ]);
   });
 
-  it('loads an object uploaded again unchanged after its first event found it deleted', async () => {
+  it('loads an object uploaded again unchanged (a new event) after its first event found it deleted', async () => {
     const bytes = await fixtureBytes('manifest.csv');
     const object = await putObject('vessel-csv', 'uploads/again.csv', bytes);
     await env.CSV_BUCKET.delete('uploads/again.csv');
@@ -326,7 +326,10 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
       },
     ]);
     expect(again.explicitAcks).toEqual(['again']);
-    expect(await logFor(db, 'uploads/again.csv')).toEqual([expect.objectContaining({ status: 'loaded', rows: 2 })]);
+    expect(await logFor(db, 'uploads/again.csv')).toEqual([
+      expect.objectContaining({ status: 'ignored' }),
+      expect.objectContaining({ status: 'loaded', rows: 2 }),
+    ]);
   });
 
   it.runIf(strategy === 'remote')(
@@ -493,6 +496,120 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
         '{"vessel":"Maersk, Mc-Kinney Møller","imo":9619907,"tonnage":194849,"built":"2013-06-14","inspected_at":null,"active":false}',
       ),
     ]);
+  });
+});
+
+describe.each(['push', 'remote'] as const)('versions in event order (%s strategy)', (strategy) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await freshDb();
+  });
+  const run = (messages: Parameters<typeof deliver>[0]) =>
+    deliver(messages, { WAREHOUSE_URL: db.url, LOAD_STRATEGY: strategy });
+  const at = (time: string) => ({ eventTime: `2026-11-21T${time}:00.000Z` });
+  const csv = (value: string) => new TextEncoder().encode(`v\n${value}\n`);
+  const current = (key: string) =>
+    db.warehouse.query<{ v: string }>(
+      `SELECT data->>'v' AS v FROM structured_data WHERE source_file = $1::VARCHAR AND valid_to IS NULL`,
+      [key],
+    );
+
+  it('loads a revert to earlier content: the same eTag as an old version, but a new event', async () => {
+    const key = `revert-${strategy}.csv`;
+    const a = await putObject('vessel-csv', key, csv('A'));
+    await run([{ body: putEvent('vessel-csv', key, a, at('10:00')) }]);
+    const b = await putObject('vessel-csv', key, csv('B'));
+    await run([{ body: putEvent('vessel-csv', key, b, at('10:05')) }]);
+    const again = await putObject('vessel-csv', key, csv('A'));
+    expect(again.etag).toBe(a.etag);
+    const delivery = await run([{ id: 'revert', body: putEvent('vessel-csv', key, again, at('10:10')) }]);
+    expect(delivery.explicitAcks).toEqual(['revert']);
+    expect(await current(key)).toEqual([{ v: 'A' }]);
+    expect((await logFor(db, key)).map((l) => l.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    // The first event, delivered once more, is still a duplicate.
+    await run([{ body: putEvent('vessel-csv', key, a, at('10:00')) }]);
+    expect(await logFor(db, key)).toHaveLength(3);
+  });
+
+  it('records the same bytes uploaded again as a no-op: its content is already current', async () => {
+    const key = `same-${strategy}.csv`;
+    const a = await putObject('vessel-csv', key, csv('A'));
+    await run([{ body: putEvent('vessel-csv', key, a, at('10:00')) }]);
+    const again = await putObject('vessel-csv', key, csv('A'));
+    const delivery = await run([{ id: 'same', body: putEvent('vessel-csv', key, again, at('10:20')) }]);
+    expect(delivery.explicitAcks).toEqual(['same']);
+    expect(await logFor(db, key)).toEqual([
+      expect.objectContaining({ status: 'loaded', rows: 1 }),
+      expect.objectContaining({
+        status: 'ignored',
+        error: `the same content (eTag ${a.etag}) is already the current version, loaded from the event of 2026-11-21T10:00:00.000Z`,
+      }),
+    ]);
+    expect(
+      await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM structured_data WHERE source_file = $1::VARCHAR`, [
+        key,
+      ]),
+    ).toEqual([{ n: 1 }]);
+  });
+
+  it('ignores an event that arrives after a later event of the same object loaded', async () => {
+    const key = `late-${strategy}.csv`;
+    const a = await putObject('vessel-csv', key, csv('A'));
+    const b = await putObject('vessel-csv', key, csv('B'));
+    await run([{ body: putEvent('vessel-csv', key, b, at('10:05')) }]);
+    // A's content is uploaded again (10:10) before A's first event (10:00), retried, gets through.
+    await putObject('vessel-csv', key, csv('A'));
+    const late = await run([{ id: 'late', attempts: 3, body: putEvent('vessel-csv', key, a, at('10:00')) }]);
+    expect(late.explicitAcks).toEqual(['late']);
+    expect(await current(key)).toEqual([{ v: 'B' }]);
+    expect((await logFor(db, key)).at(-1)).toMatchObject({
+      status: 'ignored',
+      error: 'a later event of this object (2026-11-21T10:05:00.000Z) is already loaded; this one came late',
+    });
+    await run([{ body: putEvent('vessel-csv', key, a, at('10:10')) }]);
+    expect(await current(key)).toEqual([{ v: 'A' }]);
+  });
+
+  it('keeps a newer document page current when an older file loads late', async () => {
+    const pages = () =>
+      db.warehouse.query(
+        `SELECT document_id, page, text, valid_to IS NULL AS current, valid_to = valid_from AS never_current
+         FROM raw_documents WHERE document_id IN ('doc-0', 'doc-1') ORDER BY document_id, page, current DESC`,
+      );
+    const run2 = await putObject(
+      'vessel-ocr',
+      `ocr/run2-${strategy}.parquet`,
+      await fixtureBytes('documents-v2.parquet'),
+    );
+    const run1 = await putObject(
+      'vessel-ocr',
+      `ocr/run1-${strategy}.parquet`,
+      await fixtureBytes('documents-v1.parquet'),
+    );
+    await run([{ body: putEvent('vessel-ocr', `ocr/run2-${strategy}.parquet`, run2, at('10:05')) }]);
+    // run1 was written first (10:00) but a warehouse outage delayed it.
+    const late = await run([
+      { id: 'run1', attempts: 4, body: putEvent('vessel-ocr', `ocr/run1-${strategy}.parquet`, run1, at('10:00')) },
+    ]);
+    expect(late.explicitAcks).toEqual(['run1']);
+    expect(await pages()).toEqual([
+      { document_id: 'doc-0', page: 1, text: 'page text, re-OCRed', current: true, never_current: null },
+      { document_id: 'doc-0', page: 1, text: 'page text 0', current: false, never_current: true },
+      { document_id: 'doc-0', page: 2, text: 'page text 1', current: true, never_current: null },
+      { document_id: 'doc-1', page: 1, text: 'page text 2', current: true, never_current: null },
+      { document_id: 'doc-1', page: 2, text: 'page text 3', current: true, never_current: null },
+    ]);
+    // A newer file still replaces both.
+    const run3 = await putObject(
+      'vessel-ocr',
+      `ocr/run3-${strategy}.parquet`,
+      await fixtureBytes('documents-v1.parquet'),
+    );
+    await run([{ body: putEvent('vessel-ocr', `ocr/run3-${strategy}.parquet`, run3, at('10:10')) }]);
+    const now = await db.warehouse.query<{ text: string; source_key: string }>(
+      `SELECT text, source_key FROM raw_documents WHERE document_id = 'doc-0' AND page = 1 AND valid_to IS NULL`,
+    );
+    expect(now).toEqual([{ text: 'page text 0', source_key: `r2://vessel-ocr/ocr/run3-${strategy}.parquet` }]);
   });
 });
 
