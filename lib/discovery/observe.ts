@@ -28,7 +28,7 @@ const list = (values: readonly string[]) => `(${values.map(quoteLiteral).join(',
 export function jsonPath(path: string): string {
   let out = '$';
   for (const segment of path.split('.')) {
-    const m = /^(.*?)((?:\[\])*)$/.exec(segment) as RegExpExecArray;
+    const m = /^(.*?)((?:\[\])*)$/s.exec(segment) as RegExpExecArray;
     out += `."${(m[1] as string).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
     out += '[0]'.repeat((m[2] as string).length / 2);
   }

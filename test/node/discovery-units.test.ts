@@ -344,6 +344,7 @@ describe('the catalog rules', () => {
     ]);
     expect(jsonPath('owner.ids[]')).toBe('$."owner"."ids"[0]');
     expect(jsonPath('say "hi"')).toBe('$."say \\"hi\\""');
+    expect(jsonPath('x\ny[]')).toBe('$."x\ny"[0]');
   });
 });
 
