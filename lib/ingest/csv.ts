@@ -1,6 +1,5 @@
 // CSV for the `push` strategy: a streaming RFC 4180 parser and per-column type inference close to
 // DuckDB's sniffer (the `remote` strategy uses DuckDB's read_csv itself). The first row is the header.
-import { dateText, float64Text } from './json-text.ts';
 import type { ColumnKind, SourceColumn } from './plan.ts';
 
 export class CsvError extends Error {
@@ -115,10 +114,20 @@ export class CsvParser {
 
 export type CsvType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'DATE' | 'TIMESTAMP' | 'VARCHAR';
 
-const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$/;
+// What each type accepts, as DuckDB's sniffer does: no leading zeros or plus sign on numbers (`007`, `+5`
+// stay text, so codes and IMO numbers keep their digits). Written once, for JavaScript and for the
+// warehouse (RE2 takes the same syntax).
+const PATTERNS = {
+  BIGINT: '-?(0|[1-9]\\d*)',
+  DOUBLE: '-?((0|[1-9]\\d*)(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?',
+  DATE: '\\d{4}-\\d{2}-\\d{2}',
+  TIMESTAMP: '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?',
+} as const;
+const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
+const INTEGER = whole(PATTERNS.BIGINT);
+const NUMBER = whole(PATTERNS.DOUBLE);
+const DATE = whole(PATTERNS.DATE);
+const TIMESTAMP = whole(PATTERNS.TIMESTAMP);
 const INT64_MAX = 9223372036854775807n;
 
 /** Whether a non-empty CSV value reads as `type`. */
@@ -140,6 +149,16 @@ export function fits(type: CsvType, v: string): boolean {
     case 'VARCHAR':
       return true;
   }
+}
+
+/**
+ * SQL that is true exactly when the text `v` (not NULL) fits `type` as fits() says: the warehouse casts
+ * those values and keeps the others as strings. TRY_CAST alone would take far more (`12.5` as the
+ * integer 13, `yes` as true, `1_000` as 1000).
+ */
+export function fitsSql(v: string, type: Exclude<CsvType, 'VARCHAR'>): string {
+  if (type === 'BOOLEAN') return `lower(${v}) IN ('true', 'false')`;
+  return `regexp_full_match(${v}, '${PATTERNS[type]}') AND TRY_CAST(${v} AS ${type}) IS NOT NULL`;
 }
 
 function validDate(v: string): boolean {
@@ -168,34 +187,4 @@ const KIND: Record<CsvType, ColumnKind> = {
 
 export function csvColumns(header: readonly string[], types: readonly CsvType[]): SourceColumn[] {
   return header.map((name, i) => ({ name, kind: KIND[types[i] as CsvType], typeText: types[i] as CsvType }));
-}
-
-/**
- * Canonical JSON text of one CSV value read as `type` (see json-text.ts); a value that does not fit the
- * inferred type (seen after the sample) is kept as a string rather than lost.
- */
-export function csvValueJson(value: string | undefined, type: CsvType): string | null {
-  if (value === undefined || value === '') return null;
-  if (!fits(type, value)) return JSON.stringify(value);
-  switch (type) {
-    case 'BOOLEAN':
-      return value.toLowerCase();
-    case 'BIGINT':
-      return BigInt(value).toString();
-    case 'DOUBLE':
-      return float64Text(Number(value));
-    case 'DATE':
-      return JSON.stringify(dateText(Date.UTC(...ymd(value)) / 86_400_000));
-    case 'TIMESTAMP': {
-      const fraction = value.slice(19).replace(/0+$/, '');
-      return JSON.stringify(`${value.slice(0, 10)}T${value.slice(11, 19)}${fraction === '.' ? '' : fraction}`);
-    }
-    case 'VARCHAR':
-      return JSON.stringify(value);
-  }
-}
-
-function ymd(v: string): [number, number, number] {
-  const [y, m, d] = v.split('-').map(Number) as [number, number, number];
-  return [y, m - 1, d];
 }

@@ -418,15 +418,14 @@ async function loadPushCsv(
   for await (const rows of rowsIn) {
     for (const row of rows) {
       if (header === null) {
-        header = row;
-        if (new Set(header).size !== header.length) throw new CsvError('the header repeats a column name');
+        header = csvHeader(row);
         continue;
       }
       pending.push(row);
     }
     if (!plan && header && pending.length >= CSV_SAMPLE_ROWS) {
       const h = header;
-      types = h.map((_, i) => inferType(pending.map((r) => r[i] ?? '')));
+      types = inferTypes(h, pending);
       plan = planLoad(req.target, csvColumns(h, types), file);
     }
     while (plan && pending.length >= options.batchRows) {
@@ -437,7 +436,7 @@ async function loadPushCsv(
   if (header === null) throw new CsvError('the file is empty (no header row)');
   if (!plan) {
     const h = header;
-    types = h.map((_, i) => inferType(pending.map((r) => r[i] ?? '')));
+    types = inferTypes(h, pending);
     plan = planLoad(req.target, csvColumns(h, types), file);
   }
   await flush(pending);
@@ -452,6 +451,23 @@ async function loadPushCsv(
     new Map([...extras].map((name) => [name, strings[index.get(name) as number] ?? 0])),
   );
   return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
+}
+
+/** Column names as DuckDB's read_csv gives them: an empty one is `column<i>` (0-based). */
+function csvHeader(row: readonly string[]): string[] {
+  const header = row.map((name, i) => (name === '' ? `column${i}` : name));
+  const seen = new Set<string>();
+  for (const name of header) {
+    if (seen.has(name)) throw new CsvError(`the header repeats the column name '${name}'`);
+    seen.add(name);
+  }
+  return header;
+}
+
+/** Types from the first CSV_SAMPLE_ROWS rows exactly, however the text arrived in chunks. */
+function inferTypes(header: readonly string[], rows: readonly string[][]): CsvType[] {
+  const sample = rows.slice(0, CSV_SAMPLE_ROWS);
+  return header.map((_, i) => inferType(sample.map((r) => r[i] ?? '')));
 }
 
 /** `push`: the Worker reads the object and sends its rows. */

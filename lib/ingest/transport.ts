@@ -8,6 +8,7 @@
 // strings, no escaping.
 import { type Data, type DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
 import { cellFor, halfToFloat, readDecimal } from './arrow-json.ts';
+import { type CsvType, fitsSql } from './csv.ts';
 import { type DuckType, normaliseSql } from './duck-types.ts';
 import { base64, decimalText } from './json-text.ts';
 
@@ -357,11 +358,11 @@ function uuidText(b: Uint8Array): string {
  * CSV values of one column (null for an empty field). The warehouse reads each value as the inferred
  * type, and keeps a value that does not fit (seen after the sample) as a string rather than losing it.
  */
-export function csvTransport(values: readonly (string | null)[], type: string, typed: DuckType): TransportColumn {
+export function csvTransport(values: readonly (string | null)[], type: CsvType, typed: DuckType): TransportColumn {
   if (type === 'VARCHAR') return textColumn(values, scalar('VARCHAR'), same);
   return textColumn(values, scalar('JSON'), (v) => {
-    const cast = `TRY_CAST(${v} AS ${type})`;
-    return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${cast} IS NULL THEN to_json(${v}) ELSE to_json(${normaliseSql(cast, typed)}) END`;
+    const cast = `CAST(${v} AS ${type})`;
+    return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${fitsSql(v, type)} THEN to_json(${normaliseSql(cast, typed)}) ELSE to_json(${v}) END`;
   });
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
 import { isDataError, retryDelaySeconds } from '../../lib/ingest/consumer.ts';
-import { CsvParser, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
+import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
 import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text.ts';
@@ -52,6 +52,65 @@ describe('CSV', () => {
     expect(inferType(['2023-02-29'])).toBe('VARCHAR');
     expect(inferType(['2024-01-01 10:00:00', '2024-01-01T10:00:00.5'])).toBe('TIMESTAMP');
     expect(inferType(['', ''])).toBe('VARCHAR');
+    // As DuckDB's sniffer: leading zeros and a plus sign keep codes as text.
+    expect(['0012345', '007.5', '+5', '00'].map((v) => inferType([v]))).toEqual([
+      'VARCHAR',
+      'VARCHAR',
+      'VARCHAR',
+      'VARCHAR',
+    ]);
+    expect(['0', '-0', '-12'].map((v) => inferType([v]))).toEqual(['BIGINT', 'BIGINT', 'BIGINT']);
+    expect(['0.5', '.5', '1e2', '-0.0'].map((v) => inferType([v]))).toEqual(['DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE']);
+  });
+
+  it('lets the warehouse cast exactly the values fits() accepts, and keep the rest as text', async () => {
+    const values = [
+      '12.5',
+      'yes',
+      '1_000',
+      '1e2',
+      ' 7',
+      '7 ',
+      '007',
+      '+5',
+      '-3',
+      '0',
+      'true',
+      'TRUE',
+      't',
+      '1',
+      '2024-02-29',
+      '2023-02-29',
+      '2024-1-1',
+      '2024-01-01 10:00:00',
+      '2024-01-01T10:00:00.123456',
+      '2024-01-01 10:00',
+      '9223372036854775807',
+      '9223372036854775808',
+      '.5',
+      '5.',
+      'NaN',
+      'inf',
+      '1e999',
+      '',
+    ];
+    const types = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP'] as const;
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const reader = await conn.runAndReadAll(
+      `SELECT v, ${types.map((t, i) => `coalesce(${fitsSql('v', t)}, false) AS f${i}`).join(', ')}
+       FROM unnest(${`[${values.map((v) => `'${v}'`).join(', ')}]`}) AS t(v)`,
+    );
+    const disagreements = reader
+      .getRowObjects()
+      .flatMap((row) =>
+        types.flatMap((t, i) =>
+          row[`f${i}`] === fits(t, row.v as string) ? [] : [`${t} '${row.v}': sql ${row[`f${i}`]}`],
+        ),
+      );
+    conn.closeSync();
+    instance.closeSync();
+    expect(disagreements).toEqual([]);
   });
 
   it('refuses an unterminated quote', () => {

@@ -499,6 +499,42 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
   });
 });
 
+describe('CSV typing (push)', () => {
+  it('types from the first 20,480 rows, keeps later values that do not fit as text, and keeps leading zeros', async () => {
+    const db = await freshDb();
+    const good = Array.from({ length: 20_480 }, (_, i) => `${i},true,${1000 + i},${i % 2 === 0 ? '007' : '010'}`);
+    const late = ['12.5,yes,1_000,5', '1e2,t,-0,6', ' 7,1,+5,7'];
+    const text = [',flag,n,code', ...good, ...late, ''].join('\n');
+    const object = await putObject('vessel-csv', 'csv/late.csv', new TextEncoder().encode(text));
+    const delivery = await deliver([{ id: 'late', body: putEvent('vessel-csv', 'csv/late.csv', object) }], {
+      WAREHOUSE_URL: db.url,
+      LOAD_STRATEGY: 'push',
+    });
+    expect(delivery.explicitAcks).toEqual(['late']);
+    const rows = await db.warehouse.query<{ data: string }>(
+      `SELECT data::VARCHAR AS data FROM structured_data WHERE source_file = 'csv/late.csv' AND row_number IN (1, 20481, 20482, 20483) ORDER BY row_number`,
+    );
+    expect(rows.map((r) => JSON.parse(r.data))).toEqual([
+      { column0: 0, flag: true, n: 1000, code: '007' },
+      { column0: '12.5', flag: 'yes', n: '1_000', code: '5' },
+      { column0: '1e2', flag: 't', n: 0, code: '6' },
+      { column0: ' 7', flag: '1', n: '+5', code: '7' },
+    ]);
+    // The field profile counts the same values as text.
+    const profile = await db.warehouse.query(
+      `SELECT path, field_type, rows::INTEGER AS rows FROM load_fields ORDER BY path, field_type`,
+    );
+    expect(profile).toEqual(
+      expect.arrayContaining([
+        { path: 'column0', field_type: 'varchar', rows: 3 },
+        { path: 'flag', field_type: 'varchar', rows: 3 },
+        { path: 'n', field_type: 'varchar', rows: 2 },
+        { path: 'code', field_type: 'varchar', rows: 20_483 },
+      ]),
+    );
+  });
+});
+
 describe.each(['push', 'remote'] as const)('versions in event order (%s strategy)', (strategy) => {
   let db: Db;
   beforeAll(async () => {
