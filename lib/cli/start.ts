@@ -13,7 +13,7 @@ const config = localConfig();
 const say = (line: string) => console.log(`[start] ${line}`);
 
 const { vars, added } = ensureDevVars(config.devVarsPath, config.ports);
-if (added.length > 0) say(`wrote ${config.devVarsPath} with fresh random tokens (${added.join(', ')})`);
+if (added.length > 0) say(`wrote ${added.join(', ')} to ${config.devVarsPath}`);
 const warehouseUrl = vars.WAREHOUSE_URL as string;
 
 let warehouse: LocalWarehouse | null = null;

@@ -1,7 +1,7 @@
 // `npm run upload -- <bucket> <file> [key]`: puts a file into the local R2 bucket of `npm start` and sends
 // the notification R2 would send, then waits for the ingest consumer's verdict.
 //   --no-wait   return once the file is queued
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { resolveR2Url } from '../embedded/r2-paths.ts';
 import { BUCKETS, localConfig } from '../local/config.ts';
@@ -16,12 +16,18 @@ const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['no-wait'] }
 const [bucket, file, keyArg] = args.positionals;
 if (!bucket || !file) fail(USAGE);
 if (!existsSync(file)) fail(`no such file: ${file}`);
+if (!statSync(file).isFile()) fail(`not a file: ${file}`);
 const config = localConfig();
 if (!existsSync(config.devVarsPath)) fail('.dev.vars not found: start the stack with `npm start` first');
-const token = parseDevVars(readFileSync(config.devVarsPath, 'utf8')).API_TOKEN;
+const devVars = parseDevVars(readFileSync(config.devVarsPath, 'utf8'));
+const token = devVars.API_TOKEN;
 if (!token) fail('API_TOKEN is missing from .dev.vars');
 const key = keyArg ?? basename(file);
-const base = `http://127.0.0.1:${config.ports.worker}`;
+if (key === '' || key.endsWith('/')) fail(`key '${key}' names no object: give a file name, e.g. ${basename(file)}`);
+// npm start keeps PUBLIC_URL on the Worker's port, so a stack started with WORKER_PORT is found without it.
+const started =
+  devVars.PUBLIC_URL && /^http:\/\/127\.0\.0\.1:\d+$/.test(devVars.PUBLIC_URL) ? devVars.PUBLIC_URL : null;
+const base = process.env.WORKER_PORT || !started ? `http://127.0.0.1:${config.ports.worker}` : started;
 
 // The remote strategy reads r2://bucket/key from the warehouse's bucket directory: keep a copy there.
 if (config.r2Directories[bucket]) {

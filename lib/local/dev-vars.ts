@@ -24,6 +24,7 @@ export function parseDevVars(text: string): DevVars {
 export interface LocalPorts {
   readonly warehouse: number;
   readonly slack: number;
+  readonly worker: number;
 }
 
 function token(): string {
@@ -36,20 +37,30 @@ export function defaultDevVars(ports: LocalPorts): DevVars {
     WAREHOUSE_URL: `postgres://postgres:${token()}@127.0.0.1:${ports.warehouse}/living_schema`,
     API_TOKEN: token(),
     SLACK_WEBHOOK_URL: `http://127.0.0.1:${ports.slack}/slack/webhook`,
+    // Links in Slack digests and pages. Both Workers read .dev.vars (wrangler dev --var reaches only the first).
+    PUBLIC_URL: `http://127.0.0.1:${ports.worker}`,
     LOCAL_DEV: 'true',
     // The local default: works without an R2 secret in the warehouse.
     LOAD_STRATEGY: 'push',
   };
 }
 
+/** A PUBLIC_URL npm start wrote for another WORKER_PORT. */
+const LOOPBACK_URL = /^http:\/\/127\.0\.0\.1:\d+$/;
+
 /**
- * Reads .dev.vars, creating it (mode 0600) or adding missing keys with fresh random values.
- * Returns the values and which keys were written.
+ * Reads .dev.vars, creating it (mode 0600) or adding missing keys with fresh random values, and moving
+ * a loopback PUBLIC_URL to the Worker's current port. Returns the values and which keys were written.
  */
 export function ensureDevVars(path: string, ports: LocalPorts): { vars: DevVars; added: string[] } {
   const existing = existsSync(path) ? parseDevVars(readFileSync(path, 'utf8')) : {};
   const defaults = defaultDevVars(ports);
-  const added = Object.keys(defaults).filter((k) => existing[k] === undefined || existing[k] === '');
+  const added = Object.keys(defaults).filter(
+    (k) =>
+      existing[k] === undefined ||
+      existing[k] === '' ||
+      (k === 'PUBLIC_URL' && LOOPBACK_URL.test(existing[k] as string) && existing[k] !== defaults[k]),
+  );
   if (added.length === 0) return { vars: existing, added };
   const vars = { ...existing };
   for (const k of added) vars[k] = defaults[k] as string;

@@ -143,6 +143,7 @@ describe('npm start', () => {
     );
     expect(vars.API_TOKEN).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(vars.SLACK_WEBHOOK_URL).toBe(`http://127.0.0.1:${ports.slack}/slack/webhook`);
+    expect(vars.PUBLIC_URL).toBe(`http://127.0.0.1:${ports.worker}`);
     expect(output).not.toContain(vars.API_TOKEN);
     expect(output).not.toContain(new URL(vars.WAREHOUSE_URL as string).password);
   });
@@ -195,7 +196,8 @@ describe('npm start', () => {
       new Promise<{ code: number | null; out: string }>((done) => {
         const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', csv, key], {
           cwd: dir,
-          env: { ...process.env, WORKER_PORT: String(ports.worker), WAREHOUSE_PORT: String(ports.warehouse) },
+          // No WORKER_PORT: the CLI finds the moved port through .dev.vars' PUBLIC_URL.
+          env: { ...process.env, WORKER_PORT: '' },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -248,6 +250,13 @@ describe('npm start', () => {
     expect(outcome.status).toBe('succeeded');
     const conflict = outcome.report.conflicts.find((c) => c.newName === 'VESEL_NAME');
     expect(conflict).toBeDefined();
+    // The digest's buttons lead to this stack's port, not wrangler.toml's default.
+    const digest =
+      readFileSync(join(dir, '.data', 'slack-messages.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1) ?? '';
+    expect(digest).toContain(`"url":"${base}/review`);
 
     if (!existsSync(CHROMIUM)) throw new Error(`the review page is tested in ${CHROMIUM}: apt-get install -y chromium`);
     const browser = await chromium.launch({
