@@ -3,7 +3,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MessageReader, MessageWriter, ProtocolError, type StartupPacket } from './protocol.ts';
 import { type R2Directories, R2PathError, resolveR2Url } from './r2-paths.ts';
@@ -106,6 +106,23 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
     });
   };
 
+  // Longest directory first, so a bucket directory inside another maps to its own bucket.
+  const bucketPaths = Object.entries(options.r2Directories)
+    .map(([bucket, dir]) => ({ bucket, dir: resolve(dir) }))
+    .sort((a, b) => b.dir.length - a.dir.length);
+  // DuckDB's "LINE 1: ..." excerpt quotes the rewritten statement, cut short, so a path may survive there
+  // in part: such an excerpt is dropped (its caret points into text the client never sent anyway).
+  const partialPath = (excerpt: string): boolean =>
+    bucketPaths.some(({ dir }) => {
+      const at = excerpt.indexOf(`'${dir.slice(0, 8)}`);
+      return at >= 0 && dir.startsWith(excerpt.slice(at + 1).split(/\.\.\.|'/)[0] as string);
+    });
+  const publicMessage = (message: string): string => {
+    const text = bucketPaths.reduce((t, { bucket, dir }) => t.replaceAll(`${dir}/`, `r2://${bucket}/`), message);
+    const cut = text.search(/\n\s*LINE \d+:/);
+    return cut >= 0 && partialPath(text.slice(cut)) ? text.slice(0, cut) : text;
+  };
+
   const serve = async (socket: Socket): Promise<void> => {
     socket.setNoDelay(true);
     const reader = new MessageReader();
@@ -177,7 +194,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
         out.error({ severity: 'FATAL', code: '3D000', message });
         return;
       }
-      const session = new Session(conn, out, { rewriteSql, send });
+      const session = new Session(conn, out, { rewriteSql, publicMessage, send });
       const entry = sessions.get(pid);
       if (entry) entry.session = session;
       out.authOk();

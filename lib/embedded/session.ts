@@ -28,6 +28,8 @@ import { sqlstateFor } from './sqlstate.ts';
 export interface SessionHost {
   /** Rewrites r2:// URLs and refuses what the warehouse does not allow; throws SqlError. */
   rewriteSql(sql: string): string;
+  /** An error message as clients see it: local paths the rewrite introduced turned back into r2:// URLs. */
+  publicMessage(message: string): string;
   /** Writes bytes to the client, resolving once the socket can take more. */
   send(bytes: Buffer): Promise<void>;
 }
@@ -184,7 +186,8 @@ export class Session {
   }
 
   private async reportError(error: unknown): Promise<void> {
-    const fields = toErrorFields(error);
+    const raw = toErrorFields(error);
+    const fields = { ...raw, message: this.host.publicMessage(raw.message) };
     if (this.status === 'T') this.status = (await this.transactionAborted()) ? 'E' : 'T';
     this.out.error(fields);
   }

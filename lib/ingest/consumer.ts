@@ -318,7 +318,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
           deps,
           message,
           withTarget,
-          `${bucket}/${key}: the warehouse refused the data: ${error.message}`,
+          `${bucket}/${key}: the warehouse refused the data: ${reason(error.message)}`,
           error.sqlstate ?? 'warehouse_query',
         );
       }
@@ -341,7 +341,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
           deps,
           message,
           withTarget,
-          `${bucket}/${key}: the warehouse reads the object but cannot load it: ${error.message}`,
+          `${bucket}/${key}: the warehouse reads the object but cannot load it: ${reason(error.message)}`,
           error.sqlstate,
         );
       }
@@ -353,7 +353,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         sqlstate: error.sqlstate,
         error: error.message,
       });
-      return { kind: 'retry', detail: `${bucket}/${key}: the warehouse could not load it: ${error.message}` };
+      return { kind: 'retry', detail: `${bucket}/${key}: the warehouse could not load it: ${reason(error.message)}` };
     }
     throw error;
   }
@@ -496,6 +496,14 @@ async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus,
   } catch (error) {
     deps.log.error('ingest: could not record an unusable message', { error: errorMessage(error) });
   }
+}
+
+/**
+ * A warehouse error as the reason a file failed: DuckDB's message without the statement excerpt it
+ * appends ("LINE 1: INSERT INTO ..."), which shows the loader's SQL, not the file's problem.
+ */
+function reason(message: string): string {
+  return message.split(/\n\s*LINE \d+:/)[0]?.trim() ?? message;
 }
 
 /** R2 reports eTags without quotes in events and sometimes with them elsewhere. */

@@ -204,10 +204,16 @@ function kindOfArrow(field: Field, hint: ColumnHint | undefined): ColumnKind {
   return 'other';
 }
 
+/** An Arrow type as error messages name it; Arrow's own text for a decimal is `Decimal[2e+1]`. */
+function arrowTypeText(type: DataType): string {
+  if (DataType.isDecimal(type)) return `Decimal(${type.precision}, ${type.scale})`;
+  return String(type);
+}
+
 function arrowColumns(schema: Schema, footer: ParquetFooter): SourceColumn[] {
   return schema.fields.map((f) => {
     const hint = footer.hints.get(f.name);
-    return { name: f.name, kind: kindOfArrow(f, hint), typeText: hint ? hint.toUpperCase() : String(f.type) };
+    return { name: f.name, kind: kindOfArrow(f, hint), typeText: hint ? hint.toUpperCase() : arrowTypeText(f.type) };
   });
 }
 

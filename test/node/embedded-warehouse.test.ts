@@ -435,6 +435,14 @@ describe('embedded warehouse: file access', () => {
     await sql.end();
   });
 
+  it('names objects in errors by their r2:// URL, not the local path it reads', async () => {
+    const sql = sqlFor('files');
+    const error = await sql.unsafe(`SELECT * FROM read_parquet('r2://vessel-csv/in/missing.parquet')`).catch((e) => e);
+    expect(error.message).toContain('"r2://vessel-csv/in/missing.parquet"');
+    expect(error.message).not.toContain(tmpdir());
+    await sql.end();
+  });
+
   it.each([
     ["SELECT * FROM read_parquet('r2://vessel-csv/../../etc/passwd')", /may not be absolute or contain '\.\.'/],
     [

@@ -30,6 +30,9 @@ export const FIXTURE_FILES: Readonly<
   'annotations-bad-type.parquet': {
     sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 'one' AS "start", 5 AS "end", 'Oslo' AS text`,
   },
+  'annotations-decimal-start.parquet': {
+    sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 1.5::DECIMAL(2, 1) AS "start", 5 AS "end", 'Oslo' AS text`,
+  },
   'annotations-bad-status.parquet': {
     sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end", 'Oslo' AS text, 'approved' AS status`,
   },

@@ -183,6 +183,16 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     expect(log?.error).toMatch(
       /^vessel-annotations\/fixtures\/annotations-bad-type\.parquet: column 'start' is (Utf8|VARCHAR) but must be an integer/,
     );
+    const decimal = await upload(
+      'vessel-annotations',
+      key('annotations-decimal-start.parquet'),
+      'annotations-decimal-start.parquet',
+    );
+    await run([{ body: decimal.event }]);
+    const [declined] = await logFor(db, key('annotations-decimal-start.parquet'));
+    expect(declined?.error).toContain(
+      `column 'start' is ${strategy === 'push' ? 'Decimal(2, 1)' : 'DECIMAL(2,1)'} but must be an integer`,
+    );
   });
 
   it('rejects values the warehouse refuses (a status outside submitted/draft/discarded) with nothing loaded', async () => {
@@ -213,7 +223,9 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     const [log] = await logFor(db, 'uploads/truncated.parquet');
     expect(log?.status).toBe('failed');
     expect(log?.error).toMatch(
-      strategy === 'push' ? /not a Parquet file \(missing PAR1 magic bytes; truncated/ : /truncated\.parquet/,
+      strategy === 'push'
+        ? /not a Parquet file \(missing PAR1 magic bytes; truncated/
+        : /^vessel-csv\/uploads\/truncated\.parquet: the warehouse refused the data: Invalid Input Error: No magic bytes found at end of file 'r2:\/\/vessel-csv\/uploads\/truncated\.parquet'$/,
     );
     expect(
       await db.warehouse.query(
