@@ -5,4 +5,3 @@
 
 DROP INDEX ingest_log_object;
 CREATE UNIQUE INDEX ingest_log_event ON ingest_log (bucket, key, etag, event_time);
-CREATE INDEX ingest_log_target_time ON ingest_log (target, event_time);
