@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import { describeUnknown, isDelete, R2Event } from './event.ts';
 import {
+  claimHead,
   clearUnsettled,
   type IngestLogEntry,
   type IngestStatus,
@@ -251,7 +252,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     return ignore(
       deps,
       withTarget,
-      `the same content (eTag ${etag}) is already the current version, loaded from the event of ${newest.eventTime.toISOString()}`,
+      `the same content (eTag ${etag}) is the object's newest loaded version, from the event of ${newest.eventTime.toISOString()}; nothing to load`,
     );
   }
 
@@ -259,6 +260,8 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
   let result: LoadResult;
   try {
     result = await deps.warehouse.transaction(async (tx) => {
+      // First, so that a concurrent load of the same object conflicts before either reads the file.
+      await claimHead(tx, { bucket, key, etag, eventTime, loadId });
       const request = {
         target: route.target,
         format,
@@ -309,8 +312,9 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     if (error instanceof BadFileError) return fail(deps, message, withTarget, error.message, 'bad_file');
     if (error instanceof AppError && error.retryable) throw error;
     if (error instanceof AppError && error.sqlstate !== undefined && TRANSIENT_WHILE_RECORDING.has(error.sqlstate)) {
-      // Another delivery of the same event committed first; the retry finds it and acks.
-      return { kind: 'retry', detail: 'another delivery of this event is being loaded' };
+      // Another load of this object (this event delivered twice, or another event of it) committed first;
+      // the retry sees it and settles this one against it.
+      return { kind: 'retry', detail: 'another load of this object was committed at the same time' };
     }
     if (error instanceof AppError && error.code === 'warehouse_query') {
       if (isDataError(error.sqlstate)) {

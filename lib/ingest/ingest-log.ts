@@ -45,11 +45,10 @@ export async function priorOutcome(
   db: WarehouseSession,
   e: ObjectEvent,
 ): Promise<{ status: IngestStatus | null; newestLoaded: { eventTime: Date; etag: string } | null }> {
-  const newest = `FROM ingest_log WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR AND status = 'loaded'
-                  ORDER BY event_time DESC, finished_at DESC LIMIT 1`;
+  const head = 'FROM ingest_heads WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR';
   const [row] = await db.query<{ status: IngestStatus | null; newest: Date | null; newest_etag: string | null }>(
     `SELECT (SELECT status FROM ingest_log WHERE ${SAME_EVENT} LIMIT 1) AS status,
-            (SELECT event_time ${newest}) AS newest, (SELECT etag ${newest}) AS newest_etag`,
+            (SELECT event_time ${head}) AS newest, (SELECT etag ${head}) AS newest_etag`,
     eventParams(e),
   );
   return {
@@ -57,6 +56,23 @@ export async function priorOutcome(
     newestLoaded:
       row?.newest && row.newest_etag !== null ? { eventTime: new Date(row.newest), etag: row.newest_etag } : null,
   };
+}
+
+/**
+ * Marks this load as its object's newest loaded event (unless a later one is in). It always writes the
+ * row, so a concurrent load of the same object conflicts with it (40001 or 23505) and is retried.
+ */
+export async function claimHead(db: WarehouseSession, e: ObjectEvent & { readonly loadId: string }): Promise<void> {
+  const newer = 'excluded.event_time >= ingest_heads.event_time';
+  await db.execute(
+    `INSERT INTO ingest_heads (bucket, key, etag, event_time, load_id)
+     VALUES ($1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR)
+     ON CONFLICT (bucket, key) DO UPDATE SET
+       etag = CASE WHEN ${newer} THEN excluded.etag ELSE ingest_heads.etag END,
+       load_id = CASE WHEN ${newer} THEN excluded.load_id ELSE ingest_heads.load_id END,
+       event_time = greatest(excluded.event_time, ingest_heads.event_time)`,
+    [...eventParams(e), e.loadId],
+  );
 }
 
 /** Whether a load into `target` from an event later than `eventTime` is already in. */

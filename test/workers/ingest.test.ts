@@ -590,7 +590,7 @@ describe.each(['push', 'remote'] as const)('versions in event order (%s strategy
       expect.objectContaining({ status: 'loaded', rows: 1 }),
       expect.objectContaining({
         status: 'ignored',
-        error: `the same content (eTag ${a.etag}) is already the current version, loaded from the event of 2026-11-21T10:00:00.000Z`,
+        error: `the same content (eTag ${a.etag}) is the object's newest loaded version, from the event of 2026-11-21T10:00:00.000Z; nothing to load`,
       }),
     ]);
     expect(
@@ -598,6 +598,26 @@ describe.each(['push', 'remote'] as const)('versions in event order (%s strategy
         key,
       ]),
     ).toEqual([{ n: 1 }]);
+  });
+
+  it('loads one of two events of the same object handled at once; the other settles on its retry', async () => {
+    const key = `race-${strategy}.csv`;
+    const first = await putObject('vessel-csv', key, csv('same'));
+    const second = await putObject('vessel-csv', key, csv('same'));
+    const [a, b] = await Promise.all([
+      run([{ id: 'race-a', body: putEvent('vessel-csv', key, first, at('10:00')) }]),
+      run([{ id: 'race-b', body: putEvent('vessel-csv', key, second, { eventTime: '2026-11-21T10:00:00.050Z' }) }]),
+    ]);
+    const retried = [a, b].flatMap((d) => Object.keys(d.retries));
+    expect([...a.explicitAcks, ...b.explicitAcks, ...retried].sort()).toEqual(['race-a', 'race-b']);
+    for (const id of retried) {
+      const event =
+        id === 'race-a'
+          ? putEvent('vessel-csv', key, first, at('10:00'))
+          : putEvent('vessel-csv', key, second, { eventTime: '2026-11-21T10:00:00.050Z' });
+      expect((await run([{ id, attempts: 2, body: event }])).explicitAcks).toEqual([id]);
+    }
+    expect(await current(key)).toEqual([{ v: 'same' }]);
   });
 
   it('ignores an event that arrives after a later event of the same object loaded', async () => {
