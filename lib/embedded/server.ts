@@ -8,7 +8,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MessageReader, MessageWriter, ProtocolError, type StartupPacket } from './protocol.ts';
 import { type R2Directories, R2PathError, resolveR2Url } from './r2-paths.ts';
 import { Session, SqlError } from './session.ts';
-import { leadingKeyword, rewriteFileLiterals } from './sql-text.ts';
+import { containsKeyword, leadingKeyword, rewriteFileLiterals } from './sql-text.ts';
 
 export interface WarehouseServerOptions {
   /** DuckDB database file, or ':memory:'. */
@@ -89,10 +89,16 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
 
   const rewriteSql = (sql: string): string => {
     const keyword = leadingKeyword(sql);
-    if (REFUSED_STATEMENTS.has(keyword)) {
+    // EXPLAIN ANALYZE and PREPARE run the statement they wrap, so they are judged by it.
+    const refused = REFUSED_STATEMENTS.has(keyword)
+      ? keyword
+      : WRAPPING_STATEMENTS.has(keyword)
+        ? [...REFUSED_STATEMENTS].find((k) => containsKeyword(sql, k))
+        : undefined;
+    if (refused !== undefined) {
       throw new SqlError(
         '42501',
-        `${keyword} is not allowed here: the warehouse reads r2:// objects and writes only its own database`,
+        `${refused} is not allowed here: the warehouse reads r2:// objects and writes only its own database`,
       );
     }
     return rewriteFileLiterals(sql, (value) => {
@@ -287,6 +293,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
  * database, an extension to LOAD).
  */
 const REFUSED_STATEMENTS = new Set(['ATTACH', 'COPY', 'EXPORT', 'IMPORT', 'INSTALL', 'LOAD', 'FORCE']);
+const WRAPPING_STATEMENTS = new Set(['EXPLAIN', 'PREPARE']);
 
 async function openDatabase(path: string, r2Dirs: readonly string[], memoryLimit: string): Promise<DuckDBInstance> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

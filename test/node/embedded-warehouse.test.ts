@@ -460,6 +460,8 @@ describe('embedded warehouse: file access', () => {
     ["EXPORT DATABASE 'r2://vessel-csv/dump'", /EXPORT is not allowed here/],
     ["IMPORT DATABASE 'r2://vessel-csv/dump'", /IMPORT is not allowed here/],
     ["LOAD 'r2://vessel-csv/x.duckdb_extension'", /LOAD is not allowed here/],
+    ["EXPLAIN ANALYZE COPY (SELECT 42) TO 'r2://vessel-csv/b.csv'", /COPY is not allowed here/],
+    ["PREPARE p AS COPY (SELECT 43) TO 'r2://vessel-csv/c.csv'", /COPY is not allowed here/],
     ['INSTALL httpfs', /INSTALL is not allowed here/],
     ["SELECT * FROM read_parquet('https://example.com/x.parquet')", /Permission Error/],
     ["SET allowed_directories = ['/']", /Cannot change allowed_directories/],
