@@ -145,7 +145,7 @@ export function fits(type: CsvType, v: string): boolean {
     case 'DATE':
       return DATE.test(v) && validDate(v);
     case 'TIMESTAMP':
-      return TIMESTAMP.test(v) && validDate(v.slice(0, 10));
+      return TIMESTAMP.test(v) && validDate(v.slice(0, 10)) && validTime(v.slice(11, 19));
     case 'VARCHAR':
       return true;
   }
@@ -163,8 +163,15 @@ export function fitsSql(v: string, type: Exclude<CsvType, 'VARCHAR'>): string {
 
 function validDate(v: string): boolean {
   const [y, m, d] = v.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  date.setUTCFullYear(y, m - 1, d);
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+function validTime(v: string): boolean {
+  const [h, min, s] = v.split(':').map(Number) as [number, number, number];
+  return h < 24 && min < 60 && s < 60;
 }
 
 const CANDIDATES: readonly CsvType[] = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR'];

@@ -459,9 +459,13 @@ async function loadPushCsv(
   return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
 }
 
-/** Column names as DuckDB's read_csv gives them: an empty one is `column<i>` (0-based). */
+/**
+ * Column names as DuckDB's read_csv gives them: an empty one is `column<i>`, 0-based, with i padded to the
+ * digits of the last index (`column03` of 12 columns).
+ */
 function csvHeader(row: readonly string[]): string[] {
-  const header = row.map((name, i) => (name === '' ? `column${i}` : name));
+  const digits = String(Math.max(0, row.length - 1)).length;
+  const header = row.map((name, i) => (name === '' ? `column${String(i).padStart(digits, '0')}` : name));
   const seen = new Set<string>();
   for (const name of header) {
     if (seen.has(name)) throw new CsvError(`the header repeats the column name '${name}'`);

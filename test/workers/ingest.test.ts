@@ -512,6 +512,27 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
 });
 
 describe('CSV typing (push)', () => {
+  it('names an empty header cell as read_csv does, padded to the widest index', async () => {
+    const db = await freshDb();
+    const header = ['a', 'b', 'c', '', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
+    const text = `${header.join(',')}\n${header.map((_, i) => i).join(',')}\n`;
+    for (const strategy of ['push', 'remote'] as const) {
+      const key = `csv/wide-${strategy}.csv`;
+      const object = await putObject('vessel-csv', key, new TextEncoder().encode(text));
+      await deliver([{ body: putEvent('vessel-csv', key, object) }], {
+        WAREHOUSE_URL: db.url,
+        LOAD_STRATEGY: strategy,
+      });
+    }
+    const keys = await db.warehouse.query<{ key: string }>(
+      `SELECT source_file AS key, json_keys(data)[4] AS fourth FROM structured_data ORDER BY source_file`,
+    );
+    expect(keys).toEqual([
+      { key: 'csv/wide-push.csv', fourth: 'column03' },
+      { key: 'csv/wide-remote.csv', fourth: 'column03' },
+    ]);
+  });
+
   it('types from the first 20,480 rows, keeps later values that do not fit as text, and keeps leading zeros', async () => {
     const db = await freshDb();
     const good = Array.from({ length: 20_480 }, (_, i) => `${i},true,${1000 + i},${i % 2 === 0 ? '007' : '010'}`);
