@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
-import { parseDevVars } from '../../lib/local/dev-vars.ts';
+import { ensureDevVars, parseDevVars } from '../../lib/local/dev-vars.ts';
 import { DISCOVERY_BINDINGS } from '../../workers/discovery/bindings.ts';
 
 describe('Worker configuration', () => {
@@ -24,5 +26,38 @@ describe('Worker configuration', () => {
     expect(main.queues.producers?.map((p: { queue: string }) => p.queue)).toContain('discovery');
     expect(disc.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['discovery']);
     expect(main.queues.consumers?.[0]?.dead_letter_queue).toBe('ingest-dlq');
+  });
+});
+
+describe('.dev.vars', () => {
+  const ports = { warehouse: 5433, slack: 8790, worker: 9000 };
+  const mine = [
+    '# my notes',
+    'WAREHOUSE_URL=postgres://postgres:tok@127.0.0.1:5433/living_schema',
+    'API_TOKEN="a # b"',
+    'SLACK_WEBHOOK_URL=http://127.0.0.1:8790/slack/webhook',
+    'LOCAL_DEV=true',
+    'LOAD_STRATEGY=remote',
+  ];
+
+  it('moves a loopback PUBLIC_URL to the Worker port, changing only that line', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dev-vars-')), '.dev.vars');
+    writeFileSync(path, [...mine, 'PUBLIC_URL=http://127.0.0.1:8787', ''].join('\n'), { mode: 0o600 });
+    const { vars, added } = ensureDevVars(path, ports);
+    expect(added).toEqual(['PUBLIC_URL']);
+    expect(vars.PUBLIC_URL).toBe('http://127.0.0.1:9000');
+    expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
+    expect(parseDevVars(readFileSync(path, 'utf8')).API_TOKEN).toBe('a # b');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(ensureDevVars(path, ports).added).toEqual([]);
+  });
+
+  it('leaves a PUBLIC_URL that is not a local one alone, and adds a missing one at the end', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dev-vars-')), '.dev.vars');
+    writeFileSync(path, [...mine, 'PUBLIC_URL=https://schema.example.com', ''].join('\n'));
+    expect(ensureDevVars(path, ports).added).toEqual([]);
+    writeFileSync(path, [...mine, ''].join('\n'));
+    expect(ensureDevVars(path, ports).added).toEqual(['PUBLIC_URL']);
+    expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
   });
 });
