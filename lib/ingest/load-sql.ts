@@ -190,6 +190,13 @@ export function pushInsert(
   };
 }
 
+/** What makes a row the same thing as a row of another file: a document page; an annotator's response. */
+const IDENTITY: Record<Target, readonly string[] | null> = {
+  raw_documents: ['document_id', 'page'],
+  annotations: ['record_id', 'dataset', 'annotator'],
+  structured_data: null,
+};
+
 /**
  * Closes (valid_to) the current rows this load replaces: earlier versions of the same object, and rows
  * with the same identity from other objects (a document page; an annotator's response to a record).
@@ -202,15 +209,14 @@ export function supersede(target: Target, ctx: LoadContext, laterLoads: boolean)
   const now = literal.instant(ctx.now);
   const load = literal.text(ctx.loadId);
   const key = literal.text(ctx.sourceKey);
-  const sameIdentity: Record<Target, string | null> = {
-    raw_documents: 'n.document_id = o.document_id AND n.page = o.page',
-    annotations:
-      'n.record_id = o.record_id AND n.dataset IS NOT DISTINCT FROM o.dataset AND n.annotator IS NOT DISTINCT FROM o.annotator',
-    structured_data: null,
-  };
-  const identity = sameIdentity[target];
+  const identity = IDENTITY[target];
+  // NOTE: the identity as a struct and IN, not a correlated EXISTS: DuckDB plans that as a hash join
+  // with the new rows (100 ms over 3M current rows) instead of a group-by over every row (0.7-1.5 s).
+  // Struct equality treats NULL fields as equal, as IS NOT DISTINCT FROM does.
+  const tuple = (alias: string) =>
+    `{${(identity ?? []).map((c) => `${quoteLiteral(c)}: ${alias}.${quoteIdent(c)}`).join(', ')}}`;
   const other =
-    identity === null ? '' : ` OR EXISTS (SELECT 1 FROM ${t} AS n WHERE n.load_id = ${load} AND ${identity})`;
+    identity === null ? '' : ` OR ${tuple('o')} IN (SELECT ${tuple('n')} FROM ${t} AS n WHERE n.load_id = ${load})`;
   const eventTime = literal.instant(ctx.eventTime);
   const notNewer = laterLoads
     ? ` AND NOT EXISTS (SELECT 1 FROM ingest_log AS l WHERE l.id = o.load_id AND l.event_time > ${eventTime})`
@@ -222,7 +228,7 @@ export function supersede(target: Target, ctx: LoadContext, laterLoads: boolean)
   if (!laterLoads || identity === null) return [close];
   // n: this load's row; o: a current row of a later event with the same identity.
   const arriveClosed = {
-    sql: `UPDATE ${t} AS n SET valid_to = n.valid_from WHERE n.load_id = ${load} AND n.valid_to IS NULL AND EXISTS (SELECT 1 FROM ${t} AS o JOIN ingest_log AS l ON l.id = o.load_id WHERE o.valid_to IS NULL AND l.event_time > ${eventTime} AND ${identity})`,
+    sql: `UPDATE ${t} AS n SET valid_to = n.valid_from WHERE n.load_id = ${load} AND n.valid_to IS NULL AND ${tuple('n')} IN (SELECT ${tuple('o')} FROM ${t} AS o JOIN ingest_log AS l ON l.id = o.load_id WHERE o.valid_to IS NULL AND l.event_time > ${eventTime})`,
     params: [],
   };
   return [close, arriveClosed];

@@ -9,6 +9,7 @@ import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/i
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
 import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text.ts';
+import { supersede } from '../../lib/ingest/load-sql.ts';
 import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
 import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
@@ -245,6 +246,50 @@ describe('routing and events', () => {
     const state = ['23505', '40001', '58030', '53200', '42P01', '42703', 'XX000', '08006', undefined];
     expect(data.filter(isDataError)).toEqual(data);
     expect(state.filter(isDataError)).toEqual([]);
+  });
+});
+
+describe('superseding', () => {
+  it('closes an earlier response to the same record by the same annotator, NULLs matching NULLs', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    await conn.run(`CREATE TABLE annotations (record_id VARCHAR, dataset VARCHAR, annotator VARCHAR, source_key VARCHAR,
+      load_id VARCHAR, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ)`);
+    await conn.run(`CREATE TABLE ingest_log (id VARCHAR, event_time TIMESTAMPTZ)`);
+    await conn.run(
+      `INSERT INTO ingest_log VALUES ('old', '2026-11-21 10:00:00+00'), ('later', '2026-11-21 12:00:00+00')`,
+    );
+    await conn.run(`INSERT INTO annotations VALUES
+      ('r1', NULL, NULL, 'r2://a/old', 'old', '2026-11-21 10:00:00+00', NULL),
+      ('r1', NULL, 'bob', 'r2://a/old', 'old', '2026-11-21 10:00:00+00', NULL),
+      ('r2', 'ds', NULL, 'r2://a/later', 'later', '2026-11-21 12:00:00+00', NULL),
+      ('r1', NULL, NULL, 'r2://a/new', 'new', '2026-11-21 13:00:00+00', NULL),
+      ('r2', 'ds', NULL, 'r2://a/new', 'new', '2026-11-21 13:00:00+00', NULL)`);
+    const ctx = {
+      loadId: 'new',
+      batchId: 'b',
+      sourceKey: 'r2://a/new',
+      schemaVersion: null,
+      now: new Date('2026-11-21T13:00:00Z'),
+      eventTime: new Date('2026-11-21T11:00:00Z'),
+      source: 'a',
+      sourceFile: 'new',
+    };
+    for (const s of supersede('annotations', ctx, true)) await conn.run(s.sql);
+    const rows = await conn.runAndReadAll(
+      `SELECT record_id, annotator, load_id, valid_to IS NULL AS current, valid_to = valid_from AS never FROM annotations ORDER BY load_id, record_id, annotator`,
+    );
+    expect(rows.getRowObjects()).toEqual([
+      { record_id: 'r2', annotator: null, load_id: 'later', current: true, never: null },
+      // r1 by NULL from 'new' replaces r1 by NULL from 'old'; bob's response is another one.
+      { record_id: 'r1', annotator: null, load_id: 'new', current: true, never: null },
+      // r2 from 'new' (event 11:00) came after 'later' (12:00) had loaded it: never current.
+      { record_id: 'r2', annotator: null, load_id: 'new', current: false, never: true },
+      { record_id: 'r1', annotator: 'bob', load_id: 'old', current: true, never: null },
+      { record_id: 'r1', annotator: null, load_id: 'old', current: false, never: false },
+    ]);
+    conn.closeSync();
+    instance.closeSync();
   });
 });
 
