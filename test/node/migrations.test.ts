@@ -51,6 +51,7 @@ describe('migration runner', () => {
       'entity_conflicts',
       'entity_types',
       'field_definitions',
+      'ingest_heads',
       'ingest_log',
       'load_fields',
       'notifications_outbox',
@@ -66,6 +67,35 @@ describe('migration runner', () => {
       (await readMigrationFiles()).map(async (f) => ({ name: f.name, checksum: await checksumOf(f.sql) })),
     );
     expect(recorded).toEqual(expected);
+  });
+
+  it('moves an existing ingest_log to event idempotency (0006), keeping each object’s newest load', async () => {
+    const { warehouse } = freshWarehouse();
+    const all = await readMigrationFiles();
+    await migrate(
+      warehouse,
+      all.filter((f) => f.name < '0006'),
+    );
+    const row = (id: string, etag: string, status: string, time: string) =>
+      `('${id}', 'vessel-csv', 'a.csv', '${etag}', 'PutObject', '${status}', TIMESTAMPTZ '${time}', TIMESTAMPTZ '${time}')`;
+    await warehouse.exec(
+      `INSERT INTO ingest_log (id, bucket, key, etag, action, status, event_time, started_at) VALUES
+       ${row('l1', 'A', 'loaded', '2026-11-01 10:00:00+00')}, ${row('l2', 'B', 'loaded', '2026-11-02 10:00:00+00')},
+       ${row('l3', 'C', 'failed', '2026-11-03 10:00:00+00')}`,
+    );
+    expect((await migrate(warehouse, all)).status).toBe('ok');
+    expect(await warehouse.query('SELECT bucket, key, etag, load_id FROM ingest_heads')).toEqual([
+      { bucket: 'vessel-csv', key: 'a.csv', etag: 'B', load_id: 'l2' },
+    ]);
+    // A's bytes again, as a new event, now have a row of their own.
+    await warehouse.exec(
+      `INSERT INTO ingest_log (id, bucket, key, etag, action, status, event_time, started_at) VALUES ${row('l4', 'A', 'loaded', '2026-11-04 10:00:00+00')}`,
+    );
+    await expect(
+      warehouse.exec(
+        `INSERT INTO ingest_log (id, bucket, key, etag, action, status, event_time, started_at) VALUES ${row('l5', 'A', 'loaded', '2026-11-04 10:00:00+00')}`,
+      ),
+    ).rejects.toMatchObject({ sqlstate: '23505' });
   });
 
   it('applies only what is new on the next run', async () => {
