@@ -75,15 +75,6 @@ export async function claimHead(db: WarehouseSession, e: ObjectEvent & { readonl
   );
 }
 
-/** Whether a load into `target` from an event later than `eventTime` is already in. */
-export async function laterLoadExists(db: WarehouseSession, target: string, eventTime: Date): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 AS later FROM ingest_log WHERE target = $1::VARCHAR AND status = 'loaded' AND event_time > $2::TIMESTAMPTZ LIMIT 1`,
-    [target, eventTime],
-  );
-  return rows.length > 0;
-}
-
 /**
  * Outcomes a later delivery of the same event may settle differently: a failure (a DLQ replay after a
  * fix, a file the warehouse could not read for a while) or an ignore (the object was missing when the

@@ -190,6 +190,13 @@ export function pushInsert(
   };
 }
 
+/** Whether the target has current rows of other loads, and whether a load of a later event is in. */
+export function supersedeProbe(target: Target, ctx: LoadContext): string {
+  const load = literal.text(ctx.loadId);
+  return `SELECT EXISTS (SELECT 1 FROM ${quoteIdent(target)} WHERE valid_to IS NULL AND load_id IS DISTINCT FROM ${load}) AS others,
+    EXISTS (SELECT 1 FROM ingest_log WHERE target = ${quoteLiteral(target)} AND status = 'loaded' AND event_time > ${literal.instant(ctx.eventTime)}) AS later`;
+}
+
 /** What makes a row the same thing as a row of another file: a document page; an annotator's response. */
 const IDENTITY: Record<Target, readonly string[] | null> = {
   raw_documents: ['document_id', 'page'],

@@ -10,8 +10,7 @@ import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
 import { parseDuckType } from './duck-types.ts';
-import { laterLoadExists } from './ingest-log.ts';
-import { type LoadContext, pushInsert, remoteLoad, supersede } from './load-sql.ts';
+import { type LoadContext, pushInsert, remoteLoad, supersede, supersedeProbe } from './load-sql.ts';
 import { BadFileError, type ColumnKind, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
 import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
 import type { FileFormat, Target } from './routes.ts';
@@ -76,10 +75,15 @@ function context(req: LoadRequest, batchId: string, schemaVersion: string | null
   };
 }
 
-/** Closes what this load replaces; the ordering is cheaper when no later event's load is in (the usual case). */
+/**
+ * Closes what this load replaces. One question first: are there current rows of other loads at all (not
+ * in a table's first load, whose rows then need no comparing), and is a later event's load in (rarely:
+ * the ordering then costs more)?
+ */
 async function closeSuperseded(tx: WarehouseSession, target: Target, ctx: LoadContext): Promise<void> {
-  const later = await laterLoadExists(tx, target, ctx.eventTime);
-  for (const s of supersede(target, ctx, later)) await tx.execute(s.sql, s.params);
+  const [found] = await tx.query<{ others: boolean; later: boolean }>(supersedeProbe(target, ctx));
+  if (!found?.others) return;
+  for (const s of supersede(target, ctx, found.later)) await tx.execute(s.sql, s.params);
 }
 
 /** Batch id when the file does not carry one: stable for one object version. */
