@@ -215,8 +215,9 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
 
   const etag = normaliseEtag(event.object.eTag as string);
   const entry = base(deps, { ...common, etag });
-  // Idempotent per event: the same bytes uploaded again later are a new event and load again. A failure or
-  // an ignore is not final: a later delivery (a replay from the dead-letter queue) tries again.
+  // Idempotent per event. The same bytes uploaded again later are a new event: they load if another version
+  // came in between (a revert) and are a recorded no-op otherwise. A failure or an ignore is not final: a
+  // later delivery (a replay from the dead-letter queue) tries again.
   const prior = await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime });
   if (isSettled(prior.status)) return { kind: 'duplicate', detail: `already ${prior.status}` };
 
