@@ -89,6 +89,15 @@ export interface BatchReport {
   readonly counts: Readonly<Record<Outcome['kind'], number>>;
 }
 
+/**
+ * The strategy for one object. DuckDB reads a `?` in an r2:// URL as the start of query parameters
+ * ("Invalid query parameters found"), however it is escaped, so under `remote` such a key loads with
+ * `push`: the Worker reads it through the R2 binding, by its exact key.
+ */
+export function strategyFor(configured: Strategy, key: string): Strategy {
+  return configured === 'remote' && key.includes('?') ? 'push' : configured;
+}
+
 /** Capped exponential backoff for transient failures: 10 s, 20 s, 40 s, ... at most 15 minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(900, 10 * 2 ** Math.max(0, attempts - 1));
@@ -226,7 +235,8 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     return ignore(deps, entry, `no ingest route for bucket '${bucket}'${key.includes('/') ? ` and key '${key}'` : ''}`);
   const format = formatOf(key);
   if (!format) return ignore(deps, entry, 'not a .parquet or .csv file', route.target);
-  const withTarget = { ...entry, target: route.target, strategy: deps.strategy };
+  const strategy = strategyFor(deps.strategy, key);
+  const withTarget = { ...entry, target: route.target, strategy };
   if (format === 'csv' && route.target !== 'structured_data') {
     return fail(
       deps,
@@ -276,10 +286,10 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         source: sourceOf(key),
       };
       const loaded =
-        deps.strategy === 'push'
+        strategy === 'push'
           ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
           : await loadRemote(tx, request);
-      if (deps.strategy === 'remote') {
+      if (strategy === 'remote') {
         // The warehouse reads the object by name, not by version: if another version replaced it since the
         // head, the rows may be that version's, under this one's eTag. Its own event loads it.
         const after = await deps.store.head(bucket, key);
@@ -338,7 +348,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
           'the object changed while it was being read; the newer version loads on its own event',
         );
       if (
-        deps.strategy === 'remote' &&
+        strategy === 'remote' &&
         error.sqlstate === '58030' &&
         (await warehouseReaches(deps.warehouse, { bucket, key, size: head.size }))
       ) {
@@ -367,7 +377,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     key,
     target: route.target,
     rows: result.rows,
-    strategy: deps.strategy,
+    strategy,
     batchId: result.batchId,
     peakBytes: result.peakBytes,
   });
@@ -480,7 +490,7 @@ async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps
       await recordOutcome(deps.warehouse, {
         ...entry,
         target: route?.target ?? null,
-        strategy: deps.strategy,
+        strategy: strategyFor(deps.strategy, event.object.key),
         status: 'failed',
         error,
         errorCode: 'gave_up',

@@ -430,6 +430,14 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     },
   );
 
+  it('loads a key holding a question mark, with push under remote (DuckDB reads ? in a URL as parameters)', async () => {
+    const where = `questions-${strategy}/what?.csv`;
+    const object = await putObject('vessel-csv', where, new TextEncoder().encode('q\nwhy\n'));
+    const delivery = await run([{ id: 'q', body: putEvent('vessel-csv', where, object) }]);
+    expect(delivery.explicitAcks).toEqual(['q']);
+    expect(await logFor(db, where)).toEqual([expect.objectContaining({ status: 'loaded', rows: 1, strategy: 'push' })]);
+  });
+
   it('ignores objects that are not data files', async () => {
     const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
     await run([{ body: putEvent('vessel-csv', 'notes/README.md', object) }]);
