@@ -11,6 +11,11 @@ export interface PostgresWarehouseOptions {
   readonly connectTimeoutSeconds?: number;
   /** A statement running longer is cancelled and reported as a transient failure. */
   readonly queryTimeoutMs?: number;
+  /**
+   * The same for loadParquet, the warehouse reading a whole file: a large one may take minutes. The
+   * default (10 min) stays inside a queue consumer's 15 minutes of wall time.
+   */
+  readonly loadTimeoutMs?: number;
   readonly applicationName?: string;
 }
 
@@ -55,6 +60,7 @@ const TRANSIENT_SQLSTATES = new Set([
  */
 export function createPostgresWarehouse(url: string, options: PostgresWarehouseOptions = {}): Warehouse {
   const queryTimeoutMs = options.queryTimeoutMs ?? 120_000;
+  const loadTimeoutMs = options.loadTimeoutMs ?? 600_000;
   let client: Sql | null = null;
 
   const connect = (): Sql => {
@@ -118,7 +124,7 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
       await withTimeout(sql.unsafe(text), queryTimeoutMs);
     },
     loadParquet: async (load) => {
-      const result = await withTimeout(unsafe(sql, parquetLoadSql(load), load.params ?? []), queryTimeoutMs);
+      const result = await withTimeout(unsafe(sql, parquetLoadSql(load), load.params ?? []), loadTimeoutMs);
       return result.count;
     },
   });

@@ -136,6 +136,31 @@ export function describeWarehouseContract(runtime: string): void {
       ]);
     });
 
+    it('gives a file load its own, longer timeout than other statements', async () => {
+      const url = databaseUrl(uniqueDatabase(`timeouts_${runtime}`));
+      const setup = createPostgresWarehouse(url, { max: 1 });
+      await setup.exec('CREATE TABLE loaded (id INTEGER)');
+      await setup.close();
+      // 1 ms: no statement gets through, not even the connection it opens first; a load has a minute.
+      const hurried = createPostgresWarehouse(url, { max: 1, queryTimeoutMs: 1, loadTimeoutMs: 60_000 });
+      try {
+        const error = await hurried.query('SELECT 1 AS one').catch((e: unknown) => e);
+        expect(error).toMatchObject({
+          code: 'warehouse_unavailable',
+          message: 'warehouse statement timed out after 1 ms',
+        });
+        const rows = await hurried.loadParquet({
+          url: 'r2://vessel-csv/corpus/data/alltypes_plain.parquet',
+          table: 'loaded',
+          columns: ['id'],
+          select: ['id'],
+        });
+        expect(rows).toBe(8);
+      } finally {
+        await hurried.close();
+      }
+    });
+
     it('refuses an R2 bucket it does not know, naming it', async () => {
       const error = await warehouse
         .loadParquet({ url: 'r2://no-such-bucket/x.parquet', table: 'loaded', columns: ['id'], select: ['id'] })
