@@ -426,6 +426,10 @@ async function ignore(deps: IngestDeps, entry: Base, reason: string, target?: Ta
   return { kind: 'ignored', detail: reason };
 }
 
+function letter(deps: IngestDeps, message: IncomingMessage, reason: DeadLetter['reason'], error: string): DeadLetter {
+  return { reason, error, event: message.body, attempts: message.attempts, failedAt: deps.clock().toISOString() };
+}
+
 async function fail(
   deps: IngestDeps,
   message: IncomingMessage,
@@ -435,13 +439,7 @@ async function fail(
 ): Promise<Outcome> {
   // Dead-lettered before it is recorded: if either step fails the message is retried, never lost
   // (at worst the dead-letter queue sees it twice).
-  await deps.deadLetter({
-    reason: 'bad_file',
-    error,
-    event: message.body,
-    attempts: message.attempts,
-    failedAt: deps.clock().toISOString(),
-  });
+  await deps.deadLetter(letter(deps, message, 'bad_file', error));
   await recordOutcome(deps.warehouse, { ...entry, status: 'failed', error, errorCode: code, finishedAt: deps.clock() });
   deps.log.warn('ingest: rejected a bad file', { bucket: entry.bucket, key: entry.key, error });
   return { kind: 'failed', detail: error };
@@ -460,13 +458,7 @@ async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps
   const file = `${where.bucket}/${where.key}: `;
   const error = `${file}gave up after ${message.attempts} deliveries: ${detail.startsWith(file) ? detail.slice(file.length) : detail}`;
   try {
-    await deps.deadLetter({
-      reason: 'gave_up',
-      error,
-      event: message.body,
-      attempts: message.attempts,
-      failedAt: deps.clock().toISOString(),
-    });
+    await deps.deadLetter(letter(deps, message, 'gave_up', error));
   } catch (e) {
     deps.log.error('ingest: could not dead-letter a message that kept failing', {
       messageId: message.id,
