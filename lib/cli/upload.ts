@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'nod
 import { basename, dirname } from 'node:path';
 import { resolveR2Url } from '../embedded/r2-paths.ts';
 import { BUCKETS, localConfig } from '../local/config.ts';
-import { parseDevVars } from '../local/dev-vars.ts';
+import { localPublicUrl, parseDevVars } from '../local/dev-vars.ts';
 import { cliArgs, fail } from './args.ts';
 
 const USAGE = `usage: npm run upload -- <bucket> <file> [key] [--no-wait]
@@ -25,8 +25,7 @@ if (!token) fail('API_TOKEN is missing from .dev.vars');
 const key = keyArg ?? basename(file);
 if (key === '' || key.endsWith('/')) fail(`key '${key}' names no object: give a file name, e.g. ${basename(file)}`);
 // npm start keeps PUBLIC_URL on the Worker's port, so a stack started with WORKER_PORT is found without it.
-const started =
-  devVars.PUBLIC_URL && /^http:\/\/127\.0\.0\.1:\d+$/.test(devVars.PUBLIC_URL) ? devVars.PUBLIC_URL : null;
+const started = localPublicUrl(devVars);
 const base = process.env.WORKER_PORT || !started ? `http://127.0.0.1:${config.ports.worker}` : started;
 
 // The remote strategy reads r2://bucket/key from the warehouse's bucket directory: keep a copy there.
@@ -74,6 +73,8 @@ interface Ingestion {
   strategy: string | null;
   error: string | null;
 }
+// The event, not just the version: the same bytes uploaded before have the same eTag.
+const sent = Date.parse(body.event?.eventTime ?? '');
 const deadline = Date.now() + 120_000;
 process.stdout.write('waiting for the ingest consumer');
 while (Date.now() < deadline) {
@@ -82,8 +83,6 @@ while (Date.now() < deadline) {
   const res = await fetch(`${base}/api/ingestions?bucket=${encodeURIComponent(bucket)}&limit=50`);
   if (!res.ok) continue;
   const { ingestions } = (await res.json()) as { ingestions: Ingestion[] };
-  // The event, not just the version: the same bytes uploaded before have the same eTag.
-  const sent = Date.parse(body.event?.eventTime ?? '');
   const mine = ingestions.find(
     (i) => i.key === key && i.etag === body.etag && i.event_time !== null && Date.parse(i.event_time) === sent,
   );
