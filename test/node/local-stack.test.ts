@@ -189,12 +189,12 @@ describe('npm start', () => {
     ]);
   });
 
-  it('loads a file with `npm run upload` and refuses a key that would land outside its bucket', async () => {
+  it('loads a file with `npm run upload` and refuses a key or file that names no object', async () => {
     const csv = join(dir, 'ports.csv');
     writeFileSync(csv, 'port,country\nRotterdam,NL\nSingapore,SG\n');
-    const upload = (key: string) =>
+    const upload = (key: string, file = csv) =>
       new Promise<{ code: number | null; out: string }>((done) => {
-        const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', csv, key], {
+        const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', file, key], {
           cwd: dir,
           // No WORKER_PORT: the CLI finds the moved port through .dev.vars' PUBLIC_URL.
           env: { ...process.env, WORKER_PORT: '' },
@@ -217,6 +217,17 @@ describe('npm start', () => {
     expect(outside.code).toBe(1);
     expect(existsSync(join(dir, '.data', 'outside.csv'))).toBe(false);
     expect(existsSync(join(dir, 'outside.csv'))).toBe(false);
+    const folder = await upload('ports/x.csv', join(dir, '.data'));
+    expect(folder.out).toContain(`error: not a file: ${join(dir, '.data')}`);
+    expect(folder.code).toBe(1);
+    const noName = await upload('ports/');
+    expect(noName.out).toContain("error: key 'ports/' names no object");
+    expect(noName.code).toBe(1);
+    // Only the one good upload reached the consumer.
+    const { ingestions } = (await (await fetch(`http://127.0.0.1:${ports.worker}/api/ingestions`)).json()) as {
+      ingestions: { key: string }[];
+    };
+    expect(ingestions.map((i) => i.key).filter((k) => k.startsWith('ports/'))).toEqual(['ports/2026-11.csv']);
   });
 
   it('takes an upload through ingestion and discovery to a merge decided on the review page (Chromium)', async () => {
