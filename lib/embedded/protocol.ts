@@ -92,13 +92,13 @@ export class MessageReader {
     return { kind: 'startup', params };
   }
 
-  /** The next typed message, or null at end of stream. */
-  async read(): Promise<FrontendMessage | null> {
+  /** The next typed message, or null at end of stream; a longer one than `maxBytes` is a protocol error. */
+  async read(maxBytes = MAX_MESSAGE_BYTES): Promise<FrontendMessage | null> {
     if (!(await this.need(5))) return null;
     const head = this.chunks[0] as Buffer;
     const type = String.fromCharCode(head[0] as number);
     const len = head.readInt32BE(1);
-    if (len < 4 || len > MAX_MESSAGE_BYTES) throw new ProtocolError(`invalid length ${len} for message '${type}'`);
+    if (len < 4 || len > maxBytes) throw new ProtocolError(`invalid length ${len} for message '${type}'`);
     if (!(await this.need(1 + len))) return null;
     const raw = this.take(1 + len);
     return { type, body: raw.subarray(5) };

@@ -94,7 +94,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
       ? keyword
       : WRAPPING_STATEMENTS.has(keyword)
         ? [...REFUSED_STATEMENTS].find((k) => containsKeyword(sql, k))
-        : undefined;
+        : REFUSED_FUNCTIONS.find((f) => containsKeyword(sql, f));
     if (refused !== undefined) {
       throw new SqlError(
         '42501',
@@ -131,6 +131,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
 
   const serve = async (socket: Socket): Promise<void> => {
     socket.setNoDelay(true);
+    socket.setTimeout(LOGIN_TIMEOUT_MS, () => socket.destroy());
     const reader = new MessageReader();
     const out = new MessageWriter();
     socket.on('data', (chunk) => reader.push(chunk));
@@ -177,7 +178,8 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
         return;
       }
       await send(out.authCleartext().flush());
-      const password = await reader.read();
+      // Before the token is checked, a peer gets a small message and little time.
+      const password = await reader.read(PASSWORD_MAX_BYTES);
       if (!password) return;
       if (password.type !== 'p') throw new ProtocolError(`expected a password message, got '${password.type}'`);
       const given = password.body.subarray(0, Math.max(0, password.body.length - 1)).toString('utf8');
@@ -191,6 +193,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
       while (sessions.has(pid));
       const secret = randomInt(0, 2 ** 31 - 1);
       sessions.set(pid, { secret, session: null, socket });
+      socket.setTimeout(0);
       const conn = await instance.connect();
       try {
         await useDatabase(conn, database);
@@ -293,7 +296,11 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
  * database, an extension to LOAD).
  */
 const REFUSED_STATEMENTS = new Set(['ATTACH', 'COPY', 'EXPORT', 'IMPORT', 'INSTALL', 'LOAD', 'FORCE']);
+const PASSWORD_MAX_BYTES = 4096;
+const LOGIN_TIMEOUT_MS = 30_000;
 const WRAPPING_STATEMENTS = new Set(['EXPLAIN', 'PREPARE']);
+/** Functions that write files, wherever they appear (`CALL enable_logging(storage = 'file', ...)`). */
+const REFUSED_FUNCTIONS = ['ENABLE_LOGGING'];
 
 async function openDatabase(path: string, r2Dirs: readonly string[], memoryLimit: string): Promise<DuckDBInstance> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -307,6 +314,8 @@ async function openDatabase(path: string, r2Dirs: readonly string[], memoryLimit
     await setup.run(`SET allowed_directories = [${dirs}]`);
     // NOTE: instance-wide and irreversible: from here SQL can read only the bucket directories.
     await setup.run('SET enable_external_access = false');
+    // Nor can it change settings, some of which write files (profiling_output, logging_storage).
+    await setup.run('SET lock_configuration = true');
   } finally {
     setup.closeSync();
   }

@@ -82,6 +82,15 @@ const ROW_STATEMENTS = new Set<StatementType>([
   StatementType.EXECUTE,
   StatementType.RELATION,
 ]);
+const FILE_STATEMENTS = new Set<StatementType>([
+  StatementType.COPY,
+  StatementType.COPY_DATABASE,
+  StatementType.EXPORT,
+  StatementType.ATTACH,
+  StatementType.LOAD,
+  StatementType.EXTENSION,
+  StatementType.UPDATE_EXTENSIONS,
+]);
 const DML_STATEMENTS = new Set<StatementType>([
   StatementType.INSERT,
   StatementType.UPDATE,
@@ -210,6 +219,10 @@ export class Session {
       this.out.emptyQueryResponse();
     } else {
       const rewritten = statements.map((s) => this.host.rewriteSql(s));
+      // The refusals judged each statement as split here; DuckDB must see the same statements.
+      if ((await this.conn.extractStatements(text)).count !== statements.length) {
+        throw new SqlError('42601', 'the statements in this query could not be told apart unambiguously');
+      }
       for (const sql of rewritten) {
         const keyword = leadingKeyword(sql);
         const result = await this.conn.stream(sql);
@@ -238,6 +251,11 @@ export class Session {
     if (parts.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
     const rewritten = parts.length === 0 ? '' : this.host.rewriteSql(parts[0] as string);
     const { sql, prepared, paramTypeIds } = await this.prepareTyped(rewritten, msg.paramTypes);
+    if (prepared && FILE_STATEMENTS.has(prepared.statementType)) {
+      // Behind the keyword refusals (server.ts), DuckDB's own parser has the last word.
+      prepared.destroySync();
+      throw new SqlError('42501', 'statements that write files or open other databases are not allowed here');
+    }
     const entry: PreparedEntry = {
       sql,
       keyword: leadingKeyword(sql),

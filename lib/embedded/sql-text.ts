@@ -20,11 +20,11 @@ export function* tokenize(sql: string): Generator<Token> {
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') {
       i++;
     } else if (c === '-' && next === '-') {
-      const eol = sql.indexOf('\n', i);
-      i = eol < 0 ? n : eol + 1;
+      // As DuckDB's (Postgres') lexer: a line comment ends at either line break.
+      i += 2;
+      while (i < n && sql[i] !== '\n' && sql[i] !== '\r') i++;
     } else if (c === '/' && next === '*') {
-      const close = sql.indexOf('*/', i + 2);
-      i = close < 0 ? n : close + 2;
+      i = blockCommentEnd(sql, i);
     } else if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
       const start = i;
       const escapes = c !== "'";
@@ -90,6 +90,22 @@ export function* tokenize(sql: string): Generator<Token> {
       i++;
     }
   }
+}
+
+/** Where the block comment opening at `start` ends: block comments nest, as in DuckDB's (Postgres') lexer. */
+function blockCommentEnd(sql: string, start: number): number {
+  let depth = 0;
+  let i = start;
+  while (i < sql.length) {
+    if (sql[i] === '/' && sql[i + 1] === '*') {
+      depth++;
+      i += 2;
+    } else if (sql[i] === '*' && sql[i + 1] === '/') {
+      i += 2;
+      if (--depth === 0) return i;
+    } else i++;
+  }
+  return sql.length;
 }
 
 /** The first keyword of a statement (e.g. SELECT, INSERT, BEGIN), or '' when there is none. */
