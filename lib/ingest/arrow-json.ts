@@ -1,19 +1,18 @@
-// Canonical JSON text (json-text.ts) of nested Arrow values (lists, structs, maps), for the `push` strategy,
-// which sends them to the warehouse as JSON; flat columns travel typed (transport.ts).
-import { type Data, type DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
-import {
-  base64,
-  dateText,
-  decimalText,
-  float64Text,
-  timestampText,
-  timeText,
-  type TimeUnit as Unit,
-} from './json-text.ts';
+// Nested Arrow values (lists, structs, maps) for the `push` strategy. Each value travels as JSON text
+// whose leaves DuckDB casts exactly (decimals and timestamps as strings, floats as numbers or "NaN"), and
+// the warehouse reads it back with json_transform_strict into the DuckDB type DuckDB's own Parquet reader
+// gives the column. From there both strategies render the same typed value with the same SQL
+// (duck-types.ts): a nested decimal keeps its scale, a whole double stays 1.0, a UUID stays a UUID.
+import { type Data, DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
+import { quoteIdent } from '../warehouse/sql.ts';
+import { base64, dateText, decimalText, timestampText, timeText, type TimeUnit as Unit } from './json-text.ts';
 
 export class UnsupportedColumnError extends Error {
   override readonly name = 'UnsupportedColumnError';
 }
+
+/** Logical types of a nested column's leaves, in depth-first order, that Arrow does not carry. */
+export type LeafHint = 'uuid' | 'json' | null;
 
 const UNITS: Record<number, Unit> = {
   [TimeUnit.SECOND]: 's',
@@ -27,108 +26,158 @@ const utf8 = new TextDecoder();
 /** Converts one value at index `i` of `data` to JSON text; null for SQL NULL. */
 type Cell = (data: Data, i: number) => string | null;
 
+/** A nested column's JSON cell, and the DuckDB type json_transform_strict reads it into. */
+export interface NestedTransform {
+  readonly duck: string;
+  readonly cell: Cell;
+}
+
 function bigValue(data: Data, i: number): bigint {
   const v = (data.values as BigInt64Array | BigUint64Array)[i];
   return typeof v === 'bigint' ? v : BigInt(v as unknown as number);
 }
 
-/** The converter for one Arrow type; throws UnsupportedColumnError for shapes Parquet readers disagree on. */
-export function cellFor(type: DataType, name: string): Cell {
+/** A finite number as JSON, -0 kept; NaN and infinities as the strings DuckDB casts. */
+function floatJson(n: number): string {
+  if (Number.isNaN(n)) return '"NaN"';
+  if (!Number.isFinite(n)) return n > 0 ? '"Infinity"' : '"-Infinity"';
+  return Object.is(n, -0) ? '-0.0' : String(n);
+}
+
+const INFINITY_US = (1n << 63n) - 1n;
+
+/** A timestamp as DuckDB casts it from text: "2024-02-29 13:45:00.5", "0045-03-15 (BC) 12:00:00". */
+function timestampCast(value: bigint, unit: Unit): string {
+  if (value === INFINITY_US) return 'infinity';
+  if (value === -INFINITY_US) return '-infinity';
+  const iso = timestampText(value, unit, false);
+  return iso.includes('T(BC)T') ? iso.replace('T(BC)T', ' (BC) ') : iso.replace('T', ' ');
+}
+
+/**
+ * The transform for one Arrow type; `hints` are the leaves' logical types in depth-first order (consumed
+ * as the type is walked). Throws UnsupportedColumnError for types without a faithful JSON form here.
+ */
+export function nestedTransform(type: DataType, name: string, hints: LeafHint[] = []): NestedTransform {
   const valid =
     (f: Cell): Cell =>
     (data, i) =>
       data.getValid(i) ? f(data, i) : null;
+  const leaf = (duck: string, cell: Cell): NestedTransform => {
+    hints.shift();
+    return { duck, cell: valid(cell) };
+  };
   switch (type.typeId) {
     case Type.Null:
-      return () => null;
+      hints.shift();
+      return { duck: 'VARCHAR', cell: () => null };
     case Type.Bool:
-      return valid((d, i) =>
+      return leaf('BOOLEAN', (d, i) =>
         (((d.values as Uint8Array)[(d.offset + i) >> 3] as number) >> ((d.offset + i) & 7)) & 1 ? 'true' : 'false',
       );
     case Type.Int: {
-      const t = type as DataType<Type.Int> & { bitWidth: number };
-      if (t.bitWidth === 64) return valid((d, i) => bigValue(d, i).toString());
-      return valid((d, i) => String((d.values as Int32Array)[i]));
+      const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
+      const base = { 8: 'TINYINT', 16: 'SMALLINT', 32: 'INTEGER', 64: 'BIGINT' }[bitWidth] ?? 'BIGINT';
+      const duck = isSigned ? base : `U${base}`;
+      if (bitWidth === 64) return leaf(duck, (d, i) => bigValue(d, i).toString());
+      return leaf(duck, (d, i) => String((d.values as Int32Array)[i]));
     }
     case Type.Float: {
       const precision = (type as unknown as { precision: number }).precision;
-      // A FLOAT's JSON is its exact value as a double (0.10000000149011612), as DuckDB's to_json writes it.
-      if (precision === 0) return valid((d, i) => float64Text(halfToFloat((d.values as Uint16Array)[i] as number)));
-      if (precision === 1) return valid((d, i) => float64Text((d.values as Float32Array)[i] as number));
-      return valid((d, i) => float64Text((d.values as Float64Array)[i] as number));
+      if (precision === 0)
+        return leaf('FLOAT', (d, i) => floatJson(halfToFloat((d.values as Uint16Array)[i] as number)));
+      return leaf(precision === 1 ? 'FLOAT' : 'DOUBLE', (d, i) => floatJson((d.values as Float64Array)[i] as number));
     }
     case Type.Decimal: {
-      const { scale, bitWidth } = type as unknown as { scale: number; bitWidth: number };
+      const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
       const words = bitWidth / 32;
-      return valid((d, i) => decimalText(readDecimal(d.values as unknown as Uint32Array, i, words), scale));
+      const duck = precision > 38 ? 'DOUBLE' : `DECIMAL(${precision}, ${scale})`;
+      return leaf(duck, (d, i) => `"${decimalText(readDecimal(d.values as unknown as Uint32Array, i, words), scale)}"`);
     }
     case Type.Utf8:
-    case Type.LargeUtf8:
-      return valid((d, i) => {
+    case Type.LargeUtf8: {
+      const text = (d: Data, i: number) => {
         const o = d.valueOffsets as Int32Array | BigInt64Array;
-        return JSON.stringify(utf8.decode((d.values as Uint8Array).subarray(Number(o[i]), Number(o[i + 1]))));
-      });
+        return utf8.decode((d.values as Uint8Array).subarray(Number(o[i]), Number(o[i + 1])));
+      };
+      // A JSON column's text is a JSON document: it travels as it is.
+      if (hints[0] === 'json') return leaf('JSON', text);
+      return leaf('VARCHAR', (d, i) => JSON.stringify(text(d, i)));
+    }
+    // Binary renders as base64 either way: it travels already rendered.
     case Type.Binary:
     case Type.LargeBinary:
-      return valid((d, i) => {
+      return leaf('VARCHAR', (d, i) => {
         const o = d.valueOffsets as Int32Array | BigInt64Array;
         return `"${base64((d.values as Uint8Array).subarray(Number(o[i]), Number(o[i + 1])))}"`;
       });
     case Type.FixedSizeBinary: {
       const width = (type as unknown as { byteWidth: number }).byteWidth;
-      return valid((d, i) => `"${base64((d.values as Uint8Array).subarray(i * width, (i + 1) * width))}"`);
+      if (hints[0] === 'uuid' && width === 16) {
+        return leaf('UUID', (d, i) => `"${uuidText((d.values as Uint8Array).subarray(i * 16, i * 16 + 16))}"`);
+      }
+      return leaf('VARCHAR', (d, i) => `"${base64((d.values as Uint8Array).subarray(i * width, (i + 1) * width))}"`);
     }
     case Type.Date: {
       const unit = (type as unknown as { unit: number }).unit;
       // DateUnit.DAY = 0 (int32 days), MILLISECOND = 1 (int64 ms).
-      if (unit === 0) return valid((d, i) => JSON.stringify(dateText((d.values as Int32Array)[i] as number)));
-      return valid((d, i) => JSON.stringify(dateText(Math.floor(Number(bigValue(d, i)) / 86_400_000))));
+      if (unit === 0) return leaf('DATE', (d, i) => `"${dateText((d.values as Int32Array)[i] as number)}"`);
+      return leaf('DATE', (d, i) => `"${dateText(Math.floor(Number(bigValue(d, i)) / 86_400_000))}"`);
     }
     case Type.Timestamp: {
       const t = type as unknown as { unit: number; timezone: string | null };
       const unit = UNITS[t.unit] as Unit;
       const utc = t.timezone !== null && t.timezone !== '';
-      return valid((d, i) => JSON.stringify(timestampText(bigValue(d, i), unit, utc)));
+      // As DuckDB reads Parquet: nanoseconds stay only without a time zone (TIMESTAMPTZ has microseconds,
+      // truncated toward zero); seconds and milliseconds become microseconds.
+      if (unit === 'ns' && !utc) return leaf('TIMESTAMP_NS', (d, i) => `"${timestampCast(bigValue(d, i), 'ns')}"`);
+      const micros = (v: bigint) =>
+        unit === 'ns' ? v / 1000n : unit === 'ms' ? v * 1000n : unit === 's' ? v * 1_000_000n : v;
+      if (utc) {
+        return leaf('TIMESTAMPTZ', (d, i) => {
+          const text = timestampCast(micros(bigValue(d, i)), 'us');
+          return text.endsWith('infinity') ? `"${text}"` : `"${text}+00"`;
+        });
+      }
+      return leaf('TIMESTAMP', (d, i) => `"${timestampCast(micros(bigValue(d, i)), 'us')}"`);
     }
     case Type.Time: {
       const t = type as unknown as { unit: number; bitWidth: number };
       const unit = UNITS[t.unit] as Unit;
-      if (t.bitWidth === 32)
-        return valid((d, i) => JSON.stringify(timeText(BigInt((d.values as Int32Array)[i] as number), unit)));
-      return valid((d, i) => JSON.stringify(timeText(bigValue(d, i), unit)));
+      const raw = (d: Data, i: number) =>
+        t.bitWidth === 32 ? BigInt((d.values as Int32Array)[i] as number) : bigValue(d, i);
+      return leaf(unit === 'ns' ? 'TIME_NS' : 'TIME', (d, i) => `"${timeText(raw(d, i), unit)}"`);
     }
     case Type.List:
-    case Type.LargeList: {
-      const child = (type.children[0] as Field).type;
-      const inner = cellFor(child, name);
-      return valid((d, i) => {
-        const o = d.valueOffsets as Int32Array | BigInt64Array;
-        const c = d.children[0] as Data;
-        const parts: string[] = [];
-        for (let k = Number(o[i]); k < Number(o[i + 1]); k++) parts.push(inner(c, k) ?? 'null');
-        return `[${parts.join(',')}]`;
-      });
-    }
+    case Type.LargeList:
     case Type.FixedSizeList: {
-      const size = (type as unknown as { listSize: number }).listSize;
-      const inner = cellFor((type.children[0] as Field).type, name);
-      return valid((d, i) => {
-        const c = d.children[0] as Data;
-        const parts: string[] = [];
-        for (let k = i * size; k < (i + 1) * size; k++) parts.push(inner(c, k) ?? 'null');
-        return `[${parts.join(',')}]`;
-      });
+      const inner = nestedTransform((type.children[0] as Field).type, name, hints);
+      const size = type.typeId === Type.FixedSizeList ? (type as unknown as { listSize: number }).listSize : 0;
+      return {
+        duck: `${inner.duck}[]`,
+        cell: valid((d, i) => {
+          const o = d.valueOffsets as Int32Array | BigInt64Array;
+          const [from, to] = size > 0 ? [i * size, (i + 1) * size] : [Number(o[i]), Number(o[i + 1])];
+          const c = d.children[0] as Data;
+          const parts: string[] = [];
+          for (let k = from; k < to; k++) parts.push(inner.cell(c, k) ?? 'null');
+          return `[${parts.join(',')}]`;
+        }),
+      };
     }
     case Type.Struct: {
       const fields = type.children as Field[];
       const keys = fields.map((f) => `${JSON.stringify(f.name)}:`);
-      const inner = fields.map((f) => cellFor(f.type, `${name}.${f.name}`));
-      return valid((d, i) => {
-        const parts: string[] = [];
-        for (let k = 0; k < inner.length; k++)
-          parts.push(keys[k] + ((inner[k] as Cell)(d.children[k] as Data, i) ?? 'null'));
-        return `{${parts.join(',')}}`;
-      });
+      const inner = fields.map((f) => nestedTransform(f.type, `${name}.${f.name}`, hints));
+      return {
+        duck: `STRUCT(${fields.map((f, k) => `${quoteIdent(f.name)} ${(inner[k] as NestedTransform).duck}`).join(', ')})`,
+        cell: valid((d, i) => {
+          const parts: string[] = [];
+          for (let k = 0; k < inner.length; k++)
+            parts.push(keys[k] + ((inner[k] as NestedTransform).cell(d.children[k] as Data, i) ?? 'null'));
+          return `{${parts.join(',')}}`;
+        }),
+      };
     }
     case Type.Map: {
       const entries = (type.children[0] as Field).type;
@@ -137,33 +186,46 @@ export function cellFor(type: DataType, name: string): Cell {
           `MAP column '${name}' has ${entries.children.length === 1 ? 'keys but no values' : 'a malformed entry type'}`,
         );
       }
-      const keyCell = cellFor((entries.children[0] as Field).type, name);
-      const valueCell = cellFor((entries.children[1] as Field).type, name);
-      return valid((d, i) => {
-        const o = d.valueOffsets as Int32Array;
-        const e = d.children[0] as Data;
-        const parts: string[] = [];
-        for (let k = o[i] as number; k < (o[i + 1] as number); k++) {
-          const key = keyCell(e.children[0] as Data, k);
-          const keyText = key === null ? 'null' : key.startsWith('"') ? key : JSON.stringify(key);
-          parts.push(`${keyText}:${valueCell(e.children[1] as Data, k) ?? 'null'}`);
-        }
-        return `{${parts.join(',')}}`;
-      });
+      const keyType = (entries.children[0] as Field).type;
+      const key = nestedTransform(keyType, name, hints);
+      const value = nestedTransform((entries.children[1] as Field).type, name, hints);
+      // A JSON object's keys are strings, which json_transform casts to a scalar key type; a nested key
+      // stays its JSON text.
+      const nestedKey = DataType.isList(keyType) || DataType.isStruct(keyType) || DataType.isMap(keyType);
+      return {
+        duck: `MAP(${nestedKey ? 'VARCHAR' : key.duck}, ${value.duck})`,
+        cell: valid((d, i) => {
+          const o = d.valueOffsets as Int32Array;
+          const e = d.children[0] as Data;
+          const parts: string[] = [];
+          for (let k = o[i] as number; k < (o[i + 1] as number); k++) {
+            const text = key.cell(e.children[0] as Data, k);
+            const keyText = text === null ? 'null' : text.startsWith('"') ? text : JSON.stringify(text);
+            parts.push(`${keyText}:${value.cell(e.children[1] as Data, k) ?? 'null'}`);
+          }
+          return `{${parts.join(',')}}`;
+        }),
+      };
     }
     case Type.Dictionary: {
-      const valueType = (type as unknown as { dictionary: DataType }).dictionary;
-      const inner = cellFor(valueType, name);
-      return valid((d, i) => {
-        const dictionary = d.dictionary as Vector;
-        const key = Number((d.values as Int32Array)[i]);
-        const chunk = dictionary.data[0] as Data;
-        return inner(chunk, key);
-      });
+      const inner = nestedTransform((type as unknown as { dictionary: DataType }).dictionary, name, hints);
+      return {
+        duck: inner.duck,
+        cell: valid((d, i) => {
+          const dictionary = d.dictionary as Vector;
+          return inner.cell(dictionary.data[0] as Data, Number((d.values as Int32Array)[i]));
+        }),
+      };
     }
     default:
       throw new UnsupportedColumnError(`column '${name}' has Arrow type ${String(type)}, which has no JSON form here`);
   }
+}
+
+/** 16 bytes as UUID text. */
+export function uuidText(b: Uint8Array): string {
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** IEEE 754 half precision -> number. */

@@ -246,7 +246,10 @@ export function normaliseSql(expr: string, type: DuckType, options: NormaliseOpt
       }
       if (TIMESTAMPS.has(n)) return `replace(CAST(${e} AS VARCHAR), ' ', 'T')`;
       // NOTE: epoch_us and make_timestamp avoid ICU: a time zone cast costs microseconds per value.
-      if (TIMESTAMPS_TZ.has(n)) return `replace(CAST(make_timestamp(epoch_us(${e})) AS VARCHAR), ' ', 'T') || 'Z'`;
+      // infinity and -infinity have no epoch: they keep their own text.
+      if (TIMESTAMPS_TZ.has(n)) {
+        return `CASE WHEN isfinite(${e}) THEN replace(CAST(make_timestamp(epoch_us(${e})) AS VARCHAR), ' ', 'T') || 'Z' ELSE CAST(CAST(${e} AS TIMESTAMP) AS VARCHAR) END`;
+      }
       if (n === 'BLOB' || n === 'BYTEA' || n === 'VARBINARY') return `to_base64(${e})`;
       return `CAST(${e} AS VARCHAR)`;
     }

@@ -12,17 +12,6 @@
 //   list / struct / map        array / object / object keyed by the key's text
 //   null                       null
 
-export function float64Text(n: number): string {
-  if (!Number.isFinite(n)) return nonFinite(n);
-  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
-  return String(n);
-}
-
-function nonFinite(n: number): string {
-  if (Number.isNaN(n)) return '"NaN"';
-  return n > 0 ? '"Infinity"' : '"-Infinity"';
-}
-
 /** `unscaled / 10^scale` as exact decimal text, e.g. (-5n, 2) -> "-0.05". */
 export function decimalText(unscaled: bigint, scale: number): string {
   const negative = unscaled < 0n;

@@ -242,7 +242,8 @@ async function transportSlice(
   for (const name of [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)]) {
     const index = table.schema.fields.findIndex((f) => f.name === name);
     const field = table.schema.fields[index] as Field;
-    columns.set(name, transportColumn(table.getChildAt(index) as Vector, field, from, to, footer.hints.get(name)));
+    const vector = table.getChildAt(index) as Vector;
+    columns.set(name, transportColumn(vector, field, from, to, footer.hints.get(name), footer.leafHints.get(name)));
     await nextTask();
   }
   return columns;

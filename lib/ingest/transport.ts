@@ -7,9 +7,10 @@
 // the Worker builds the text with typed-array joins and one byte copy per string column: no per-value
 // strings, no escaping.
 import { type Data, type DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
-import { cellFor, halfToFloat, readDecimal } from './arrow-json.ts';
+import { quoteLiteral } from '../warehouse/sql.ts';
+import { halfToFloat, type LeafHint, nestedTransform, readDecimal, uuidText } from './arrow-json.ts';
 import { type CsvType, fitsSql } from './csv.ts';
-import { type DuckType, normaliseSql } from './duck-types.ts';
+import { type DuckType, normaliseSql, parseDuckType } from './duck-types.ts';
 import { base64, decimalText } from './json-text.ts';
 
 /** Per-column facts from the Parquet footer that Arrow does not carry (see parquet/footer.ts). */
@@ -154,7 +155,14 @@ function textColumn(values: readonly (string | null)[], type: DuckType, expr: (v
 }
 
 /** Rows [from, to) of one Arrow column chunk, for transport. */
-export function transportChunk(data: Data, from: number, to: number, name: string, hint?: ColumnHint): TransportColumn {
+export function transportChunk(
+  data: Data,
+  from: number,
+  to: number,
+  name: string,
+  hint?: ColumnHint,
+  leaves: readonly LeafHint[] = [],
+): TransportColumn {
   const type = data.type as DataType;
   const nulls = () => hasNullsIn(data, from, to);
   if (hint === 'int96') return int96(data, from, to);
@@ -307,21 +315,28 @@ export function transportChunk(data: Data, from: number, to: number, name: strin
         for (let i = from; i < to; i++) values.push(data.getValid(i) ? (strings[Number(keys[i])] as string) : null);
         return textColumn(values, scalar('VARCHAR'), same);
       }
-      return nested(data, from, to, name);
+      return nested(data, from, to, name, leaves);
     }
     default:
-      return nested(data, from, to, name);
+      return nested(data, from, to, name, leaves);
   }
 }
 
 /**
- * Lists, structs, maps and the rest travel as canonical JSON text per value; JSON text never holds a raw
- * control character, so the separators cannot occur in it.
+ * Lists, structs, maps and the rest travel as JSON text per value (arrow-json.ts), which the warehouse reads
+ * back into their DuckDB type; JSON text never holds a raw control character, so the separators cannot
+ * occur in it.
  */
-function nested(data: Data, from: number, to: number, name: string): TransportColumn {
-  const cell = cellFor(data.type as DataType, name);
+function nested(data: Data, from: number, to: number, name: string, leaves: readonly LeafHint[]): TransportColumn {
+  const { duck, cell } = nestedTransform(data.type as DataType, name, [...leaves]);
   const text = items(data, from, to, (i) => cell(data, i) ?? 'null');
-  return delimited(text, hasNullsIn(data, from, to), scalar('JSON'), (v) => `CAST(${v} AS JSON)`);
+  const structure = quoteLiteral(JSON.stringify(duck));
+  return delimited(
+    text,
+    hasNullsIn(data, from, to),
+    parseDuckType(duck),
+    (v) => `json_transform_strict(${v}, ${structure})`,
+  );
 }
 
 function int96(data: Data, from: number, to: number): TransportColumn {
@@ -349,11 +364,6 @@ export function int96Micros(bytes: Uint8Array): bigint {
   return BigInt.asIntN(64, (julian - JULIAN_EPOCH) * 86_400_000_000n + nanos / 1000n);
 }
 
-function uuidText(b: Uint8Array): string {
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 /**
  * CSV values of one column (null for an empty field). The warehouse reads each value as the inferred
  * type, and keeps a value that does not fit (seen after the sample) as a string rather than losing it.
@@ -373,17 +383,18 @@ export function transportColumn(
   from: number,
   to: number,
   hint?: ColumnHint,
+  leaves: readonly LeafHint[] = [],
 ): TransportColumn {
   const parts: TransportColumn[] = [];
   let offset = 0;
   for (const data of vector.data) {
     const start = Math.max(from, offset);
     const end = Math.min(to, offset + data.length);
-    if (start < end) parts.push(transportChunk(data, start - offset, end - offset, field.name, hint));
+    if (start < end) parts.push(transportChunk(data, start - offset, end - offset, field.name, hint, leaves));
     offset += data.length;
   }
   const first = parts[0];
-  if (!first) return transportChunk(vector.data[0] as Data, 0, 0, field.name, hint);
+  if (!first) return transportChunk(vector.data[0] as Data, 0, 0, field.name, hint, leaves);
   if (parts.length === 1) return first;
   const finite = parts.every((p) => p.finite !== false);
   if (parts.every((p) => p.list === splitList)) {

@@ -29,6 +29,8 @@ export interface ParquetFooter {
    * decode ourselves), UUIDs and JSON (which Arrow sees as plain binary and strings).
    */
   readonly hints: ReadonlyMap<string, 'int96' | 'uuid' | 'json'>;
+  /** Nested columns: each leaf's UUID or JSON logical type (else null), in depth-first order. */
+  readonly leafHints: ReadonlyMap<string, ('uuid' | 'json' | null)[]>;
   readonly fileSize: number;
   readonly numRows: number;
   readonly rowGroups: readonly RowGroupInfo[];
@@ -129,10 +131,11 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
     if (k?.type === TType.Binary) keyValue.set(text(k.value), v?.type === TType.Binary ? text(v.value) : '');
   }
   const createdByField = raw.get(FMD.createdBy);
-  const hints = checkSchema(list(raw.get(FMD.schema)));
+  const { hints, leafHints } = checkSchema(list(raw.get(FMD.schema)));
   const rowGroups = list(raw.get(FMD.rowGroups)).map((g, index) => describeRowGroup(g, index, fileSize));
   return {
     hints,
+    leafHints,
     fileSize,
     // NOTE: some writers leave FileMetaData.num_rows at 0; readers (DuckDB included) count the row groups.
     numRows: rowGroups.reduce((n, g) => n + g.numRows, 0),
@@ -147,10 +150,11 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
  * Walks the flattened schema: refuses shapes readers disagree on (a MAP without values), and returns the
  * hints for top-level columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
  */
-function checkSchema(elements: readonly ThriftValue[]): Map<string, 'int96' | 'uuid' | 'json'> {
+function checkSchema(elements: readonly ThriftValue[]) {
   const hints = new Map<string, 'int96' | 'uuid' | 'json'>();
+  const leafHints = new Map<string, ('uuid' | 'json' | null)[]>();
   let at = 1;
-  const walk = (depth: number, path: string, parentIsMap: boolean): void => {
+  const walk = (depth: number, path: string, parentIsMap: boolean, top: string): void => {
     const el = struct(elements[at]);
     at++;
     if (!el) throw new ParquetFormatError('corrupt footer: malformed schema');
@@ -171,14 +175,21 @@ function checkSchema(elements: readonly ThriftValue[]): Map<string, 'int96' | 'u
       }
       hints.set(name, 'int96');
     }
-    if (depth === 1 && logical?.has(LOGICAL_UUID) === true) hints.set(name, 'uuid');
-    if (depth === 1 && (logical?.has(LOGICAL_JSON) === true || converted === CONVERTED_JSON)) hints.set(name, 'json');
-    for (let i = 0; i < children; i++) walk(depth + 1, full, isMap && !parentIsMap);
+    const hint =
+      logical?.has(LOGICAL_UUID) === true
+        ? 'uuid'
+        : logical?.has(LOGICAL_JSON) === true || converted === CONVERTED_JSON
+          ? 'json'
+          : null;
+    if (depth === 1 && hint !== null) hints.set(name, hint);
+    const column = depth === 1 ? name : top;
+    if (depth > 1 && children === 0) leafHints.set(column, [...(leafHints.get(column) ?? []), hint]);
+    for (let i = 0; i < children; i++) walk(depth + 1, full, isMap && !parentIsMap, column);
   };
   const root = struct(elements[0]);
   const top = int(root?.get(SE.numChildren)) ?? 0;
-  for (let i = 0; i < top; i++) walk(1, '', false);
-  return hints;
+  for (let i = 0; i < top; i++) walk(1, '', false, '');
+  return { hints, leafHints };
 }
 
 const CONVERTED_TIMESTAMP_MILLIS = 9;

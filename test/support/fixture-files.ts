@@ -70,6 +70,22 @@ export const FIXTURE_FILES: Readonly<
             CASE WHEN i % 2 = 0 THEN NULL ELSE [chr(30), chr(31)] END AS list
           FROM range(12) t(i)`,
   },
+  // Nested values push sends as JSON text: decimals keep their scale and digits, a whole double stays a
+  // double, UUID and JSON stay themselves, timestamps keep their precision and era.
+  'nested-types.parquet': {
+    sql: `SELECT i AS id,
+            [1.50::DECIMAL(4, 2), NULL, -0.05] AS decimals,
+            {'a': 12345678901234567890.12::DECIMAL(22, 2) + i, 'b': 1.5::DECIMAL(9, 3)} AS money,
+            MAP {'k': 0.10::DECIMAL(18, 2)} AS priced,
+            [1.0::DOUBLE * i, 1e16, 'NaN'::DOUBLE, '-0.0'::DOUBLE] AS doubles, {'x': 3.0::DOUBLE, 'f': 2.0::FLOAT} AS floats,
+            ['550e8400-e29b-41d4-a716-446655440000'::UUID] AS ids, ['{"x": [1.50]}'::JSON] AS docs,
+            [TIMESTAMP_NS '2023-11-14 22:13:20.123456789', TIMESTAMP_NS '1969-12-31 23:59:59.999999998'] AS stamps_ns,
+            [TIMESTAMP '0045-03-15 (BC) 12:00:00'] AS ancient,
+            [TIMESTAMPTZ '2024-02-29 13:45:00.5+00', TIMESTAMPTZ 'infinity'] AS instants,
+            [TIME '24:00:00', TIME '12:00:00.25'] AS times, MAP {DATE '2024-01-01': 1, DATE '0001-01-01': 2} AS by_day,
+            [99999999999999999999999999999999999999::DECIMAL(38, 0), -5::DECIMAL(38, 0)] AS huge
+          FROM range(3) t(i)`,
+  },
   // INTERVAL: parquet-wasm's C data interface export does not take it, so push decodes through IPC.
   'interval.parquet': {
     sql: `SELECT i AS id, INTERVAL 1 DAY * i + INTERVAL 90 MINUTE AS waited, 'x' || i AS label FROM range(4) t(i)`,

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GIVE_UP_AFTER_ATTEMPTS } from '../../lib/ingest/consumer.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
-import { canonicalJson } from '../support/json-equal.ts';
 import { corpusBytes, corpusFiles, deliver, putEvent, putObject } from './helpers.ts';
 
 type Verdict = { status: 'loaded'; rows: number } | { status: 'failed'; error: string };
@@ -148,7 +147,7 @@ describe('the parquet-testing corpus (retries)', () => {
 });
 
 describe('the parquet-testing corpus (both strategies)', () => {
-  it('loads identical data wherever both strategies load a file', async () => {
+  it('loads identical JSON text wherever both strategies load a file', async () => {
     const both = files.filter(
       (f) => verdicts[f]?.push?.status === 'loaded' && verdicts[f]?.remote?.status === 'loaded',
     );
@@ -163,8 +162,9 @@ describe('the parquet-testing corpus (both strategies)', () => {
           ),
         ),
       );
-      const a = (push ?? []).map((r) => canonicalJson(r.data));
-      const b = (remote ?? []).map((r) => canonicalJson(r.data));
+      // The text itself, not its value: 1.50 is not 1.5, and 74136 is not 74136.0.
+      const a = (push ?? []).map((r) => r.data);
+      const b = (remote ?? []).map((r) => r.data);
       const first = a.findIndex((x, i) => x !== b[i]);
       if (a.length !== b.length || first >= 0)
         differences.push(`${file} row ${first + 1}: push ${a[first]} remote ${b[first]}`);

@@ -716,7 +716,7 @@ describe('push transport edge cases', () => {
   beforeAll(async () => {
     for (const strategy of ['push', 'remote'] as const) {
       const db = await freshDb();
-      for (const name of ['separators.parquet', 'separators.csv']) {
+      for (const name of ['separators.parquet', 'separators.csv', 'nested-types.parquet']) {
         const { event } = await upload('vessel-csv', `fixtures/${name}`, name);
         const outcome = await deliver([{ body: event }], { WAREHOUSE_URL: db.url, LOAD_STRATEGY: strategy });
         expect(outcome.explicitAcks).toHaveLength(1);
@@ -730,7 +730,7 @@ describe('push transport edge cases', () => {
 
   it('keeps separator bytes, lone NULL marks, empty strings and NULLs apart', async () => {
     const push = loaded.push as string[];
-    expect(push).toHaveLength(15);
+    expect(push).toHaveLength(18);
     const parquet = push.filter((r) => r.startsWith('fixtures/separators.parquet'));
     const cell = (row: number, key: string) => JSON.parse((parquet[row] as string).split(' ').slice(2).join(' '))[key];
     expect([0, 1, 2, 3, 4, 5].map((i) => cell(i, 'marked'))).toEqual([
@@ -773,6 +773,27 @@ describe('push transport edge cases', () => {
 
   it('loads exactly what the remote strategy loads', () => {
     expect(loaded.push).toEqual(loaded.remote);
+  });
+
+  it('keeps nested decimals, doubles, UUIDs, JSON and timestamps as they are, as text', () => {
+    const [row] = (loaded.push as string[]).filter((r) => r.startsWith('fixtures/nested-types.parquet 1 '));
+    const data = (row as string).split(' ').slice(2).join(' ');
+    for (const part of [
+      '"decimals":[1.50,null,-0.05]',
+      '"money":{"a":12345678901234567890.12,"b":1.500}',
+      '"priced":{"k":0.10}',
+      '"doubles":[0.0,10000000000000000.0,"NaN",-0.0]',
+      '"floats":{"x":3.0,"f":2.0}',
+      '"ids":["550e8400-e29b-41d4-a716-446655440000"]',
+      '"docs":[{"x":[1.5]}]',
+      '"stamps_ns":["2023-11-14T22:13:20.123456789","1969-12-31T23:59:59.999999998"]',
+      '"ancient":["0045-03-15T(BC)T12:00:00"]',
+      '"instants":["2024-02-29T13:45:00.5Z","infinity"]',
+      '"times":["24:00:00","12:00:00.25"]',
+      '"huge":[99999999999999999999999999999999999999,-5]',
+    ]) {
+      expect(data).toContain(part);
+    }
   });
 });
 
