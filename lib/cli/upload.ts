@@ -24,6 +24,12 @@ const token = devVars.API_TOKEN;
 if (!token) fail('API_TOKEN is missing from .dev.vars');
 const key = keyArg ?? basename(file);
 if (key === '' || key.endsWith('/')) fail(`key '${key}' names no object: give a file name, e.g. ${basename(file)}`);
+// The key travels in a URL path, where `.`, `..` and empty segments would be rewritten on the way.
+if (key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+  fail(`key '${key}' has an empty, '.' or '..' segment, which a URL path cannot carry as it is`);
+}
+if (key.includes('\0')) fail('a key may not contain a NUL character');
+if (new TextEncoder().encode(key).length > 1024) fail(`key '${key.slice(0, 40)}...' is longer than R2's 1,024 bytes`);
 // npm start keeps PUBLIC_URL on the Worker's port, so a stack started with WORKER_PORT is found without it.
 const started = localPublicUrl(devVars);
 const base = process.env.WORKER_PORT || !started ? `http://127.0.0.1:${config.ports.worker}` : started;
@@ -53,7 +59,7 @@ try {
 } catch {
   fail(`cannot reach the main Worker at ${base}: is \`npm start\` running?`);
 }
-const body = (await response.json()) as {
+const body = (await response.json().catch(() => ({ error: { message: `HTTP ${response.status}, not JSON` } }))) as {
   etag?: string;
   size?: number;
   event?: { eventTime: string };
@@ -80,9 +86,10 @@ process.stdout.write('waiting for the ingest consumer');
 while (Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 1000));
   process.stdout.write('.');
-  const res = await fetch(`${base}/api/ingestions?bucket=${encodeURIComponent(bucket)}&limit=50`);
-  if (!res.ok) continue;
-  const { ingestions } = (await res.json()) as { ingestions: Ingestion[] };
+  // The Worker may be restarting: a failed poll is tried again until the deadline.
+  const res = await fetch(`${base}/api/ingestions?bucket=${encodeURIComponent(bucket)}&limit=50`).catch(() => null);
+  if (!res?.ok) continue;
+  const { ingestions } = (await res.json().catch(() => ({ ingestions: [] }))) as { ingestions: Ingestion[] };
   const mine = ingestions.find(
     (i) => i.key === key && i.etag === body.etag && i.event_time !== null && Date.parse(i.event_time) === sent,
   );

@@ -3,7 +3,7 @@
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
-import { describeUnknown, isDelete, R2Event } from './event.ts';
+import { describeUnknown, isDelete, keyProblem, R2Event } from './event.ts';
 import {
   claimHead,
   clearUnsettled,
@@ -91,11 +91,14 @@ export interface BatchReport {
 
 /**
  * The strategy for one object. DuckDB reads a `?` in an r2:// URL as the start of query parameters
- * ("Invalid query parameters found"), however it is escaped, so under `remote` such a key loads with
- * `push`: the Worker reads it through the R2 binding, by its exact key.
+ * ("Invalid query parameters found"), however it is escaped, and a path's empty, `.` and `..` segments
+ * are normalised away or refused; so under `remote` such a key loads with `push`: the Worker reads it
+ * through the R2 binding, by its exact key.
  */
 export function strategyFor(configured: Strategy, key: string): Strategy {
-  return configured === 'remote' && key.includes('?') ? 'push' : configured;
+  if (configured !== 'remote') return configured;
+  const unsafe = key.includes('?') || key.split('/').some((s) => s === '' || s === '.' || s === '..');
+  return unsafe ? 'push' : configured;
 }
 
 /** Capped exponential backoff for transient failures: 10 s, 20 s, 40 s, ... at most 15 minutes. */
@@ -237,6 +240,8 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
   if (!format) return ignore(deps, entry, 'not a .parquet or .csv file', route.target);
   const strategy = strategyFor(deps.strategy, key);
   const withTarget = { ...entry, target: route.target, strategy };
+  const problem = keyProblem(key);
+  if (problem) return fail(deps, message, withTarget, `${bucket}/${key}: ${problem}`, 'bad_file');
   if (format === 'csv' && route.target !== 'structured_data') {
     return fail(
       deps,

@@ -23,6 +23,16 @@ export function isDelete(event: R2Event): boolean {
   return (DELETE_ACTIONS as readonly string[]).includes(event.action);
 }
 
+/**
+ * Why a key cannot be loaded, or null: statements carry the key in their text, where a NUL ends it; R2
+ * stores keys of at most 1,024 bytes.
+ */
+export function keyProblem(key: string): string | null {
+  if (key.includes('\0')) return 'the key contains a NUL character, which no SQL statement can carry';
+  if (new TextEncoder().encode(key).length > 1024) return 'the key is longer than 1,024 bytes (R2 allows no more)';
+  return null;
+}
+
 /** Best-effort bucket/key of a body that failed validation, for the log. */
 export function describeUnknown(body: unknown): { bucket: string; key: string } {
   const b = body as { bucket?: unknown; object?: { key?: unknown } } | null;

@@ -140,12 +140,27 @@ export function remoteLoad(
     type: parseDuckType(types.get(name) as string),
     finite: finite.has(name),
   });
+  // A file's own column named file_row_number takes DuckDB's name: the rows are numbered under another.
+  const lower = new Set([...types.keys()].map((n) => n.toLowerCase()));
+  let alias: string | undefined;
+  if (lower.has('file_row_number')) {
+    alias = 'living_schema_row_number';
+    while (lower.has(alias)) alias = `_${alias}`;
+  }
   const { columns, select } = selectList(plan, ctx, {
     typed: plan.typed.map((t) => source(t.source.name)),
     extras: plan.extras.map((c) => source(c.name)),
-    rowNumber: 'file_row_number + 1',
+    rowNumber: `${quoteIdent(alias ?? 'file_row_number')} + 1`,
   });
-  return { url, table: plan.target, columns, select, format, rowNumbers: plan.target === 'structured_data' };
+  return {
+    url,
+    table: plan.target,
+    columns,
+    select,
+    format,
+    rowNumbers: plan.target === 'structured_data',
+    ...(alias !== undefined ? { rowNumberAlias: alias } : {}),
+  };
 }
 
 /**

@@ -11,7 +11,15 @@ import { UnsupportedColumnError } from './arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
 import { parseDuckType } from './duck-types.ts';
 import { type LoadContext, pushInsert, remoteLoad, supersede, supersedeProbe } from './load-sql.ts';
-import { BadFileError, type ColumnKind, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
+import {
+  BadFileError,
+  type ColumnKind,
+  kindOfDuckType,
+  type LoadPlan,
+  planLoad,
+  type SourceColumn,
+  uniqueNames,
+} from './plan.ts';
 import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
 import type { FileFormat, Target } from './routes.ts';
 import type { ObjectStore } from './store.ts';
@@ -214,10 +222,14 @@ function arrowTypeText(type: DataType): string {
   return String(type);
 }
 
-function arrowColumns(schema: Schema, footer: ParquetFooter): SourceColumn[] {
-  return schema.fields.map((f) => {
+function arrowColumns(schema: Schema, footer: ParquetFooter, names: readonly string[]): SourceColumn[] {
+  return schema.fields.map((f, i) => {
     const hint = footer.hints.get(f.name);
-    return { name: f.name, kind: kindOfArrow(f, hint), typeText: hint ? hint.toUpperCase() : arrowTypeText(f.type) };
+    return {
+      name: names[i] as string,
+      kind: kindOfArrow(f, hint),
+      typeText: hint ? hint.toUpperCase() : arrowTypeText(f.type),
+    };
   });
 }
 
@@ -235,15 +247,17 @@ async function transportSlice(
   plan: LoadPlan,
   table: Table,
   footer: ParquetFooter,
+  at: ReadonlyMap<string, number>,
   from: number,
   to: number,
 ): Promise<Map<string, TransportColumn>> {
   const columns = new Map<string, TransportColumn>();
   for (const name of [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)]) {
-    const index = table.schema.fields.findIndex((f) => f.name === name);
+    const index = at.get(name) as number;
     const field = table.schema.fields[index] as Field;
     const vector = table.getChildAt(index) as Vector;
-    columns.set(name, transportColumn(vector, field, from, to, footer.hints.get(name), footer.leafHints.get(name)));
+    const hints = [footer.hints.get(field.name), footer.leafHints.get(field.name)] as const;
+    columns.set(name, transportColumn(vector, field, from, to, ...hints));
     await nextTask();
   }
   return columns;
@@ -322,7 +336,10 @@ async function loadPushParquet(
     }
   }
   const { schema } = readSchema(footer);
-  const plan = planLoad(req.target, arrowColumns(schema, footer), file);
+  // Columns by position: the plan's names are made unique as DuckDB makes them (`a`, `A` -> `a`, `A_1`).
+  const names = uniqueNames(schema.fields.map((f) => f.name));
+  const at = new Map(names.map((name, i) => [name, i]));
+  const plan = planLoad(req.target, arrowColumns(schema, footer, names), file);
   const ctx = context(
     req,
     footer.keyValue.get('batch_id') || derivedBatchId(req.key, req.etag),
@@ -334,10 +351,12 @@ async function loadPushParquet(
   for (const group of footer.rowGroups) {
     const { table, bytes } = await readRowGroup(source, footer, group.index);
     if (!table || table.numRows === 0) continue;
-    for (const c of plan.extras) nulls.set(c.name, (nulls.get(c.name) ?? 0) + (table.getChild(c.name)?.nullCount ?? 0));
+    for (const c of plan.extras) {
+      nulls.set(c.name, (nulls.get(c.name) ?? 0) + (table.getChildAt(at.get(c.name) as number)?.nullCount ?? 0));
+    }
     for (let from = 0; from < table.numRows; from += options.batchRows) {
       const to = Math.min(table.numRows, from + options.batchRows);
-      const columns = await transportSlice(plan, table, footer, from, to);
+      const columns = await transportSlice(plan, table, footer, at, from, to);
       const statement = pushInsert(plan, ctx, columns, firstRow + from, to - from);
       await pipeline.send(statement.sql, statement.params, to - from, transportBytes(columns), bytes + wasmBytes());
     }
@@ -346,8 +365,8 @@ async function loadPushParquet(
   const rows = await pipeline.finish();
   await closeSuperseded(tx, req.target, ctx);
   const shapes = plan.extras.map((c) => {
-    const field = schema.fields.find((f) => f.name === c.name) as Field;
-    return { name: c.name, shapes: arrowShapes(field, footer.hints.get(c.name)) };
+    const field = schema.fields[at.get(c.name) as number] as Field;
+    return { name: c.name, shapes: arrowShapes(field, footer.hints.get(field.name)) };
   });
   return {
     rows,
@@ -466,17 +485,11 @@ async function loadPushCsv(
 
 /**
  * Column names as DuckDB's read_csv gives them: an empty one is `column<i>`, 0-based, with i padded to the
- * digits of the last index (`column03` of 12 columns).
+ * digits of the last index (`column03` of 12 columns); repeated ones made unique.
  */
 function csvHeader(row: readonly string[]): string[] {
   const digits = String(Math.max(0, row.length - 1)).length;
-  const header = row.map((name, i) => (name === '' ? `column${String(i).padStart(digits, '0')}` : name));
-  const seen = new Set<string>();
-  for (const name of header) {
-    if (seen.has(name)) throw new CsvError(`the header repeats the column name '${name}'`);
-    seen.add(name);
-  }
-  return header;
+  return uniqueNames(row.map((name, i) => (name === '' ? `column${String(i).padStart(digits, '0')}` : name)));
 }
 
 /** Types from the first CSV_SAMPLE_ROWS rows exactly, however the text arrived in chunks. */

@@ -123,3 +123,25 @@ export function kindOfDuckType(type: string): ColumnKind {
   if (t === 'BOOLEAN') return 'boolean';
   return 'other';
 }
+
+/**
+ * Column names made unique as DuckDB's readers make them: a name already taken, ignoring case, gets its
+ * count as `_<n>`, and a taken candidate is made unique the same way (`x`, `x_1`, `x`, `X` -> `x`, `x_1`,
+ * `x_1_1`, `X_2`), so both strategies key the JSON alike.
+ */
+export function uniqueNames(names: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  return names.map((name) => {
+    let candidate = name;
+    for (;;) {
+      const lower = candidate.toLowerCase();
+      const count = counts.get(lower);
+      if (count === undefined) {
+        counts.set(lower, 1);
+        return candidate;
+      }
+      counts.set(lower, count + 1);
+      candidate = `${candidate}_${count}`;
+    }
+  });
+}

@@ -21,6 +21,11 @@ export interface ParquetLoad {
   readonly format?: 'parquet' | 'csv';
   /** Whether `select` uses file_row_number (it costs a little on large files). */
   readonly rowNumbers?: boolean;
+  /**
+   * The name `select` uses for the 0-based row number instead of file_row_number, when the file has a
+   * column of that name (DuckDB then refuses its own): the rows are numbered in file order by a window.
+   */
+  readonly rowNumberAlias?: string;
 }
 
 export interface WarehouseSession {

@@ -35,11 +35,14 @@ export function parquetLoadSql(load: ParquetLoad): string {
     throw new Error('a Parquet load needs one select expression per target column');
   }
   const url = quoteLiteral(load.url);
-  const reader =
-    load.format === 'csv'
-      ? load.rowNumbers
-        ? `(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv(${url}))`
-        : `read_csv(${url})`
-      : `read_parquet(${url}${load.rowNumbers ? ', file_row_number = true' : ''})`;
+  const file = load.format === 'csv' ? `read_csv(${url})` : `read_parquet(${url})`;
+  // CSV has no file_row_number; nor has a Parquet file with its own column of that name: a window numbers
+  // the rows in file order instead.
+  const windowed = load.rowNumbers && (load.format === 'csv' || load.rowNumberAlias !== undefined);
+  const reader = windowed
+    ? `(SELECT *, row_number() OVER () - 1 AS ${quoteIdent(load.rowNumberAlias ?? 'file_row_number')} FROM ${file})`
+    : load.rowNumbers
+      ? `read_parquet(${url}, file_row_number = true)`
+      : file;
   return `INSERT INTO ${quoteIdent(load.table)} (${load.columns.map(quoteIdent).join(', ')}) SELECT ${load.select.join(', ')} FROM ${reader}`;
 }

@@ -438,6 +438,49 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     expect(await logFor(db, where)).toEqual([expect.objectContaining({ status: 'loaded', rows: 1, strategy: 'push' })]);
   });
 
+  it.each([
+    ['a .. segment', '../escape.csv'],
+    ['an empty segment', 'double//slash.csv'],
+    ['a . segment', './dot.csv'],
+  ])('loads a key with %s by that exact key, with push under remote', async (_, name) => {
+    const where = `segments-${strategy}/${name}`;
+    const object = await putObject('vessel-csv', where, new TextEncoder().encode('q\nwhy\n'));
+    const delivery = await run([{ id: 's', body: putEvent('vessel-csv', where, object) }]);
+    expect(delivery.explicitAcks).toEqual(['s']);
+    expect(await logFor(db, where)).toEqual([expect.objectContaining({ status: 'loaded', rows: 1, strategy: 'push' })]);
+  });
+
+  it('rejects a key holding a NUL at once, as a bad file, instead of retrying it', async () => {
+    // No file system takes the name, so no object is stored: the key alone decides.
+    const where = `nul-${strategy}/a\0b.csv`;
+    const delivery = await run([{ id: 'n', body: putEvent('vessel-csv', where, { etag: 'e-nul', size: 8 }) }]);
+    expect(delivery.explicitAcks).toEqual(['n']);
+    expect(delivery.retries).toEqual({});
+    const [log] = await db.warehouse.query<{ status: string; error_code: string; error: string }>(
+      `SELECT status, error_code, error FROM ingest_log WHERE key LIKE $1::VARCHAR`,
+      [`nul-${strategy}/%`],
+    );
+    expect(log).toMatchObject({ status: 'failed', error_code: 'bad_file' });
+    expect(log?.error).toContain('NUL character');
+  });
+
+  it.each([
+    ['columns equal but for case', 'dup-case.csv', 'a,A\n1,2\n', '{"a":1,"A_1":2}'],
+    ['repeated columns', 'dup-exact.csv', 'x,x,x_1\n1,2,3\n', '{"x":1,"x_1":2,"x_1_1":3}'],
+    ['a column named file_row_number', 'row-number.csv', 'file_row_number,v\n42,x\n', '{"file_row_number":42,"v":"x"}'],
+  ])('loads a file with %s, named as DuckDB names them', async (_, name, text, json) => {
+    const where = `names-${strategy}/${name}`;
+    const object = await putObject('vessel-csv', where, new TextEncoder().encode(text));
+    const delivery = await run([{ id: 'd', body: putEvent('vessel-csv', where, object) }]);
+    expect(delivery.explicitAcks).toEqual(['d']);
+    expect(await logFor(db, where)).toEqual([expect.objectContaining({ status: 'loaded', rows: 1 })]);
+    const rows = await db.warehouse.query<{ n: number; data: string }>(
+      'SELECT row_number::INTEGER AS n, data::VARCHAR AS data FROM structured_data WHERE source_file = $1::VARCHAR',
+      [where],
+    );
+    expect(rows).toEqual([{ n: 1, data: json }]);
+  });
+
   it('ignores objects that are not data files', async () => {
     const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
     await run([{ body: putEvent('vessel-csv', 'notes/README.md', object) }]);
@@ -816,6 +859,15 @@ describe('local uploads and the ingestion list', () => {
     const bytes = await fixtureBytes('manifest.csv');
     const refused = await call('/v1/objects/vessel-csv/uploads/m.csv', { method: 'PUT', body: bytes });
     expect(refused.status).toBe(401);
+    const long = await call(`/v1/objects/vessel-csv/${'k'.repeat(1100)}.csv`, {
+      method: 'PUT',
+      body: bytes,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toEqual({
+      error: { code: 'bad_request', message: 'key refused: the key is longer than 1,024 bytes (R2 allows no more)' },
+    });
     const put = await call('/v1/objects/vessel-csv/uploads/m.csv', {
       method: 'PUT',
       body: bytes,

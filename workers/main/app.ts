@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
+import { keyProblem } from '../../lib/ingest/event.ts';
 import { IngestionQuery, listIngestions } from '../../lib/ingest/ingest-log.ts';
 import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -49,6 +50,8 @@ app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
   const key = c.req.param('key');
   const bucket = bucketBindings(c.env).get(bucketName);
   if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
+  const problem = keyProblem(key);
+  if (problem) throw new AppError('bad_request', `key refused: ${problem}`);
   const body = await c.req.arrayBuffer();
   const object = await bucket.put(key, body);
   if (!object) throw new AppError('internal', `R2 did not store ${bucketName}/${key}`);
