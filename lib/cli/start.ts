@@ -25,13 +25,15 @@ async function stop(code: number, reason: string): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
   say(`${reason}: stopping`);
-  if (wrangler && wrangler.exitCode === null && wrangler.pid !== undefined) {
-    const exited = new Promise<void>((resolve) => wrangler?.once('exit', () => resolve()));
-    signalGroup(wrangler.pid, 'SIGINT');
-    const timer = setTimeout(() => wrangler?.pid !== undefined && signalGroup(wrangler.pid, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    // workerd children share the process group; make sure none outlives wrangler.
+  if (wrangler && wrangler.pid !== undefined) {
+    if (wrangler.exitCode === null && wrangler.signalCode === null) {
+      const exited = new Promise<void>((resolve) => wrangler?.once('exit', () => resolve()));
+      signalGroup(wrangler.pid, 'SIGINT');
+      const timer = setTimeout(() => wrangler?.pid !== undefined && signalGroup(wrangler.pid, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // workerd and esbuild share the process group; none may outlive wrangler, even one that exited early.
     signalGroup(wrangler.pid, 'SIGKILL');
     say('workers stopped');
   }
@@ -64,8 +66,17 @@ for (const line of formatMigrationReport(warehouse.migrations)) say(line);
 if (warehouse.migrations.status !== 'ok') await stop(1, 'migrations did not apply');
 say(`warehouse listening on ${redactUrl(warehouseUrl)} (${warehouse.server.databasePath})`);
 
-sink = await startSlackSink({ port: config.ports.slack, file: config.slackFile, print: (l) => console.log(l) });
-say(`Slack webhook sink on ${sink.url}, messages appended to ${config.slackFile}`);
+try {
+  sink = await startSlackSink({ port: config.ports.slack, file: config.slackFile, print: (l) => console.log(l) });
+} catch (error) {
+  await stop(1, `the Slack sink did not start on port ${config.ports.slack}: ${(error as Error).message}`);
+}
+say(`Slack webhook sink on ${sink?.url}, messages appended to ${config.slackFile}`);
+
+// Only now, with the warehouse's lock held (a second start fails before this), does PUBLIC_URL follow
+// this start's Worker port; wrangler dev reads it below.
+const moved = ensureDevVars(config.devVarsPath, config.ports, { movePublicUrl: true }).added;
+if (moved.length > 0) say(`wrote ${moved.join(', ')} to ${config.devVarsPath}`);
 
 const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [config.root] });
 const wranglerBin = join(dirname(wranglerPackage), 'bin', 'wrangler.js');
@@ -131,10 +142,12 @@ while (!healthy && !stopping && Date.now() < deadline) {
 if (!healthy && !stopping) await stop(1, 'the main Worker did not become healthy within 120 s');
 
 say('ready:');
-say(`  main Worker      ${base}  (GET /health)`);
+say(`  main Worker      ${base}  (GET /health; loads files with LOAD_STRATEGY=${vars.LOAD_STRATEGY})`);
 say(`  main Worker cron ${base}/__scheduled?cron=*/15+*+*+*+*`);
-say(`  discovery cron   curl -X POST -H "Authorization: Bearer $API_TOKEN" ${base}/__scheduled/discovery`);
+say(
+  `  discovery cron   curl -X POST -H "Authorization: Bearer $(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)" ${base}/__scheduled/discovery`,
+);
 say(`  warehouse        ${redactUrl(warehouseUrl)}  (psql "$(grep ^WAREHOUSE_URL= .dev.vars | cut -d= -f2-)")`);
-say(`  Slack sink       ${sink.url}  -> ${config.slackFile}`);
+say(`  Slack sink       ${sink?.url}  -> ${config.slackFile}`);
 say('  API token        API_TOKEN in .dev.vars');
 say('Ctrl-C stops everything.');

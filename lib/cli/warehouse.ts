@@ -12,7 +12,7 @@ const args = cliArgs(process.argv.slice(2), {
 });
 const config = localConfig();
 const { vars, added } = ensureDevVars(config.devVarsPath, config.ports);
-if (added.length > 0) console.log(`created ${config.devVarsPath} (${added.join(', ')})`);
+if (added.length > 0) console.log(`wrote ${added.join(', ')} to ${config.devVarsPath}`);
 const url = vars.WAREHOUSE_URL as string;
 
 let local: Awaited<ReturnType<typeof startLocalWarehouse>>;

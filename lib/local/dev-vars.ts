@@ -52,10 +52,16 @@ export function localPublicUrl(vars: DevVars): string | null {
 }
 
 /**
- * Reads .dev.vars, creating it (mode 0600) or adding missing keys with fresh random values, and moving
- * a loopback PUBLIC_URL to the Worker's current port. Returns the values and which keys were written.
+ * Reads .dev.vars, creating it (mode 0600) or adding missing keys with fresh random values, and with
+ * `movePublicUrl` moving a loopback PUBLIC_URL to the Worker's current port (only a start that runs the
+ * Worker may: a second start that fails must not point uploads away from the running one). Returns the
+ * values and which keys were written.
  */
-export function ensureDevVars(path: string, ports: LocalPorts): { vars: DevVars; added: string[] } {
+export function ensureDevVars(
+  path: string,
+  ports: LocalPorts,
+  { movePublicUrl = false }: { movePublicUrl?: boolean } = {},
+): { vars: DevVars; added: string[] } {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : null;
   const existing = text === null ? {} : parseDevVars(text);
   const defaults = defaultDevVars(ports);
@@ -64,7 +70,7 @@ export function ensureDevVars(path: string, ports: LocalPorts): { vars: DevVars;
     (k) =>
       existing[k] === undefined ||
       existing[k] === '' ||
-      (k === 'PUBLIC_URL' && local !== null && local !== defaults[k]),
+      (movePublicUrl && k === 'PUBLIC_URL' && local !== null && local !== defaults[k]),
   );
   if (added.length === 0) return { vars: existing, added };
   const vars = { ...existing };

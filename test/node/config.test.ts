@@ -43,19 +43,22 @@ describe('.dev.vars', () => {
   it('moves a loopback PUBLIC_URL to the Worker port, changing only that line', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'dev-vars-')), '.dev.vars');
     writeFileSync(path, [...mine, 'PUBLIC_URL=http://127.0.0.1:8787', ''].join('\n'), { mode: 0o600 });
-    const { vars, added } = ensureDevVars(path, ports);
+    // Only a start that runs the Worker moves it: a warehouse alone, or a start that failed, does not.
+    expect(ensureDevVars(path, ports).added).toEqual([]);
+    expect(parseDevVars(readFileSync(path, 'utf8')).PUBLIC_URL).toBe('http://127.0.0.1:8787');
+    const { vars, added } = ensureDevVars(path, ports, { movePublicUrl: true });
     expect(added).toEqual(['PUBLIC_URL']);
     expect(vars.PUBLIC_URL).toBe('http://127.0.0.1:9000');
     expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
     expect(parseDevVars(readFileSync(path, 'utf8')).API_TOKEN).toBe('a # b');
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(ensureDevVars(path, ports).added).toEqual([]);
+    expect(ensureDevVars(path, ports, { movePublicUrl: true }).added).toEqual([]);
   });
 
   it('leaves a PUBLIC_URL that is not a local one alone, and adds a missing one at the end', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'dev-vars-')), '.dev.vars');
     writeFileSync(path, [...mine, 'PUBLIC_URL=https://schema.example.com', ''].join('\n'));
-    expect(ensureDevVars(path, ports).added).toEqual([]);
+    expect(ensureDevVars(path, ports, { movePublicUrl: true }).added).toEqual([]);
     writeFileSync(path, [...mine, ''].join('\n'));
     expect(ensureDevVars(path, ports).added).toEqual(['PUBLIC_URL']);
     expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));

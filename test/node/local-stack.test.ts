@@ -148,6 +148,26 @@ describe('npm start', () => {
     expect(output).not.toContain(new URL(vars.WAREHOUSE_URL as string).password);
   });
 
+  it('refuses a second start on the same data, which leaves PUBLIC_URL on the running Worker', async () => {
+    const second = spawn(process.execPath, [join(REPO, 'lib/cli/start.ts')], {
+      cwd: dir,
+      env: { ...process.env, WORKER_PORT: String(await freePort()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    second.stdout?.on('data', (d: Buffer) => {
+      said += d.toString();
+    });
+    second.stderr?.on('data', (d: Buffer) => {
+      said += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    expect(code, said).toBe(1);
+    expect(said).toContain('the warehouse did not start');
+    const vars = parseDevVars(readFileSync(join(dir, '.dev.vars'), 'utf8'));
+    expect(vars.PUBLIC_URL).toBe(`http://127.0.0.1:${ports.worker}`);
+  });
+
   it('serves /health on the main Worker with the warehouse and the applied migrations', async () => {
     const response = await fetch(`http://127.0.0.1:${ports.worker}/health`);
     expect(response.status).toBe(200);
@@ -213,13 +233,16 @@ describe('npm start', () => {
     expect(loaded.out).toMatch(/loaded 2 rows into structured_data \(push\)/);
     expect(loaded.code).toBe(0);
     const outside = await upload('../../outside.csv');
-    expect(outside.out).toContain("error: key '../../outside.csv' cannot be stored locally");
+    expect(outside.out).toContain("error: key '../../outside.csv' has an empty, '.' or '..' segment");
     expect(outside.code).toBe(1);
     expect(existsSync(join(dir, '.data', 'outside.csv'))).toBe(false);
     expect(existsSync(join(dir, 'outside.csv'))).toBe(false);
     const folder = await upload('ports/x.csv', join(dir, '.data'));
     expect(folder.out).toContain(`error: not a file: ${join(dir, '.data')}`);
     expect(folder.code).toBe(1);
+    const dotted = await upload('ports/./x.csv');
+    expect(dotted.out).toContain("error: key 'ports/./x.csv' has an empty, '.' or '..' segment");
+    expect(dotted.code).toBe(1);
     const noName = await upload('ports/');
     expect(noName.out).toContain("error: key 'ports/' names no object");
     expect(noName.code).toBe(1);

@@ -28,7 +28,8 @@ export function bucketBindings(env: Env): Map<string, R2Bucket> {
 /** Dependencies of the ingest consumer. */
 export function createIngestDeps(env: Env, base: Deps): IngestDeps {
   const strategy = z.enum(['push', 'remote']).parse(env.LOAD_STRATEGY) satisfies Strategy;
-  if (strategy === 'push') initParquetWasm(parquetWasm);
+  // Under remote too: some keys load with push whatever the strategy (consumer.ts, strategyFor).
+  initParquetWasm(parquetWasm);
   const maxMb = Number(env.PUSH_MAX_ROW_GROUP_MB);
   return {
     warehouse: base.warehouse,
