@@ -129,7 +129,15 @@ export function isDataError(sqlstate: string | undefined): boolean {
 }
 
 /** Handles one batch of R2 event notifications. Never throws: every message gets a verdict. */
-export async function ingestBatch(messages: readonly IncomingMessage[], deps: IngestDeps): Promise<BatchReport> {
+export async function ingestBatch(
+  messages: readonly IncomingMessage[],
+  deps: IngestDeps,
+  /**
+   * Called with each message's verdict as soon as it is settled, so the caller acks a committed file
+   * at once: a batch of long loads that outlives the invocation then costs the others no delivery.
+   */
+  settled: (verdict: Verdict) => void = () => {},
+): Promise<BatchReport> {
   const started = deps.clock().getTime();
   const verdicts: Verdict[] = [];
   const outcomes: (Outcome & { id: string })[] = [];
@@ -153,11 +161,12 @@ export async function ingestBatch(messages: readonly IncomingMessage[], deps: In
     if (outcome.kind === 'retry' && message.attempts >= GIVE_UP_AFTER_ATTEMPTS)
       outcome = await giveUp(message, outcome.detail, deps);
     outcomes.push({ ...outcome, id: message.id });
-    verdicts.push(
+    const verdict: Verdict =
       outcome.kind === 'retry'
         ? { id: message.id, action: 'retry', delaySeconds: retryDelaySeconds(message.attempts) }
-        : { id: message.id, action: 'ack' },
-    );
+        : { id: message.id, action: 'ack' };
+    verdicts.push(verdict);
+    settled(verdict);
   }
   const loads = outcomes.flatMap((o) => (o.kind === 'loaded' ? [o.load] : []));
   if (loads.length > 0) {

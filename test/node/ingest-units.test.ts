@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
-import { isDataError, retryDelaySeconds } from '../../lib/ingest/consumer.ts';
+import {
+  type IngestDeps,
+  ingestBatch,
+  isDataError,
+  retryDelaySeconds,
+  type Verdict,
+} from '../../lib/ingest/consumer.ts';
 import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
@@ -395,5 +401,47 @@ describe('push transport', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('ingest batch', () => {
+  it('settles each message before it handles the next, so a committed file is acked at once', async () => {
+    const settled: Verdict[] = [];
+    const settledBefore: number[] = [];
+    const refuse = async () => {
+      throw new Error('no warehouse in this test');
+    };
+    const deps = {
+      warehouse: {
+        query: refuse,
+        execute: refuse,
+        exec: refuse,
+        loadParquet: refuse,
+        transaction: refuse,
+        close: refuse,
+      },
+      store: { head: refuse, range: refuse, stream: refuse },
+      routes: parseRoutes('[{"bucket": "vessel-csv", "target": "structured_data"}]'),
+      strategy: 'push',
+      clock: () => new Date('2026-11-21T12:00:00Z'),
+      newId: () => crypto.randomUUID(),
+      log: {
+        info: () => {},
+        error: () => {},
+        warn: () => {
+          settledBefore.push(settled.length);
+        },
+      },
+      deadLetter: async () => {},
+      notifyDiscovery: async () => {},
+    } as unknown as IngestDeps;
+    const report = await ingestBatch(
+      [1, 2, 3].map((n) => ({ id: `m${n}`, attempts: 1, body: { not: 'an R2 event' } })),
+      deps,
+      (verdict) => settled.push(verdict),
+    );
+    expect(settledBefore).toEqual([0, 1, 2]);
+    expect(settled).toEqual(report.verdicts);
+    expect(settled.map((v) => v.action)).toEqual(['ack', 'ack', 'ack']);
   });
 });

@@ -12,16 +12,17 @@ export default {
   async queue(batch, env, ctx) {
     const deps = createDeps(env, 'living-schema');
     try {
-      const report = await ingestBatch(
+      const byId = new Map(batch.messages.map((m) => [m.id, m]));
+      // Each message is acked (or retried) as soon as it settles, not when the whole batch has.
+      await ingestBatch(
         batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })),
         createIngestDeps(env, deps),
+        (verdict) => {
+          const message = byId.get(verdict.id);
+          if (verdict.action === 'ack') message?.ack();
+          else message?.retry({ delaySeconds: verdict.delaySeconds });
+        },
       );
-      const byId = new Map(batch.messages.map((m) => [m.id, m]));
-      for (const verdict of report.verdicts) {
-        const message = byId.get(verdict.id);
-        if (verdict.action === 'ack') message?.ack();
-        else message?.retry({ delaySeconds: verdict.delaySeconds });
-      }
     } finally {
       releaseDeps(deps, ctx);
     }
