@@ -29,16 +29,22 @@ export function sniffDelimiter(firstLine: string): string {
 
 type State = 'start' | 'unquoted' | 'quoted' | 'quote-in-quoted';
 
-/** Parses CSV text chunks into rows; keeps at most one unfinished row between chunks. */
+/**
+ * Parses CSV text chunks into rows; keeps at most one unfinished row between chunks. Runs of plain text
+ * are sliced, not built a character at a time; a field longer than `maxFieldChars` (an unterminated quote
+ * swallowing the file) is an error rather than a string as large as the file.
+ */
 export class CsvParser {
   private field = '';
   private row: string[] = [];
   private state: State = 'start';
   private pendingCr = false;
   private delimiter: string | null;
+  private readonly maxFieldChars: number;
 
-  constructor(delimiter: string | null = null) {
+  constructor(delimiter: string | null = null, maxFieldChars = 16 * 1024 * 1024) {
     this.delimiter = delimiter;
+    this.maxFieldChars = maxFieldChars;
   }
 
   /** Rows completed by this chunk. */
@@ -51,6 +57,14 @@ export class CsvParser {
     const rows: string[][] = [];
     let field = this.field;
     let state = this.state;
+    const append = (part: string) => {
+      field += part;
+      if (field.length > this.maxFieldChars) {
+        throw new CsvError(
+          `a field is longer than ${Math.round(this.maxFieldChars / 1024 / 1024)} MB of text${state === 'quoted' ? ' (an unterminated quote?)' : ''}`,
+        );
+      }
+    };
     const endRow = () => {
       // A blank line is no row.
       if (!(this.row.length === 0 && field === '' && state === 'start')) {
@@ -61,37 +75,55 @@ export class CsvParser {
       field = '';
       state = 'start';
     };
-    for (let i = 0; i < text.length; i++) {
+    let i = 0;
+    while (i < text.length) {
       const c = text[i] as string;
       if (this.pendingCr) {
         this.pendingCr = false;
-        if (c === '\n') continue;
+        if (c === '\n') {
+          i++;
+          continue;
+        }
       }
       if (state === 'quoted') {
-        if (c === '"') state = 'quote-in-quoted';
-        else field += c;
+        const close = text.indexOf('"', i);
+        append(text.slice(i, close < 0 ? text.length : close));
+        if (close >= 0) state = 'quote-in-quoted';
+        i = close < 0 ? text.length : close + 1;
         continue;
       }
       if (state === 'quote-in-quoted') {
         if (c === '"') {
-          field += '"';
+          append('"');
           state = 'quoted';
+          i++;
           continue;
         }
         state = 'unquoted';
       }
       if (c === '"' && state === 'start') {
         state = 'quoted';
+        i++;
       } else if (c === d) {
         this.row.push(field);
         field = '';
         state = 'start';
+        i++;
       } else if (c === '\n' || c === '\r') {
         if (c === '\r') this.pendingCr = true;
         endRow();
+        i++;
       } else {
-        field += c;
+        // A run of plain text up to the next delimiter or line break (a quote inside it is plain text).
+        let j = i + 1;
+        while (j < text.length) {
+          const x = text[j];
+          if (x === d || x === '\n' || x === '\r') break;
+          j++;
+        }
+        append(text.slice(i, j));
         state = 'unquoted';
+        i = j;
       }
     }
     this.field = field;

@@ -65,6 +65,13 @@ export interface PushOptions {
 export const DEFAULT_PUSH_OPTIONS: PushOptions = { maxRowGroupBytes: 32 * 1024 * 1024, batchRows: 32_768 };
 
 const CSV_SAMPLE_ROWS = 20_480;
+/**
+ * Text the CSV push holds at once, as the row counts would not bound it (a 30 MB file of long fields
+ * held 120 MB): the sample stops at this much text, and a batch is sent once it holds half of it.
+ */
+const CSV_HELD_CHARS = 4 * 1024 * 1024;
+
+const rowChars = (row: readonly string[]): number => row.reduce((n, f) => n + f.length, 0);
 
 function fileName(req: LoadRequest): string {
   return `${req.bucket}/${req.key}`;
@@ -445,6 +452,7 @@ async function loadPushCsv(
     await pipeline.send(statement.sql, statement.params, batch.length, transportBytes(columns), 0);
   };
 
+  let pendingChars = 0;
   for await (const rows of rowsIn) {
     for (const row of rows) {
       if (header === null) {
@@ -452,15 +460,24 @@ async function loadPushCsv(
         continue;
       }
       pending.push(row);
+      pendingChars += rowChars(row);
     }
-    if (!plan && header && pending.length >= CSV_SAMPLE_ROWS) {
+    if (!plan && header && (pending.length >= CSV_SAMPLE_ROWS || pendingChars >= CSV_HELD_CHARS)) {
       const h = header;
       types = inferTypes(h, pending);
       plan = planLoad(req.target, csvColumns(h, types), file);
     }
-    while (plan && pending.length >= options.batchRows) {
-      await flush(pending.slice(0, options.batchRows));
-      pending = pending.slice(options.batchRows);
+    while (plan && (pending.length >= options.batchRows || pendingChars >= CSV_HELD_CHARS / 2)) {
+      // A batch: batchRows rows, or fewer when they hold half the budget of text.
+      let n = 0;
+      let chars = 0;
+      while (n < pending.length && n < options.batchRows && chars < CSV_HELD_CHARS / 2) {
+        chars += rowChars(pending[n] as string[]);
+        n++;
+      }
+      await flush(pending.slice(0, n));
+      pending = pending.slice(n);
+      pendingChars -= chars;
     }
   }
   if (header === null) throw new CsvError('the file is empty (no header row)');
@@ -492,9 +509,15 @@ function csvHeader(row: readonly string[]): string[] {
   return uniqueNames(row.map((name, i) => (name === '' ? `column${String(i).padStart(digits, '0')}` : name)));
 }
 
-/** Types from the first CSV_SAMPLE_ROWS rows exactly, however the text arrived in chunks. */
+/**
+ * Types from the first CSV_SAMPLE_ROWS rows exactly, however the text arrived in chunks (fewer when those
+ * rows hold more than CSV_HELD_CHARS of text).
+ */
 function inferTypes(header: readonly string[], rows: readonly string[][]): CsvType[] {
-  const sample = rows.slice(0, CSV_SAMPLE_ROWS);
+  let chars = 0;
+  let n = 0;
+  while (n < rows.length && n < CSV_SAMPLE_ROWS && chars < CSV_HELD_CHARS) chars += rowChars(rows[n++] as string[]);
+  const sample = rows.slice(0, n);
   return header.map((_, i) => inferType(sample.map((r) => r[i] ?? '')));
 }
 

@@ -563,6 +563,26 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
 });
 
 describe('CSV typing (push)', () => {
+  it('holds a bounded part of a CSV of long rows, not 20,480 rows of it', async () => {
+    const db = await freshDb();
+    const field = 'v'.repeat(200);
+    const rows = Array.from({ length: 8_000 }, (_, i) => `${i},${Array.from({ length: 10 }, () => field).join(',')}`);
+    const text = [`id,${Array.from({ length: 10 }, (_, i) => `c${i}`).join(',')}`, ...rows, ''].join('\n');
+    const object = await putObject('vessel-csv', 'csv/long-rows.csv', new TextEncoder().encode(text));
+    const logged = vi.spyOn(console, 'log');
+    const delivery = await deliver([{ id: 'long', body: putEvent('vessel-csv', 'csv/long-rows.csv', object) }], {
+      WAREHOUSE_URL: db.url,
+      LOAD_STRATEGY: 'push',
+    });
+    expect(delivery.explicitAcks).toEqual(['long']);
+    const line = logged.mock.calls.map((c) => String(c[0])).find((l) => l.includes('"ingest: loaded"'));
+    logged.mockRestore();
+    const loaded = JSON.parse(line as string) as { rows: number; peakBytes: number };
+    expect(loaded.rows).toBe(8_000);
+    // 16 MB of text: the file whole, as UTF-16, would be 32 MB, and each batch as much again in flight.
+    expect(loaded.peakBytes).toBeLessThan(20 * 1024 * 1024);
+  });
+
   it('names an empty header cell as read_csv does, padded to the widest index', async () => {
     const db = await freshDb();
     const header = ['a', 'b', 'c', '', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
