@@ -66,11 +66,9 @@ export class CsvParser {
       }
     };
     const endRow = () => {
-      // A blank line is no row.
-      if (!(this.row.length === 0 && field === '' && state === 'start')) {
-        this.row.push(field);
-        rows.push(this.row);
-      }
+      // A blank line is a row of no fields: the reader decides (one column: a NULL, as read_csv reads it).
+      if (!(this.row.length === 0 && field === '' && state === 'start')) this.row.push(field);
+      rows.push(this.row);
       this.row = [];
       field = '';
       state = 'start';

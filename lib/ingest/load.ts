@@ -135,6 +135,10 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
         )
       : Promise.resolve([]),
   ]);
+  // read_csv names the one column of an empty file (or a lone byte order mark) `column0`; push refuses it.
+  if (req.format === 'csv' && req.size <= 3 && described.length === 1 && described[0]?.column_name === 'column0') {
+    throw new BadFileError(`${fileName(req)}: the file is empty (no header row)`);
+  }
   const columns: SourceColumn[] = described.map((c) => ({
     name: c.column_name,
     kind: kindOfDuckType(c.column_type),
@@ -454,7 +458,10 @@ async function loadPushCsv(
 
   let pendingChars = 0;
   for await (const rows of rowsIn) {
-    for (const row of rows) {
+    for (const blankOrRow of rows) {
+      // read_csv skips blank lines, but in a one-column file a blank line is a NULL value.
+      if (blankOrRow.length === 0 && header?.length !== 1) continue;
+      const row = blankOrRow.length === 0 ? [''] : blankOrRow;
       if (header === null) {
         header = csvHeader(row);
         continue;

@@ -481,6 +481,32 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     expect(rows).toEqual([{ n: 1, data: json }]);
   });
 
+  it('reads a blank line of a one-column CSV as a NULL, as read_csv does, and skips it in wider files', async () => {
+    for (const [name, text, expected] of [
+      ['one.csv', 'a\n1\n\n2\n', [1, null, 2]],
+      ['two.csv', 'a,b\n1,2\n\n3,4\n', [1, 3]],
+    ] as const) {
+      const where = `blank-${strategy}/${name}`;
+      const object = await putObject('vessel-csv', where, new TextEncoder().encode(text));
+      await run([{ body: putEvent('vessel-csv', where, object) }]);
+      const rows = await db.warehouse.query<{ n: number; a: number | null }>(
+        `SELECT row_number::INTEGER AS n, (data->>'a')::INTEGER AS a FROM structured_data WHERE source_file = $1::VARCHAR ORDER BY row_number`,
+        [where],
+      );
+      expect(rows).toEqual(expected.map((a, i) => ({ n: i + 1, a })));
+    }
+  });
+
+  it('rejects an empty CSV: it has no header row', async () => {
+    const where = `empty-${strategy}/nothing.csv`;
+    const object = await putObject('vessel-csv', where, new Uint8Array());
+    const delivery = await run([{ id: 'e', body: putEvent('vessel-csv', where, object) }]);
+    expect(delivery.explicitAcks).toEqual(['e']);
+    expect(await logFor(db, where)).toEqual([
+      expect.objectContaining({ status: 'failed', error: `vessel-csv/${where}: the file is empty (no header row)` }),
+    ]);
+  });
+
   it('ignores objects that are not data files', async () => {
     const object = await putObject('vessel-csv', 'notes/README.md', new TextEncoder().encode('# hi'));
     await run([{ body: putEvent('vessel-csv', 'notes/README.md', object) }]);
