@@ -12,7 +12,7 @@ export class UnsupportedColumnError extends Error {
 }
 
 /** Logical types of a nested column's leaves, in depth-first order, that Arrow does not carry. */
-export type LeafHint = 'uuid' | 'json' | null;
+export type LeafHint = 'uuid' | 'json' | 'timetz' | null;
 
 const UNITS: Record<number, Unit> = {
   [TimeUnit.SECOND]: 's',
@@ -146,6 +146,10 @@ export function nestedTransform(type: DataType, name: string, hints: LeafHint[] 
       const unit = UNITS[t.unit] as Unit;
       const raw = (d: Data, i: number) =>
         t.bitWidth === 32 ? BigInt((d.values as Int32Array)[i] as number) : bigValue(d, i);
+      if (hints[0] === 'timetz') {
+        const micros = (v: bigint) => (unit === 'ns' ? v / 1000n : v);
+        return leaf('TIMETZ', (d, i) => `"${timeText(micros(raw(d, i)), unit === 'ns' ? 'us' : unit)}+00"`);
+      }
       return leaf(unit === 'ns' ? 'TIME_NS' : 'TIME', (d, i) => `"${timeText(raw(d, i), unit)}"`);
     }
     case Type.List:

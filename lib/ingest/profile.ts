@@ -60,6 +60,8 @@ const SCALAR_TYPES: Record<string, FieldType> = {
   BOOLEAN: 'boolean',
   DATE: 'date',
   TIME: 'time',
+  TIME_NS: 'time',
+  TIMETZ: 'time',
   'TIME WITH TIME ZONE': 'time',
   INTERVAL: 'interval',
   BLOB: 'blob',

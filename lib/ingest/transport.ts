@@ -11,10 +11,10 @@ import { quoteLiteral } from '../warehouse/sql.ts';
 import { halfToFloat, type LeafHint, nestedTransform, readDecimal, uuidText } from './arrow-json.ts';
 import { type CsvType, fitsSql } from './csv.ts';
 import { type DuckType, normaliseSql, parseDuckType } from './duck-types.ts';
-import { base64, decimalText } from './json-text.ts';
+import { base64, decimalText, timeText } from './json-text.ts';
 
 /** Per-column facts from the Parquet footer that Arrow does not carry (see parquet/footer.ts). */
-export type ColumnHint = 'int96' | 'uuid' | 'json';
+export type ColumnHint = 'int96' | 'uuid' | 'json' | 'timetz';
 
 export interface TransportColumn {
   /** The rows' values as one VARCHAR parameter. */
@@ -285,26 +285,28 @@ export function transportChunk(
       );
     }
     case Type.Time: {
+      // As text DuckDB casts: TIME '24:00:00' stays itself, nanoseconds stay (TIME_NS), and a time adjusted
+      // to UTC is a TIME WITH TIME ZONE (microseconds), as DuckDB's Parquet reader gives them.
       const { unit, bitWidth } = type as unknown as { unit: number; bitWidth: number };
-      const toMicros = (x: bigint) =>
-        unit === TimeUnit.SECOND
-          ? x * 1_000_000n
-          : unit === TimeUnit.MILLISECOND
-            ? x * 1000n
-            : unit === TimeUnit.NANOSECOND
-              ? x / 1000n
-              : x;
       const raw = (i: number) =>
         bitWidth === 32
           ? BigInt((data.values as Int32Array)[i] as number)
           : ((data.values as BigInt64Array)[i] as bigint);
-      const text = items(data, from, to, (i) => toMicros(raw(i)).toString());
-      return delimited(
-        text,
-        nulls(),
-        scalar('TIME'),
-        (v) => `(TIME '00:00:00' + to_microseconds(CAST(${v} AS BIGINT)))`,
-      );
+      const units: Record<number, 's' | 'ms' | 'us'> = {
+        [TimeUnit.SECOND]: 's',
+        [TimeUnit.MILLISECOND]: 'ms',
+        [TimeUnit.MICROSECOND]: 'us',
+      };
+      const nanos = unit === TimeUnit.NANOSECOND;
+      if (hint === 'timetz') {
+        const text = items(data, from, to, (i) =>
+          nanos ? `${timeText(raw(i) / 1000n, 'us')}+00` : `${timeText(raw(i), units[unit] ?? 'us')}+00`,
+        );
+        return delimited(text, nulls(), scalar('TIME WITH TIME ZONE'), (v) => `CAST(${v} AS TIMETZ)`);
+      }
+      const text = items(data, from, to, (i) => timeText(raw(i), nanos ? 'ns' : (units[unit] ?? 'us')));
+      const duck = nanos ? 'TIME_NS' : 'TIME';
+      return delimited(text, nulls(), scalar(duck), (v) => `CAST(${v} AS ${duck})`);
     }
     case Type.Dictionary: {
       const dictionary = (data.dictionary as Vector).data[0] as Data;

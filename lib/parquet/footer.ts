@@ -28,9 +28,9 @@ export interface ParquetFooter {
    * Top-level columns the Arrow reader does not describe as DuckDB does: legacy INT96 timestamps (which we
    * decode ourselves), UUIDs and JSON (which Arrow sees as plain binary and strings).
    */
-  readonly hints: ReadonlyMap<string, 'int96' | 'uuid' | 'json'>;
+  readonly hints: ReadonlyMap<string, 'int96' | 'uuid' | 'json' | 'timetz'>;
   /** Nested columns: each leaf's UUID or JSON logical type (else null), in depth-first order. */
-  readonly leafHints: ReadonlyMap<string, ('uuid' | 'json' | null)[]>;
+  readonly leafHints: ReadonlyMap<string, ('uuid' | 'json' | 'timetz' | null)[]>;
   readonly fileSize: number;
   readonly numRows: number;
   readonly rowGroups: readonly RowGroupInfo[];
@@ -50,6 +50,7 @@ const PHYSICAL_FIXED = 7;
 const CONVERTED_MAP = 1;
 const CONVERTED_MAP_KEY_VALUE = 2;
 const LOGICAL_MAP = 2;
+const LOGICAL_TIME = 7;
 const LOGICAL_JSON = 12;
 const LOGICAL_UUID = 14;
 const CONVERTED_JSON = 19;
@@ -151,8 +152,8 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
  * hints for top-level columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
  */
 function checkSchema(elements: readonly ThriftValue[]) {
-  const hints = new Map<string, 'int96' | 'uuid' | 'json'>();
-  const leafHints = new Map<string, ('uuid' | 'json' | null)[]>();
+  const hints = new Map<string, 'int96' | 'uuid' | 'json' | 'timetz'>();
+  const leafHints = new Map<string, ('uuid' | 'json' | 'timetz' | null)[]>();
   let at = 1;
   const walk = (depth: number, path: string, parentIsMap: boolean, top: string): void => {
     const el = struct(elements[at]);
@@ -175,12 +176,16 @@ function checkSchema(elements: readonly ThriftValue[]) {
       }
       hints.set(name, 'int96');
     }
+    // A TIME adjusted to UTC is DuckDB's TIME WITH TIME ZONE; Arrow's Time type does not say so.
+    const time = struct(logical?.get(LOGICAL_TIME));
     const hint =
       logical?.has(LOGICAL_UUID) === true
         ? 'uuid'
         : logical?.has(LOGICAL_JSON) === true || converted === CONVERTED_JSON
           ? 'json'
-          : null;
+          : time?.get(1)?.value === true
+            ? 'timetz'
+            : null;
     if (depth === 1 && hint !== null) hints.set(name, hint);
     const column = depth === 1 ? name : top;
     if (depth > 1 && children === 0) leafHints.set(column, [...(leafHints.get(column) ?? []), hint]);

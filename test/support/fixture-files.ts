@@ -83,7 +83,9 @@ export const FIXTURE_FILES: Readonly<
             [TIMESTAMP '0045-03-15 (BC) 12:00:00'] AS ancient,
             [TIMESTAMPTZ '2024-02-29 13:45:00.5+00', TIMESTAMPTZ 'infinity'] AS instants,
             [TIME '24:00:00', TIME '12:00:00.25'] AS times, MAP {DATE '2024-01-01': 1, DATE '0001-01-01': 2} AS by_day,
-            [99999999999999999999999999999999999999::DECIMAL(38, 0), -5::DECIMAL(38, 0)] AS huge
+            [99999999999999999999999999999999999999::DECIMAL(38, 0), -5::DECIMAL(38, 0)] AS huge,
+            TIME '24:00:00' AS midnight, TIME_NS '12:00:00.123456789' AS fine_time, TIMETZ '12:00:00+02' AS zoned,
+            [TIMETZ '23:30:00-01'] AS zoned_list
           FROM range(3) t(i)`,
   },
   // INTERVAL: parquet-wasm's C data interface export does not take it, so push decodes through IPC.

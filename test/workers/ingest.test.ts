@@ -880,6 +880,7 @@ describe('push transport edge cases', () => {
       '"instants":["2024-02-29T13:45:00.5Z","infinity"]',
       '"times":["24:00:00","12:00:00.25"]',
       '"huge":[99999999999999999999999999999999999999,-5]',
+      '"midnight":"24:00:00","fine_time":"12:00:00.123456789","zoned":"10:00:00+00","zoned_list":["00:30:00+00"]',
     ]) {
       expect(data).toContain(part);
     }
