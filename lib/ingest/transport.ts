@@ -154,6 +154,20 @@ function textColumn(values: readonly (string | null)[], type: DuckType, expr: (v
   return delimited(values.map((v) => v ?? NULL_MARK).join(SEPARATOR), hasNulls, type, expr);
 }
 
+const INFINITY_US = (1n << 63n) - 1n;
+const INFINITIES = new Map([
+  [INFINITY_US, 'infinity'],
+  [-INFINITY_US, '-infinity'],
+]);
+
+function hasInfinity(values: BigInt64Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const v = values[i] as bigint;
+    if (v === INFINITY_US || v === -INFINITY_US) return true;
+  }
+  return false;
+}
+
 /** Rows [from, to) of one Arrow column chunk, for transport. */
 export function transportChunk(
   data: Data,
@@ -269,13 +283,26 @@ export function transportChunk(
       // Microseconds; nanoseconds with a time zone truncate as DuckDB does (TIMESTAMPTZ has microseconds).
       const scale =
         { [TimeUnit.SECOND]: 1_000_000n, [TimeUnit.MILLISECOND]: 1000n, [TimeUnit.MICROSECOND]: 1n }[unit] ?? 1n;
+      const make = utc ? 'make_timestamptz' : 'make_timestamp';
+      // DuckDB writes infinity and -infinity as the largest microsecond counts; they have no epoch value.
+      if (unit === TimeUnit.MICROSECOND && hasInfinity(values, from, to)) {
+        const named = (i: number) => INFINITIES.get(values[i] as bigint) ?? (values[i] as bigint).toString();
+        const cast = (v: string, as: string, finite: string) =>
+          `CASE WHEN ${v} IN ('infinity', '-infinity') THEN CAST(${v} AS ${as}) ELSE ${finite} END`;
+        return delimited(
+          items(data, from, to, named),
+          nulls(),
+          scalar(utc ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP'),
+          (v) => cast(v, utc ? 'TIMESTAMPTZ' : 'TIMESTAMP', `${make}(CAST(${v} AS BIGINT))`),
+          { instant: (v) => cast(v, 'TIMESTAMPTZ', `make_timestamptz(CAST(${v} AS BIGINT))`) },
+        );
+      }
       const text =
         unit === TimeUnit.MICROSECOND
           ? numbers(data, from, to, values)
           : unit === TimeUnit.NANOSECOND
             ? items(data, from, to, (i) => ((values[i] as bigint) / 1000n).toString())
             : items(data, from, to, (i) => ((values[i] as bigint) * scale).toString());
-      const make = utc ? 'make_timestamptz' : 'make_timestamp';
       return delimited(
         text,
         nulls(),

@@ -85,7 +85,9 @@ export const FIXTURE_FILES: Readonly<
             [TIME '24:00:00', TIME '12:00:00.25'] AS times, MAP {DATE '2024-01-01': 1, DATE '0001-01-01': 2} AS by_day,
             [99999999999999999999999999999999999999::DECIMAL(38, 0), -5::DECIMAL(38, 0)] AS huge,
             TIME '24:00:00' AS midnight, TIME_NS '12:00:00.123456789' AS fine_time, TIMETZ '12:00:00+02' AS zoned,
-            [TIMETZ '23:30:00-01'] AS zoned_list
+            [TIMETZ '23:30:00-01'] AS zoned_list,
+            CASE i WHEN 0 THEN TIMESTAMP 'infinity' WHEN 1 THEN TIMESTAMP '-infinity' ELSE TIMESTAMP '2026-01-01 00:00:00' END AS open_end,
+            CASE i WHEN 0 THEN TIMESTAMPTZ '-infinity' ELSE TIMESTAMPTZ '2026-01-01 00:00:00+00' END AS open_start
           FROM range(3) t(i)`,
   },
   // INTERVAL: parquet-wasm's C data interface export does not take it, so push decodes through IPC.

@@ -881,6 +881,7 @@ describe('push transport edge cases', () => {
       '"times":["24:00:00","12:00:00.25"]',
       '"huge":[99999999999999999999999999999999999999,-5]',
       '"midnight":"24:00:00","fine_time":"12:00:00.123456789","zoned":"10:00:00+00","zoned_list":["00:30:00+00"]',
+      '"open_end":"infinity","open_start":"-infinity"',
     ]) {
       expect(data).toContain(part);
     }
