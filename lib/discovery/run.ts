@@ -74,6 +74,8 @@ export interface DiscoveryDeps {
   readonly slackWebhookUrl: string | undefined;
   readonly fetcher: typeof fetch;
   readonly describe?: Describer | undefined;
+  /** Why DISCOVERY_CONFIG could not be used: every run then fails with it, recorded, until it is fixed. */
+  readonly configError?: string | undefined;
 }
 
 export interface RunRequest {
@@ -131,6 +133,13 @@ export type RunOutcome =
 export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Promise<RunOutcome> {
   const runId = request.id ?? deps.newId();
   const started = deps.clock();
+  if (deps.configError !== undefined) {
+    // Not retryable: the same settings fail again. Recorded, so the API and the runs table say why.
+    deps.log.error('discovery: run failed', { runId, trigger: request.trigger, error: deps.configError });
+    await startRun(deps.warehouse, { id: runId, trigger: request.trigger, full: request.full, now: started });
+    await finishRun(deps.warehouse, { id: runId, status: 'failed', now: started, error: deps.configError });
+    return { status: 'failed', runId, error: deps.configError, retryable: false };
+  }
   const lock = await acquireLock(deps.warehouse, runId, started, deps.config.lockSeconds);
   if (!lock.acquired) {
     deps.log.info('discovery: another run holds the lock', { runId, holder: lock.holder, trigger: request.trigger });

@@ -237,14 +237,14 @@ describe('runs requested through the API and the discovery queue', () => {
     };
   }
 
-  async function consume(bodies: unknown[], attempts = 1) {
+  async function consume(bodies: unknown[], attempts = 1, extra: Record<string, string> = {}) {
     const batch = createMessageBatch(
       'discovery',
       bodies.map((body, i) => ({ id: `d-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })),
     );
     const retryAll = vi.spyOn(batch, 'retryAll');
     const ctx = createExecutionContext();
-    await discovery.queue(batch, { ...env, ...overrides() }, ctx);
+    await discovery.queue(batch, { ...env, ...overrides(), ...extra }, ctx);
     const result = await getQueueResult(batch, ctx);
     return { result, retryDelay: retryAll.mock.calls[0]?.[0]?.delaySeconds };
   }
@@ -284,6 +284,18 @@ describe('runs requested through the API and the discovery queue', () => {
     expect(result.ackAll).toBe(true);
     expect(await run(id)).toMatchObject({ status: 'succeeded', trigger: 'api' });
     expect(await run(other.id)).toMatchObject({ status: 'coalesced', coalescedInto: id });
+  });
+
+  it('fails a requested run for an invalid DISCOVERY_CONFIG, saying which key, and acks it', async () => {
+    const { queue, sent } = capturingQueue();
+    const { id } = await (
+      await api('/api/discovery/run', { method: 'POST', headers: auth }, { DISCOVERY_QUEUE: queue })
+    ).json<{ id: string }>();
+    const { result } = await consume(sent, 1, { DISCOVERY_CONFIG: '{"lockSeconds": "soon"}' });
+    expect(result.ackAll).toBe(true);
+    const failed = await (await api(`/api/discovery/runs/${id}`)).json<{ status: string; error: string }>();
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/^DISCOVERY_CONFIG is invalid: .*lockSeconds/s);
   });
 
   it('a batch that finds the lock taken is retried a minute later, its run still queued', async () => {

@@ -1,9 +1,10 @@
 // Entry of the discovery Worker: the hourly cron, the debounced `discovery` queue, and an RPC entrypoint
 // the main Worker uses to fire the cron by hand in local development.
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import { parseDiscoveryConfig } from '../../lib/discovery/catalog.ts';
+import { DEFAULT_DISCOVERY_CONFIG, parseDiscoveryConfig } from '../../lib/discovery/catalog.ts';
 import { handleDiscoveryBatch } from '../../lib/discovery/queue.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { createDeps, type Deps, releaseDeps } from '../deps.ts';
 import { aiDescriber } from './ai.ts';
 import type { DiscoveryEnv } from './bindings.ts';
@@ -11,10 +12,17 @@ import type { DiscoveryEnv } from './bindings.ts';
 export type { DiscoveryEnv };
 
 function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
-  const config = parseDiscoveryConfig(env.DISCOVERY_CONFIG);
+  let config = DEFAULT_DISCOVERY_CONFIG;
+  let configError: string | undefined;
+  try {
+    config = parseDiscoveryConfig(env.DISCOVERY_CONFIG);
+  } catch (error) {
+    configError = errorMessage(error);
+  }
   return {
     warehouse: base.warehouse,
     config,
+    configError,
     clock: base.clock,
     newId: base.newId,
     log: base.log,
