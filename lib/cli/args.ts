@@ -1,5 +1,6 @@
 // Minimal flag parsing for the CLI scripts (`--flag`, `--key value`, `--key=value`).
 import { errorMessage } from '../errors.ts';
+import { type LocalConfig, localConfig } from '../local/config.ts';
 
 export interface ParsedArgs {
   readonly flags: ReadonlySet<string>;
@@ -74,4 +75,13 @@ export function cliArgs(argv: readonly string[], spec: CliSpec): ParsedArgs {
   const unknown = unknownOptions(args, spec);
   if (unknown.length > 0) fail(`unknown option ${unknown.join(', ')}\n${spec.usage}`);
   return args;
+}
+
+/** The local configuration, or a one-line error (a bad port variable) instead of a stack trace. */
+export function cliConfig(): LocalConfig {
+  try {
+    return localConfig();
+  } catch (error) {
+    fail(errorMessage(error));
+  }
 }

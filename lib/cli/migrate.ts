@@ -4,13 +4,13 @@
 //   --dir DIR   migrations folder (default sql/migrations)
 // WAREHOUSE_URL comes from the environment, else from .dev.vars.
 import { existsSync, readFileSync } from 'node:fs';
-import { localConfig } from '../local/config.ts';
+import { errorMessage } from '../errors.ts';
 import { parseDevVars, redactUrl } from '../local/dev-vars.ts';
 import { formatMigrationReport } from '../local/warehouse.ts';
 import { MIGRATIONS_DIR, readMigrationFiles } from '../migrations/files.ts';
 import { describeProblem, migrate, migrationStatus } from '../migrations/runner.ts';
 import { createPostgresWarehouse } from '../warehouse/postgres.ts';
-import { cliArgs, fail } from './args.ts';
+import { cliArgs, cliConfig, fail } from './args.ts';
 
 const USAGE = `usage: npm run migrate -- [--status | --dry-run] [--dir DIR]
   applies new migrations to WAREHOUSE_URL (the environment, else .dev.vars)
@@ -19,13 +19,16 @@ const USAGE = `usage: npm run migrate -- [--status | --dry-run] [--dir DIR]
   --dir DIR   migrations folder (default sql/migrations)`;
 
 const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['status', 'dry-run'], valued: ['dir'] });
-const config = localConfig();
+const config = cliConfig();
 const url =
   process.env.WAREHOUSE_URL ??
   (existsSync(config.devVarsPath) ? parseDevVars(readFileSync(config.devVarsPath, 'utf8')).WAREHOUSE_URL : undefined);
 if (!url) fail('WAREHOUSE_URL is not set (environment or .dev.vars); run `npm start` once to create .dev.vars');
 
-const files = await readMigrationFiles(args.values.get('dir') ?? MIGRATIONS_DIR);
+const dir = args.values.get('dir') ?? MIGRATIONS_DIR;
+const files = await readMigrationFiles(dir).catch((error: unknown) =>
+  fail(`cannot read migrations from ${dir}: ${errorMessage(error)}`),
+);
 const warehouse = createPostgresWarehouse(url, { max: 1 });
 let exitCode = 0;
 try {
@@ -36,7 +39,7 @@ try {
     for (const p of status.pending) console.log(`  pending  ${p}`);
     for (const p of status.problems) console.log(`  PROBLEM  ${describeProblem(p)}`);
     console.log(
-      `${status.applied.length} applied, ${status.pending.length} pending, ${status.problems.length} problems`,
+      `${status.applied.length} applied, ${status.pending.length} pending, ${status.problems.length} problem${status.problems.length === 1 ? '' : 's'}`,
     );
     exitCode = status.problems.length > 0 ? 1 : 0;
   } else {

@@ -4,12 +4,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { localConfig } from '../local/config.ts';
 import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
 import { startSlackSink } from '../local/slack-sink.ts';
 import { formatMigrationReport, type LocalWarehouse, startLocalWarehouse } from '../local/warehouse.ts';
+import { cliConfig } from './args.ts';
 
-const config = localConfig();
+const config = cliConfig();
 const say = (line: string) => console.log(`[start] ${line}`);
 
 const { vars, added } = ensureDevVars(config.devVarsPath, config.ports);

@@ -4,9 +4,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { resolveR2Url } from '../embedded/r2-paths.ts';
-import { BUCKETS, localConfig } from '../local/config.ts';
+import { BUCKETS } from '../local/config.ts';
 import { localPublicUrl, parseDevVars } from '../local/dev-vars.ts';
-import { cliArgs, fail } from './args.ts';
+import { cliArgs, cliConfig, fail } from './args.ts';
 
 const USAGE = `usage: npm run upload -- <bucket> <file> [key] [--no-wait]
   buckets: ${BUCKETS.join(', ')}; key defaults to the file name
@@ -17,7 +17,7 @@ const [bucket, file, keyArg] = args.positionals;
 if (!bucket || !file) fail(USAGE);
 if (!existsSync(file)) fail(`no such file: ${file}`);
 if (!statSync(file).isFile()) fail(`not a file: ${file}`);
-const config = localConfig();
+const config = cliConfig();
 if (!existsSync(config.devVarsPath)) fail('.dev.vars not found: start the stack with `npm start` first');
 const devVars = parseDevVars(readFileSync(config.devVarsPath, 'utf8'));
 const token = devVars.API_TOKEN;
@@ -96,7 +96,7 @@ while (Date.now() < deadline) {
   if (!mine) continue;
   process.stdout.write('\n');
   if (mine.status === 'loaded') {
-    console.log(`loaded ${mine.rows} rows into ${mine.target} (${mine.strategy})`);
+    console.log(`loaded ${mine.rows} ${mine.rows === 1 ? 'row' : 'rows'} into ${mine.target} (${mine.strategy})`);
     process.exit(0);
   }
   console.log(`${mine.status}: ${mine.error ?? ''}`);

@@ -1,16 +1,15 @@
 // `npm run warehouse`: the embedded warehouse on its own (DuckDB behind the Postgres wire protocol).
 //   --no-migrate   serve without applying migrations
-import { localConfig } from '../local/config.ts';
 import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
 import { formatMigrationReport, startLocalWarehouse } from '../local/warehouse.ts';
-import { cliArgs, fail } from './args.ts';
+import { cliArgs, cliConfig, fail } from './args.ts';
 
 const args = cliArgs(process.argv.slice(2), {
   usage:
     'usage: npm run warehouse -- [--no-migrate]\n  the embedded warehouse alone; --no-migrate serves without applying migrations',
   flags: ['no-migrate'],
 });
-const config = localConfig();
+const config = cliConfig();
 const { vars, added } = ensureDevVars(config.devVarsPath, config.ports);
 if (added.length > 0) console.log(`wrote ${added.join(', ')} to ${config.devVarsPath}`);
 const url = vars.WAREHOUSE_URL as string;
@@ -24,7 +23,8 @@ try {
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }
-for (const line of formatMigrationReport(local.migrations)) console.log(line);
+if (args.flags.has('no-migrate')) console.log('migrations: not applied (--no-migrate)');
+else for (const line of formatMigrationReport(local.migrations)) console.log(line);
 if (local.migrations.status !== 'ok') {
   await local.server.close();
   process.exit(1);

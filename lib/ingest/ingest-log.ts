@@ -136,7 +136,8 @@ export async function recordIngest(db: WarehouseSession, e: IngestLogEntry, igno
 export const IngestionQuery = z.object({
   status: z.enum(['loaded', 'failed', 'deleted', 'ignored']).optional(),
   bucket: z.string().min(1).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  // A date alone means its start, in UTC.
+  since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type IngestionQuery = z.infer<typeof IngestionQuery>;

@@ -942,6 +942,20 @@ describe('local uploads and the ingestion list', () => {
     expect((await none.json<{ ingestions: unknown[] }>()).ingestions).toEqual([]);
     const bad = await call('/api/ingestions?status=nonsense');
     expect(bad.status).toBe(400);
+    // A date alone is its start in UTC: the load's own day lists it, the day after does not.
+    const all = await (await call('/api/ingestions')).json<{ ingestions: { started_at: string }[] }>();
+    const started = new Date((all.ingestions[0] as { started_at: string }).started_at);
+    const day = (offset: number) => new Date(started.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    const sameDay = await (await call(`/api/ingestions?since=${day(0)}`)).json<{ ingestions: unknown[] }>();
+    expect(sameDay.ingestions).toHaveLength(1);
+    const nextDay = await (await call(`/api/ingestions?since=${day(1)}`)).json<{ ingestions: unknown[] }>();
+    expect(nextDay.ingestions).toEqual([]);
+    const folder = await call('/v1/objects/vessel-csv/uploads/', {
+      method: 'PUT',
+      body: bytes,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(folder.status).toBe(400);
     const unknownBucket = await call('/v1/objects/nope/x.csv', {
       method: 'PUT',
       body: bytes,

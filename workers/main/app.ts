@@ -50,7 +50,7 @@ app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
   const key = c.req.param('key');
   const bucket = bucketBindings(c.env).get(bucketName);
   if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
-  const problem = keyProblem(key);
+  const problem = key.endsWith('/') ? 'the key ends with / and names no object' : keyProblem(key);
   if (problem) throw new AppError('bad_request', `key refused: ${problem}`);
   const body = await c.req.arrayBuffer();
   const object = await bucket.put(key, body);
