@@ -71,8 +71,9 @@ export async function decideConflict(
     const table = conflict.kind === 'entity_type' ? 'entity_types' : 'field_definitions';
     const scope = conflict.kind === 'entity_type' ? '' : 'source = $1::VARCHAR AND';
     const scopeParams = conflict.kind === 'entity_type' ? [] : [conflict.source];
-    const label = conflict.kind === 'entity_type' ? 'entity types' : `fields of ${conflict.source}`;
-    let effect = `kept both ${label} '${conflict.newName}' and '${conflict.existingName}'`;
+    const label = conflict.kind === 'entity_type' ? 'entity type' : `field of ${conflict.source}`;
+    const labels = conflict.kind === 'entity_type' ? 'entity types' : `fields of ${conflict.source}`;
+    let effect = `kept both ${labels} '${conflict.newName}' and '${conflict.existingName}'`;
     if (d.decision === 'reject' || d.decision === 'merge') {
       const into =
         d.decision === 'merge' ? await canonicalName(tx, table, scope, scopeParams, conflict.existingName) : null;
