@@ -8,7 +8,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MessageReader, MessageWriter, ProtocolError, type StartupPacket } from './protocol.ts';
 import { type R2Directories, R2PathError, resolveR2Url } from './r2-paths.ts';
 import { Session, SqlError } from './session.ts';
-import { containsKeyword, leadingKeyword, rewriteFileLiterals } from './sql-text.ts';
+import { containsKeyword, leadingKeyword, mentionedName, rewriteFileLiterals } from './sql-text.ts';
 
 export interface WarehouseServerOptions {
   /** DuckDB database file, or ':memory:'. */
@@ -94,7 +94,7 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
       ? keyword
       : WRAPPING_STATEMENTS.has(keyword)
         ? [...REFUSED_STATEMENTS].find((k) => containsKeyword(sql, k))
-        : REFUSED_FUNCTIONS.find((f) => containsKeyword(sql, f));
+        : mentionedName(sql, REFUSED_FUNCTIONS);
     if (refused !== undefined) {
       throw new SqlError(
         '42501',
@@ -299,8 +299,11 @@ const REFUSED_STATEMENTS = new Set(['ATTACH', 'COPY', 'EXPORT', 'IMPORT', 'INSTA
 const PASSWORD_MAX_BYTES = 4096;
 const LOGIN_TIMEOUT_MS = 30_000;
 const WRAPPING_STATEMENTS = new Set(['EXPLAIN', 'PREPARE']);
-/** Functions that write files, wherever they appear (`CALL enable_logging(storage = 'file', ...)`). */
-const REFUSED_FUNCTIONS = ['ENABLE_LOGGING'];
+/**
+ * Functions that write files (`CALL enable_logging(storage = 'file', ...)`, `enable_profiling(save_location
+ * = ...)`) or run statements refused above, wherever they appear.
+ */
+const REFUSED_FUNCTIONS = ['ENABLE_LOGGING', 'ENABLE_PROFILING', 'ENABLE_PROFILE', 'COPY_DATABASE', 'IMPORT_DATABASE'];
 
 async function openDatabase(path: string, r2Dirs: readonly string[], memoryLimit: string): Promise<DuckDBInstance> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

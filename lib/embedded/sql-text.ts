@@ -124,6 +124,27 @@ export function containsKeyword(sql: string, keyword: string): boolean {
   return false;
 }
 
+/**
+ * The first of `names` (upper case) the statement calls or names: as a word, as a quoted identifier (DuckDB
+ * matches those without regard to case too), or inside a string when the statement runs SQL from a string
+ * (`query('…')`, `query_table('…')`). Undefined when none.
+ */
+export function mentionedName(sql: string, names: readonly string[]): string | undefined {
+  const tokens = [...tokenize(sql)];
+  const runsStrings = tokens.some((t) => t.kind === 'word' && (t.value === 'QUERY' || t.value === 'QUERY_TABLE'));
+  const inText = new RegExp(`(^|[^A-Za-z0-9_])(${names.join('|')})($|[^A-Za-z0-9_])`, 'i');
+  for (const t of tokens) {
+    let candidate: string | undefined;
+    if (t.kind === 'word') candidate = t.value;
+    else if (t.kind === 'other' && sql[t.start] === '"')
+      candidate = sql.slice(t.start + 1, t.end - 1).replaceAll('""', '"');
+    else if (t.kind === 'string' && runsStrings) candidate = inText.exec(t.value)?.[2];
+    const upper = candidate?.toUpperCase();
+    if (upper !== undefined && names.includes(upper)) return upper;
+  }
+  return undefined;
+}
+
 /** Appends `::<type>` to each `$n` placeholder for which `typeFor(n)` returns a type. */
 export function castParameters(sql: string, typeFor: (index: number) => string | undefined): string {
   let out = '';

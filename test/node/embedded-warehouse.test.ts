@@ -482,6 +482,10 @@ describe('embedded warehouse: file access', () => {
     ["SELECT 1 -- x\r; COPY (SELECT 7) TO 'r2://vessel-csv/cr.csv'", /COPY is not allowed here/],
     ["CALL enable_logging(storage = 'file', storage_path = 'r2://vessel-csv/logs')", /ENABLE_LOGGING is not allowed/],
     ["SELECT * FROM enable_logging(storage = 'file')", /ENABLE_LOGGING is not allowed/],
+    ["CALL \"enable_logging\"(storage = 'file', storage_path = 'r2://vessel-csv/q')", /ENABLE_LOGGING is not allowed/],
+    ["CALL enable_profiling(format = 'json', save_location = 'r2://vessel-csv/p.json')", /ENABLE_PROFILING is not/],
+    ['SELECT * FROM query(\'SELECT * FROM "Enable_Logging"()\')', /ENABLE_LOGGING is not allowed/],
+    ["PRAGMA import_database('r2://vessel-csv/dump')", /IMPORT_DATABASE is not allowed/],
     ["SET profiling_output = 'r2://vessel-csv/p.txt'", /configuration has been locked/],
   ])('refuses %s', async (statement, expected) => {
     const sql = sqlFor('files');
