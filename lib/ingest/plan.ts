@@ -125,7 +125,7 @@ export function kindOfDuckType(type: string): ColumnKind {
 }
 
 /**
- * Column names made unique as DuckDB's readers make them: a name already taken, ignoring case, gets its
+ * Column names made unique as DuckDB's readers make them: a name already taken, ignoring ASCII case, gets its
  * count as `_<n>`, and a taken candidate is made unique the same way (`x`, `x_1`, `x`, `X` -> `x`, `x_1`,
  * `x_1_1`, `X_2`), so both strategies key the JSON alike.
  */
@@ -134,7 +134,8 @@ export function uniqueNames(names: readonly string[]): string[] {
   return names.map((name) => {
     let candidate = name;
     for (;;) {
-      const lower = candidate.toLowerCase();
+      // DuckDB folds ASCII letters only: `é` and `É` are different names to it.
+      const lower = candidate.replace(/[A-Z]/g, (c) => c.toLowerCase());
       const count = counts.get(lower);
       if (count === undefined) {
         counts.set(lower, 1);

@@ -467,6 +467,7 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
   it.each([
     ['columns equal but for case', 'dup-case.csv', 'a,A\n1,2\n', '{"a":1,"A_1":2}'],
     ['repeated columns', 'dup-exact.csv', 'x,x,x_1\n1,2,3\n', '{"x":1,"x_1":2,"x_1_1":3}'],
+    ['columns equal but for non-ASCII case', 'dup-accent.csv', 'é,É\n1,2\n', '{"é":1,"É":2}'],
     ['a column named file_row_number', 'row-number.csv', 'file_row_number,v\n42,x\n', '{"file_row_number":42,"v":"x"}'],
   ])('loads a file with %s, named as DuckDB names them', async (_, name, text, json) => {
     const where = `names-${strategy}/${name}`;
