@@ -62,11 +62,11 @@ export function* tokenize(sql: string): Generator<Token> {
         } else i++;
       }
       yield { kind: 'other', start, end: i };
-    } else if (c === '$' && next !== undefined && /[A-Za-z_$]/.test(next)) {
+    } else if (c === '$' && next !== undefined && /[A-Za-z_$\u0080-\uffff]/.test(next)) {
       // Dollar-quoted string: $tag$ ... $tag$ (a bare `$1` is a parameter, handled below).
       const tagEnd = sql.indexOf('$', i + 1);
       const tag = tagEnd < 0 ? '' : sql.slice(i, tagEnd + 1);
-      if (tag !== '' && /^\$[A-Za-z_0-9]*\$$/.test(tag)) {
+      if (tag !== '' && /^\$[A-Za-z_0-9\u0080-\uffff]*\$$/.test(tag)) {
         const close = sql.indexOf(tag, tagEnd + 1);
         const end = close < 0 ? n : close + tag.length;
         yield { kind: 'string', start: i, end, value: sql.slice(tagEnd + 1, close < 0 ? n : close) };

@@ -44,12 +44,12 @@ function floatJson(n: number): string {
   return Object.is(n, -0) ? '-0.0' : String(n);
 }
 
-const INFINITY_US = (1n << 63n) - 1n;
+/** The counts DuckDB writes for infinity (negated: -infinity), in any unit. */
+const INFINITY_COUNT = (1n << 63n) - 1n;
+const DATE_INFINITY = 2_147_483_647;
 
 /** A timestamp as DuckDB casts it from text: "2024-02-29 13:45:00.5", "0045-03-15 (BC) 12:00:00". */
 function timestampCast(value: bigint, unit: Unit): string {
-  if (value === INFINITY_US) return 'infinity';
-  if (value === -INFINITY_US) return '-infinity';
   const iso = timestampText(value, unit, false);
   return iso.includes('T(BC)T') ? iso.replace('T(BC)T', ' (BC) ') : iso.replace('T', ' ');
 }
@@ -121,7 +121,13 @@ export function nestedTransform(type: DataType, name: string, hints: LeafHint[] 
     case Type.Date: {
       const unit = (type as unknown as { unit: number }).unit;
       // DateUnit.DAY = 0 (int32 days), MILLISECOND = 1 (int64 ms).
-      if (unit === 0) return leaf('DATE', (d, i) => `"${dateText((d.values as Int32Array)[i] as number)}"`);
+      if (unit === 0) {
+        return leaf('DATE', (d, i) => {
+          const days = (d.values as Int32Array)[i] as number;
+          if (Math.abs(days) === DATE_INFINITY) return days > 0 ? '"infinity"' : '"-infinity"';
+          return `"${dateText(days)}"`;
+        });
+      }
       return leaf('DATE', (d, i) => `"${dateText(Math.floor(Number(bigValue(d, i)) / 86_400_000))}"`);
     }
     case Type.Timestamp: {
@@ -130,16 +136,15 @@ export function nestedTransform(type: DataType, name: string, hints: LeafHint[] 
       const utc = t.timezone !== null && t.timezone !== '';
       // As DuckDB reads Parquet: nanoseconds stay only without a time zone (TIMESTAMPTZ has microseconds,
       // truncated toward zero); seconds and milliseconds become microseconds.
-      if (unit === 'ns' && !utc) return leaf('TIMESTAMP_NS', (d, i) => `"${timestampCast(bigValue(d, i), 'ns')}"`);
+      const nanos = unit === 'ns' && !utc;
       const micros = (v: bigint) =>
         unit === 'ns' ? v / 1000n : unit === 'ms' ? v * 1000n : unit === 's' ? v * 1_000_000n : v;
-      if (utc) {
-        return leaf('TIMESTAMPTZ', (d, i) => {
-          const text = timestampCast(micros(bigValue(d, i)), 'us');
-          return text.endsWith('infinity') ? `"${text}"` : `"${text}+00"`;
-        });
-      }
-      return leaf('TIMESTAMP', (d, i) => `"${timestampCast(micros(bigValue(d, i)), 'us')}"`);
+      return leaf(nanos ? 'TIMESTAMP_NS' : utc ? 'TIMESTAMPTZ' : 'TIMESTAMP', (d, i) => {
+        const raw = bigValue(d, i);
+        if (raw === INFINITY_COUNT || raw === -INFINITY_COUNT) return raw > 0n ? '"infinity"' : '"-infinity"';
+        if (nanos) return `"${timestampCast(raw, 'ns')}"`;
+        return `"${timestampCast(micros(raw), 'us')}${utc ? '+00' : ''}"`;
+      });
     }
     case Type.Time: {
       const t = type as unknown as { unit: number; bitWidth: number };

@@ -154,18 +154,24 @@ function textColumn(values: readonly (string | null)[], type: DuckType, expr: (v
   return delimited(values.map((v) => v ?? NULL_MARK).join(SEPARATOR), hasNulls, type, expr);
 }
 
-const INFINITY_US = (1n << 63n) - 1n;
-const INFINITIES = new Map([
-  [INFINITY_US, 'infinity'],
-  [-INFINITY_US, '-infinity'],
-]);
+/** Day and tick counts DuckDB writes for infinity (and, negated, -infinity). */
+const DATE_INFINITY = 2_147_483_647;
+const INFINITY_COUNT = (1n << 63n) - 1n;
 
-function hasInfinity(values: BigInt64Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const v = values[i] as bigint;
-    if (v === INFINITY_US || v === -INFINITY_US) return true;
-  }
+function infinityName<T extends number | bigint>(value: T, infinity: T): string | undefined {
+  if (value === infinity) return 'infinity';
+  return value === -infinity ? '-infinity' : undefined;
+}
+
+function hasInfinity<T extends number | bigint>(values: ArrayLike<T>, from: number, to: number, infinity: T): boolean {
+  for (let i = from; i < to; i++) if (infinityName(values[i] as T, infinity) !== undefined) return true;
   return false;
+}
+
+/** SQL for a value that may be named infinity: cast by name, else `finite`. */
+function orInfinity(infinite: boolean): (v: string, as: string, finite: string) => string {
+  if (!infinite) return (_v, _as, finite) => finite;
+  return (v, as, finite) => `CASE WHEN ${v} IN ('infinity', '-infinity') THEN CAST(${v} AS ${as}) ELSE ${finite} END`;
 }
 
 /** Rows [from, to) of one Arrow column chunk, for transport. */
@@ -257,58 +263,57 @@ export function transportChunk(
     }
     case Type.Date: {
       const unit = (type as unknown as { unit: number }).unit;
+      const days = data.values as Int32Array;
+      // DuckDB writes DATE 'infinity' and '-infinity' as the largest day counts, which have no date.
+      const infinite = unit === 0 && hasInfinity(days, from, to, DATE_INFINITY);
       const text =
-        unit === 0
-          ? numbers(data, from, to, data.values as Int32Array)
-          : items(data, from, to, (i) => String(Math.floor(Number((data.values as BigInt64Array)[i]) / 86_400_000)));
-      return delimited(text, nulls(), scalar('DATE'), (v) => `(DATE '1970-01-01' + CAST(${v} AS INTEGER))`, {
-        instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT) * 86400000000)`,
-      });
+        unit !== 0
+          ? items(data, from, to, (i) => String(Math.floor(Number((data.values as BigInt64Array)[i]) / 86_400_000)))
+          : infinite
+            ? items(data, from, to, (i) => infinityName(days[i] as number, DATE_INFINITY) ?? String(days[i]))
+            : numbers(data, from, to, days);
+      const finite = orInfinity(infinite);
+      return delimited(
+        text,
+        nulls(),
+        scalar('DATE'),
+        (v) => finite(v, 'DATE', `(DATE '1970-01-01' + CAST(${v} AS INTEGER))`),
+        {
+          instant: (v) => finite(v, 'TIMESTAMPTZ', `make_timestamptz(CAST(${v} AS BIGINT) * 86400000000)`),
+        },
+      );
     }
     case Type.Timestamp: {
       const { unit, timezone } = type as unknown as { unit: number; timezone: string | null };
       const values = data.values as BigInt64Array;
       const utc = timezone !== null && timezone !== '';
-      if (unit === TimeUnit.NANOSECOND && !utc) {
-        return delimited(
-          numbers(data, from, to, values),
-          nulls(),
-          scalar('TIMESTAMP_NS'),
-          (v) => {
-            return `make_timestamp_ns(CAST(${v} AS BIGINT))`;
-          },
-          { instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT) // 1000)` },
-        );
-      }
-      // Microseconds; nanoseconds with a time zone truncate as DuckDB does (TIMESTAMPTZ has microseconds).
+      // As DuckDB reads Parquet: nanoseconds stay only without a time zone (TIMESTAMP_NS); the rest become
+      // microseconds (TIMESTAMPTZ has microseconds; nanoseconds truncate toward zero, as DuckDB's do).
+      const nanos = unit === TimeUnit.NANOSECOND && !utc;
       const scale =
         { [TimeUnit.SECOND]: 1_000_000n, [TimeUnit.MILLISECOND]: 1000n, [TimeUnit.MICROSECOND]: 1n }[unit] ?? 1n;
-      const make = utc ? 'make_timestamptz' : 'make_timestamp';
-      // DuckDB writes infinity and -infinity as the largest microsecond counts; they have no epoch value.
-      if (unit === TimeUnit.MICROSECOND && hasInfinity(values, from, to)) {
-        const named = (i: number) => INFINITIES.get(values[i] as bigint) ?? (values[i] as bigint).toString();
-        const cast = (v: string, as: string, finite: string) =>
-          `CASE WHEN ${v} IN ('infinity', '-infinity') THEN CAST(${v} AS ${as}) ELSE ${finite} END`;
-        return delimited(
-          items(data, from, to, named),
-          nulls(),
-          scalar(utc ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP'),
-          (v) => cast(v, utc ? 'TIMESTAMPTZ' : 'TIMESTAMP', `${make}(CAST(${v} AS BIGINT))`),
-          { instant: (v) => cast(v, 'TIMESTAMPTZ', `make_timestamptz(CAST(${v} AS BIGINT))`) },
-        );
-      }
+      const count = (x: bigint) => (nanos ? x : unit === TimeUnit.NANOSECOND ? x / 1000n : x * scale);
+      // DuckDB writes infinity and -infinity as the largest counts in any unit; they have no epoch value.
+      const infinite = hasInfinity(values, from, to, INFINITY_COUNT);
       const text =
-        unit === TimeUnit.MICROSECOND
+        !infinite && (unit === TimeUnit.MICROSECOND || nanos)
           ? numbers(data, from, to, values)
-          : unit === TimeUnit.NANOSECOND
-            ? items(data, from, to, (i) => ((values[i] as bigint) / 1000n).toString())
-            : items(data, from, to, (i) => ((values[i] as bigint) * scale).toString());
+          : items(
+              data,
+              from,
+              to,
+              (i) => infinityName(values[i] as bigint, INFINITY_COUNT) ?? count(values[i] as bigint).toString(),
+            );
+      const make = nanos ? 'make_timestamp_ns' : utc ? 'make_timestamptz' : 'make_timestamp';
+      const finite = orInfinity(infinite);
       return delimited(
         text,
         nulls(),
-        scalar(utc ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP'),
-        (v) => `${make}(CAST(${v} AS BIGINT))`,
-        { instant: (v) => `make_timestamptz(CAST(${v} AS BIGINT))` },
+        scalar(nanos ? 'TIMESTAMP_NS' : utc ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP'),
+        (v) => finite(v, nanos ? 'TIMESTAMP_NS' : utc ? 'TIMESTAMPTZ' : 'TIMESTAMP', `${make}(CAST(${v} AS BIGINT))`),
+        {
+          instant: (v) => finite(v, 'TIMESTAMPTZ', `make_timestamptz(CAST(${v} AS BIGINT)${nanos ? ' // 1000' : ''})`),
+        },
       );
     }
     case Type.Time: {

@@ -493,6 +493,14 @@ describe('embedded warehouse: file access', () => {
     await sql.end();
   });
 
+  it('reads a dollar-quoted string with a non-ASCII tag as one statement, as DuckDB does', async () => {
+    const client = await login('files');
+    client.send(query('SELECT $é$x;y$é$ AS v'));
+    const reply = await client.until(['Z']);
+    expect(reply.map((m) => m.type)).toEqual(['T', 'D', 'C', 'Z']);
+    await client.close();
+  });
+
   it('refuses the same over the simple protocol, as psql sends it, and writes nothing into the bucket', async () => {
     const client = await login('files');
     for (const text of [

@@ -87,7 +87,12 @@ export const FIXTURE_FILES: Readonly<
             TIME '24:00:00' AS midnight, TIME_NS '12:00:00.123456789' AS fine_time, TIMETZ '12:00:00+02' AS zoned,
             [TIMETZ '23:30:00-01'] AS zoned_list,
             CASE i WHEN 0 THEN TIMESTAMP 'infinity' WHEN 1 THEN TIMESTAMP '-infinity' ELSE TIMESTAMP '2026-01-01 00:00:00' END AS open_end,
-            CASE i WHEN 0 THEN TIMESTAMPTZ '-infinity' ELSE TIMESTAMPTZ '2026-01-01 00:00:00+00' END AS open_start
+            CASE i WHEN 0 THEN TIMESTAMPTZ '-infinity' ELSE TIMESTAMPTZ '2026-01-01 00:00:00+00' END AS open_start,
+            CASE i WHEN 0 THEN DATE 'infinity' ELSE DATE '2026-01-01' END AS open_day,
+            CASE i WHEN 0 THEN TIMESTAMP_MS 'infinity' ELSE TIMESTAMP_MS '2026-01-01 00:00:00.123' END AS open_ms,
+            CASE i WHEN 0 THEN TIMESTAMP_NS '-infinity' ELSE TIMESTAMP_NS '2026-01-01 00:00:00.123456789' END AS open_ns,
+            ['infinity'::DATE, '-infinity'::DATE, DATE '2026-01-01'] AS open_days,
+            [TIMESTAMP_MS 'infinity', TIMESTAMP_MS '2026-01-01 00:00:00.5'] AS open_ms_list
           FROM range(3) t(i)`,
   },
   // INTERVAL: parquet-wasm's C data interface export does not take it, so push decodes through IPC.

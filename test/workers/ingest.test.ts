@@ -882,7 +882,8 @@ describe('push transport edge cases', () => {
       '"times":["24:00:00","12:00:00.25"]',
       '"huge":[99999999999999999999999999999999999999,-5]',
       '"midnight":"24:00:00","fine_time":"12:00:00.123456789","zoned":"10:00:00+00","zoned_list":["00:30:00+00"]',
-      '"open_end":"infinity","open_start":"-infinity"',
+      '"open_end":"infinity","open_start":"-infinity","open_day":"infinity","open_ms":"infinity","open_ns":"-infinity"',
+      '"open_days":["infinity","-infinity","2026-01-01"],"open_ms_list":["infinity","2026-01-01T00:00:00.5"]',
     ]) {
       expect(data).toContain(part);
     }
