@@ -3,6 +3,7 @@
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
+import { quoteLiteral } from '../warehouse/sql.ts';
 import {
   advanceEntity,
   catalogOf,
@@ -291,7 +292,10 @@ async function discover(
   );
   const entitiesAfter = overlay(currentEntities, entityRows, (e) => e.name);
   const fieldsAfter = overlay(currentFields, fieldRows, (f) => fieldKey(f.source, f.name));
-  const conflicts = findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, raised);
+  const conflicts = await withoutColumnsOfOneFile(
+    tx,
+    findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, raised),
+  );
 
   const catalog = canonicalCatalog(catalogOf(entitiesAfter, fieldsAfter));
   const previous = latest?.catalog ?? { entityTypes: [], fields: [] };
@@ -421,6 +425,30 @@ function overlay<T>(current: readonly T[], changed: readonly T[], key: (row: T) 
   const out = new Map(current.map((r) => [key(r), r]));
   for (const r of changed) out.set(key(r), r);
   return [...out.values()];
+}
+
+/**
+ * Drops field conflicts whose two names were both in one loaded file: two columns of one file are two
+ * fields by construction (`lot_size.min` and `lot_size.max`), not one field spelt twice. Entity types are
+ * kept: one annotation file holds both spellings of a type as easily as one.
+ */
+async function withoutColumnsOfOneFile(
+  tx: WarehouseSession,
+  conflicts: readonly ConflictSummary[],
+): Promise<ConflictSummary[]> {
+  const fields = conflicts.filter((c) => c.kind === 'field');
+  if (fields.length === 0) return [...conflicts];
+  const pairs = fields.map((c) => `(${[c.source, c.newName, c.existingName].map(quoteLiteral).join(', ')})`);
+  const together = await tx.query<{ source: string; a: string; b: string }>(
+    `SELECT DISTINCT p.source, p.a, p.b
+     FROM (VALUES ${pairs.join(', ')}) p(source, a, b)
+     JOIN load_fields x ON x.source = p.source AND x.path = p.a
+     JOIN load_fields y ON y.load_id = x.load_id AND y.source = p.source AND y.path = p.b`,
+  );
+  const drop = new Set(together.map((t) => `${t.source}\u0000${t.a}\u0000${t.b}`));
+  return conflicts.filter(
+    (c) => c.kind !== 'field' || !drop.has(`${c.source}\u0000${c.newName}\u0000${c.existingName}`),
+  );
 }
 
 /** Conflicts of the run's new names against every known name of the same kind (fields: same source). */

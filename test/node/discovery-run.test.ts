@@ -216,3 +216,35 @@ describe('runs racing each other', () => {
     await releaseLock(warehouse, 'run-b');
   });
 });
+
+describe('field conflicts and the columns of one file', () => {
+  it('does not flag two columns of one file as one field spelt twice, but flags a later file’s misspelling', async () => {
+    const { warehouse } = await migratedDatabase('discovery_siblings');
+    try {
+      const stats = (key: string, sql: string) => ({ bucket: 'vessel-csv' as const, key: `lots/${key}`, sql });
+      await ingestFiles(
+        warehouse,
+        [stats('one.parquet', `SELECT {'minimum': 1, 'maximum': 9} AS lot_size_sqft, 'a' AS parcel_name`)],
+        DAY1,
+      );
+      const first = succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
+      expect(first.fields.new.map((f) => f.name).sort()).toEqual([
+        'lot_size_sqft',
+        'lot_size_sqft.maximum',
+        'lot_size_sqft.minimum',
+        'parcel_name',
+      ]);
+      expect(first.conflicts).toEqual([]);
+
+      await ingestFiles(warehouse, [stats('two.parquet', `SELECT {'minimun': 2} AS lot_size_sqft`)], DAY2);
+      const second = succeeded(await runDiscovery(deps(warehouse, DAY2), { trigger: 'cron', full: false }));
+      // A name from another file is judged on its spelling alone, closest first.
+      expect(second.conflicts.map((c) => [c.newName, c.existingName])).toEqual([
+        ['lot_size_sqft.minimun', 'lot_size_sqft.minimum'],
+        ['lot_size_sqft.minimun', 'lot_size_sqft.maximum'],
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
