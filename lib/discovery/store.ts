@@ -297,27 +297,41 @@ function conflictRow(r: Record<string, unknown>): ConflictRow {
   };
 }
 
-export async function listConflicts(
-  db: WarehouseSession,
-  filter: { readonly status?: ConflictStatus | undefined; readonly runId?: string | undefined; readonly limit: number },
-): Promise<ConflictRow[]> {
-  const where: string[] = [];
+type ConflictFilter = { readonly status?: ConflictStatus | undefined; readonly runId?: string | undefined };
+
+function conflictWhere(filter: ConflictFilter): { where: string; params: SqlParam[] } {
+  const conditions: string[] = [];
   const params: SqlParam[] = [];
   if (filter.status) {
     params.push(filter.status);
-    where.push(`status = $${params.length}::VARCHAR`);
+    conditions.push(`status = $${params.length}::VARCHAR`);
   }
   if (filter.runId) {
     params.push(filter.runId);
-    where.push(`run_id = $${params.length}::VARCHAR`);
+    conditions.push(`run_id = $${params.length}::VARCHAR`);
   }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+export async function listConflicts(
+  db: WarehouseSession,
+  filter: ConflictFilter & { readonly limit: number },
+): Promise<ConflictRow[]> {
+  const { where, params } = conflictWhere(filter);
   params.push(filter.limit);
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts ${where}
      ORDER BY detected_at DESC, score DESC, id LIMIT $${params.length}::INTEGER`,
     params,
   );
   return rows.map(conflictRow);
+}
+
+/** How many conflicts match, whatever the limit: a page says whether there are more. */
+export async function countConflicts(db: WarehouseSession, filter: ConflictFilter): Promise<number> {
+  const { where, params } = conflictWhere(filter);
+  const [row] = await db.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM entity_conflicts ${where}`, params);
+  return row?.n ?? 0;
 }
 
 export async function getConflict(db: WarehouseSession, id: string): Promise<ConflictRow | null> {

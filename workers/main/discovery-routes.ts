@@ -5,7 +5,7 @@ import { Decision, decideConflict } from '../../lib/discovery/decide.ts';
 import type { RunMessage } from '../../lib/discovery/queue.ts';
 import { REVIEW_SCRIPT, renderReviewPage } from '../../lib/discovery/review-page.ts';
 import { getRun, listRuns, requestRun } from '../../lib/discovery/runs.ts';
-import { getConflict, listConflicts } from '../../lib/discovery/store.ts';
+import { countConflicts, getConflict, listConflicts } from '../../lib/discovery/store.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createDeps, releaseDeps } from '../deps.ts';
 import type { AppEnv } from './app.ts';
@@ -82,9 +82,11 @@ const ConflictQuery = z.object({
 
 discoveryRoutes.get('/api/conflicts', async (c) => {
   const q = parse(ConflictQuery, c.req.query());
-  return withDeps(c, async (deps) =>
-    c.json({ conflicts: await listConflicts(deps.warehouse, { status: q.status, runId: q.run, limit: q.limit }) }),
-  );
+  const filter = { status: q.status, runId: q.run };
+  return withDeps(c, async (deps) => {
+    const conflicts = await listConflicts(deps.warehouse, { ...filter, limit: q.limit });
+    return c.json({ conflicts, total: await countConflicts(deps.warehouse, filter) });
+  });
 });
 
 discoveryRoutes.get('/api/conflicts/:id', async (c) =>
