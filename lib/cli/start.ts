@@ -19,6 +19,7 @@ const warehouseUrl = vars.WAREHOUSE_URL as string;
 let warehouse: LocalWarehouse | null = null;
 let sink: Awaited<ReturnType<typeof startSlackSink>> | null = null;
 let wrangler: ChildProcess | null = null;
+let watchdog: ChildProcess | null = null;
 let stopping = false;
 
 async function stop(code: number, reason: string): Promise<never> {
@@ -36,6 +37,11 @@ async function stop(code: number, reason: string): Promise<never> {
     // workerd and esbuild share the process group; none may outlive wrangler, even one that exited early.
     signalGroup(wrangler.pid, 'SIGKILL');
     say('workers stopped');
+  }
+  if (watchdog && watchdog.exitCode === null && watchdog.signalCode === null) {
+    const gone = new Promise<void>((resolve) => watchdog?.once('exit', () => resolve()));
+    watchdog.kill('SIGKILL');
+    await gone;
   }
   await sink?.close();
   if (warehouse) {
@@ -111,6 +117,20 @@ wrangler = spawn(
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', FORCE_COLOR: '0' },
   },
 );
+// If this process dies without stop() (SIGKILL, a crash), the detached group would outlive it: a watchdog
+// holding a pipe from this process kills the group when the pipe closes.
+if (wrangler.pid !== undefined) {
+  watchdog = spawn(
+    process.execPath,
+    [
+      '-e',
+      `process.stdin.on('end', () => { try { process.kill(-${wrangler.pid}, 'SIGKILL'); } catch {} process.exit(0); }); process.stdin.resume();`,
+    ],
+    { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
+  );
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+}
 const prefix = (stream: NodeJS.ReadableStream | null, write: (s: string) => void) => {
   let pending = '';
   stream?.setEncoding('utf8');

@@ -343,4 +343,24 @@ describe('npm start', () => {
     expect(existsSync(join(dir, '.data', 'living_schema.duckdb'))).toBe(true);
     expect(existsSync(join(dir, '.data', 'living_schema.duckdb.wal'))).toBe(false);
   });
+
+  it('leaves no Worker behind when npm start itself is killed', async () => {
+    let said = '';
+    const again = spawn(process.execPath, [join(REPO, 'lib/cli/start.ts')], {
+      cwd: dir,
+      env: { ...process.env, WORKER_PORT: String(ports.worker), INSPECTOR_PORT: String(ports.inspector) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    again.stdout?.on('data', (d: Buffer) => {
+      said += d.toString();
+    });
+    again.stderr?.on('data', (d: Buffer) => {
+      said += d.toString();
+    });
+    await until(async () => (said.includes('Ctrl-C stops everything.') ? true : undefined), 150_000);
+    expect(processesIn(dir).some((p) => p.includes('workerd'))).toBe(true);
+    again.kill('SIGKILL');
+    await until(async () => (processesIn(dir).length === 0 ? true : undefined), 15_000);
+    expect(await portOpen(ports.worker)).toBe(false);
+  }, 180_000);
 });
