@@ -1,7 +1,7 @@
 // `npm run upload -- <bucket> <file> [key]`: puts a file into the local R2 bucket of `npm start` and sends
 // the notification R2 would send, then waits for the ingest consumer's verdict.
 //   --no-wait   return once the file is queued
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { resolveR2Url } from '../embedded/r2-paths.ts';
 import { BUCKETS } from '../local/config.ts';
@@ -34,7 +34,9 @@ if (new TextEncoder().encode(key).length > 1024) fail(`key '${key.slice(0, 40)}.
 const started = localPublicUrl(devVars);
 const base = process.env.WORKER_PORT || !started ? `http://127.0.0.1:${config.ports.worker}` : started;
 
-// The remote strategy reads r2://bucket/key from the warehouse's bucket directory: keep a copy there.
+// The remote strategy reads r2://bucket/key from the warehouse's bucket directory: keep a copy there,
+// before the upload (its event may be handled at once), and put back what was there if it is refused.
+let restore = () => {};
 if (config.r2Directories[bucket]) {
   let mirror: string;
   try {
@@ -42,8 +44,10 @@ if (config.r2Directories[bucket]) {
   } catch (error) {
     fail(`key '${key}' cannot be stored locally: ${(error as Error).message}`);
   }
+  const previous = existsSync(mirror) ? readFileSync(mirror) : null;
   mkdirSync(dirname(mirror), { recursive: true });
   copyFileSync(file, mirror);
+  restore = () => (previous === null ? rmSync(mirror, { force: true }) : writeFileSync(mirror, previous));
 }
 
 let response: Response;
@@ -57,6 +61,7 @@ try {
     },
   );
 } catch {
+  restore();
   fail(`cannot reach the main Worker at ${base}: is \`npm start\` running?`);
 }
 const body = (await response.json().catch(() => ({ error: { message: `HTTP ${response.status}, not JSON` } }))) as {
@@ -65,7 +70,10 @@ const body = (await response.json().catch(() => ({ error: { message: `HTTP ${res
   event?: { eventTime: string };
   error?: { message: string };
 };
-if (!response.ok) fail(`upload refused (${response.status}): ${body.error?.message ?? JSON.stringify(body)}`);
+if (!response.ok) {
+  restore();
+  fail(`upload refused (${response.status}): ${body.error?.message ?? JSON.stringify(body)}`);
+}
 console.log(`uploaded ${file} to ${bucket}/${key} (${body.size} bytes, eTag ${body.etag}); notification queued`);
 if (args.flags.has('no-wait')) process.exit(0);
 

@@ -86,6 +86,25 @@ async function until<T>(check: () => Promise<T | undefined>, ms = 30_000): Promi
 
 let dir: string;
 let child: ChildProcess;
+
+/** `npm run upload -- vessel-csv <file> <key>` in the checkout, without WORKER_PORT (found through .dev.vars). */
+function uploadCli(key: string, file: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', file, key], {
+      cwd: dir,
+      env: { ...process.env, WORKER_PORT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    cli.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    cli.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    cli.on('close', (code) => done({ code, out }));
+  });
+}
 let output = '';
 let ports: { warehouse: number; slack: number; worker: number; inspector: number };
 
@@ -212,23 +231,7 @@ describe('npm start', () => {
   it('loads a file with `npm run upload` and refuses a key or file that names no object', async () => {
     const csv = join(dir, 'ports.csv');
     writeFileSync(csv, 'port,country\nRotterdam,NL\nSingapore,SG\n');
-    const upload = (key: string, file = csv) =>
-      new Promise<{ code: number | null; out: string }>((done) => {
-        const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', file, key], {
-          cwd: dir,
-          // No WORKER_PORT: the CLI finds the moved port through .dev.vars' PUBLIC_URL.
-          env: { ...process.env, WORKER_PORT: '' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        cli.stdout?.on('data', (d: Buffer) => {
-          out += d.toString();
-        });
-        cli.stderr?.on('data', (d: Buffer) => {
-          out += d.toString();
-        });
-        cli.on('close', (code) => done({ code, out }));
-      });
+    const upload = (key: string, file = csv) => uploadCli(key, file);
     const loaded = await upload('ports/2026-11.csv');
     expect(loaded.out).toMatch(/loaded 2 rows into structured_data \(push\)/);
     expect(loaded.code).toBe(0);
@@ -342,6 +345,19 @@ describe('npm start', () => {
     expect(processesIn(dir)).toEqual([]);
     expect(existsSync(join(dir, '.data', 'living_schema.duckdb'))).toBe(true);
     expect(existsSync(join(dir, '.data', 'living_schema.duckdb.wal'))).toBe(false);
+
+    // With the stack down an upload is refused, and the bucket directory keeps what it held.
+    const bucket = join(dir, '.data', 'r2', 'vessel-csv');
+    const before = readFileSync(join(bucket, 'ports', '2026-11.csv'), 'utf8');
+    const changed = join(dir, 'changed.csv');
+    writeFileSync(changed, 'port,country\nOslo,NO\n');
+    for (const key of ['ports/2026-11.csv', 'down/new.csv']) {
+      const refused = await uploadCli(key, changed);
+      expect(refused.out).toContain('cannot reach the main Worker');
+      expect(refused.code).toBe(1);
+    }
+    expect(readFileSync(join(bucket, 'ports', '2026-11.csv'), 'utf8')).toBe(before);
+    expect(existsSync(join(bucket, 'down', 'new.csv'))).toBe(false);
   });
 
   it('leaves no Worker behind when npm start itself is killed', async () => {
