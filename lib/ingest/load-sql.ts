@@ -60,7 +60,8 @@ const NAIVE_TIME = /^(DATE|TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|DATET
 function castTo(e: SourceExpr, sqlType: string): string {
   if (sqlType === 'TIMESTAMPTZ' && e.instant !== undefined) return e.instant;
   if (sqlType === 'TIMESTAMPTZ' && e.type.kind === 'scalar' && NAIVE_TIME.test(e.type.name)) {
-    return `make_timestamptz(epoch_us(CAST(${e.expr} AS TIMESTAMP)))`;
+    // infinity and -infinity have no epoch (epoch_us gives NULL): they are cast by name.
+    return `CASE WHEN isfinite(${e.expr}) THEN make_timestamptz(epoch_us(CAST(${e.expr} AS TIMESTAMP))) ELSE CAST(CAST(${e.expr} AS VARCHAR) AS TIMESTAMPTZ) END`;
   }
   if (e.type.kind === 'scalar' && e.type.name === sqlType) return e.expr;
   return `CAST(${e.expr} AS ${sqlType})`;
@@ -83,7 +84,10 @@ function selectList(plan: LoadPlan, ctx: LoadContext, projection: Projection): {
   const select: string[] = [];
   plan.typed.forEach((t, i) => {
     columns.push(t.column.name);
-    select.push(castTo(projection.typed[i] as SourceExpr, t.column.sqlType));
+    const value = castTo(projection.typed[i] as SourceExpr, t.column.sqlType);
+    // A NULL gets the default an absent column gets.
+    const fallback = target === 'annotations' ? { status: `'submitted'`, annotated_at: now }[t.column.name] : undefined;
+    select.push(fallback === undefined ? value : `coalesce(${value}, ${fallback})`);
   });
   for (const m of plan.missing) {
     if (target === 'annotations' && m.name === 'status') {

@@ -88,12 +88,13 @@ const KIND_WORD: Record<ColumnKind, string> = {
 
 /** Checks the file's columns against the target; throws BadFileError naming the column and the file. */
 export function planLoad(target: Target, columns: readonly SourceColumn[], file: string): LoadPlan {
-  const byName = new Map(columns.map((c) => [c.name, c]));
+  // As SQL names them: without regard to ASCII case (`Page` is page); the readers' names are unique so.
+  const byName = new Map(columns.map((c) => [foldAscii(c.name), c]));
   const typed: LoadPlan['typed'][number][] = [];
   const missing: TargetColumn[] = [];
   const problems: string[] = [];
   for (const column of TARGET_COLUMNS[target]) {
-    const source = byName.get(column.name);
+    const source = byName.get(foldAscii(column.name));
     if (!source) {
       if (column.required) problems.push(`required column '${column.name}' is missing`);
       else missing.push(column);
@@ -129,13 +130,18 @@ export function kindOfDuckType(type: string): ColumnKind {
  * count as `_<n>`, and a taken candidate is made unique the same way (`x`, `x_1`, `x`, `X` -> `x`, `x_1`,
  * `x_1_1`, `X_2`), so both strategies key the JSON alike.
  */
+/** Lower case for ASCII letters only, as DuckDB compares names. */
+function foldAscii(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
 export function uniqueNames(names: readonly string[]): string[] {
   const counts = new Map<string, number>();
   return names.map((name) => {
     let candidate = name;
     for (;;) {
       // DuckDB folds ASCII letters only: `é` and `É` are different names to it.
-      const lower = candidate.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      const lower = foldAscii(candidate);
       const count = counts.get(lower);
       if (count === undefined) {
         counts.set(lower, 1);

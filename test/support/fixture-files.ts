@@ -36,6 +36,18 @@ export const FIXTURE_FILES: Readonly<
   'annotations-bad-status.parquet': {
     sql: `SELECT 'r1' AS record_id, 'doc-1' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end", 'Oslo' AS text, 'approved' AS status`,
   },
+  // Columns named in another ASCII case, NULLs where a default applies, and infinite times.
+  'annotations-cased.parquet': {
+    sql: `SELECT * FROM (VALUES
+      ('r7', 'doc-7', 'PORT', 1, 5, 'Oslo', NULL, NULL::TIMESTAMP),
+      ('r8', 'doc-7', 'PORT', 6, 12, 'Bergen', 'draft', TIMESTAMP 'infinity'),
+      ('r9', 'doc-7', 'PORT', 13, 19, 'Tromsø', NULL, TIMESTAMP '2026-11-20 08:00:00')
+    ) t("Record_ID", document_id, "ENTITY_TYPE", "Start", "end", "Text", "Status", "Annotated_At")`,
+  },
+  'annotations-days.parquet': {
+    sql: `SELECT 'r6' AS record_id, 'doc-6' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end",
+            'Oslo' AS text, DATE '-infinity' AS annotated_at`,
+  },
   'documents-v1.parquet': {
     sql: `SELECT 'doc-' || (i // 2) AS document_id, (i % 2 + 1)::SMALLINT AS page, 'page text ' || i AS text, 0.5 + i / 100 AS ocr_confidence,
             'en' AS language, {'dpi': 300, 'scanner': 'A'} AS scan FROM range(6) t(i)`,

@@ -119,6 +119,25 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     expect(row?.batch_id).toBe(`${key('annotations-minimal.parquet')}@${event.object.eTag}`);
   });
 
+  it('takes columns in any ASCII case, gives a NULL status or time its default, and keeps infinite times', async () => {
+    for (const name of ['annotations-cased.parquet', 'annotations-days.parquet']) {
+      const { event } = await upload('vessel-annotations', key(name), name);
+      const delivery = await run([{ id: name, body: event }]);
+      expect(delivery.explicitAcks).toEqual([name]);
+      expect(await logFor(db, key(name))).toEqual([expect.objectContaining({ status: 'loaded' })]);
+    }
+    const rows = await db.warehouse.query<{ record_id: string; status: string; at: string; metadata: unknown }>(
+      `SELECT record_id, status, CASE WHEN annotated_at = ingested_at THEN 'ingested' ELSE annotated_at::VARCHAR END AS at,
+              metadata FROM annotations WHERE record_id IN ('r6', 'r7', 'r8', 'r9') ORDER BY record_id`,
+    );
+    expect(rows).toEqual([
+      { record_id: 'r6', status: 'submitted', at: '-infinity', metadata: null },
+      { record_id: 'r7', status: 'submitted', at: 'ingested', metadata: null },
+      { record_id: 'r8', status: 'draft', at: 'infinity', metadata: null },
+      { record_id: 'r9', status: 'submitted', at: '2026-11-20 08:00:00+00', metadata: null },
+    ]);
+  });
+
   it('acks a duplicate delivery without loading the rows again', async () => {
     const { event } = await upload('vessel-annotations', key('annotations-v1.parquet'), 'annotations-v1.parquet');
     const again = await run([
