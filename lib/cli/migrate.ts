@@ -5,7 +5,7 @@
 // WAREHOUSE_URL comes from the environment, else from .dev.vars.
 import { existsSync, readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.ts';
-import { parseDevVars, redactUrl } from '../local/dev-vars.ts';
+import { parseDevVars, redactUrl, warehouseUrlProblem } from '../local/dev-vars.ts';
 import { formatMigrationReport } from '../local/warehouse.ts';
 import { MIGRATIONS_DIR, readMigrationFiles } from '../migrations/files.ts';
 import { describeProblem, migrate, migrationStatus } from '../migrations/runner.ts';
@@ -24,6 +24,8 @@ const url =
   process.env.WAREHOUSE_URL ??
   (existsSync(config.devVarsPath) ? parseDevVars(readFileSync(config.devVarsPath, 'utf8')).WAREHOUSE_URL : undefined);
 if (!url) fail('WAREHOUSE_URL is not set (environment or .dev.vars); run `npm start` once to create .dev.vars');
+const problem = warehouseUrlProblem(url);
+if (problem) fail(problem);
 
 const dir = args.values.get('dir') ?? MIGRATIONS_DIR;
 const files = await readMigrationFiles(dir).catch((error: unknown) =>

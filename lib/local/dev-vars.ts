@@ -104,7 +104,27 @@ export function parseWarehouseUrl(url: string): { host: string; port: number; to
 
 /** The URL with its password replaced, for printing. */
 export function redactUrl(url: string): string {
-  const u = new URL(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '(not a URL)';
+  }
+  // `postgres:token@host/db` parses, as an opaque path holding the token: print none of it.
+  if (u.host === '') return `${u.protocol}*** (not a URL with a host)`;
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+/** Why a WAREHOUSE_URL cannot be used, or null: it must be postgres://user:token@host[:port]/database. */
+export function warehouseUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'WAREHOUSE_URL is not a URL; expected postgres://user:token@host:port/database';
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return 'WAREHOUSE_URL must be a postgres:// URL';
+  if (u.host === '') return 'WAREHOUSE_URL has no host; expected postgres://user:token@host:port/database';
+  return null;
 }

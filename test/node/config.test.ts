@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
-import { ensureDevVars, parseDevVars } from '../../lib/local/dev-vars.ts';
+import { ensureDevVars, parseDevVars, redactUrl, warehouseUrlProblem } from '../../lib/local/dev-vars.ts';
 import { DISCOVERY_BINDINGS } from '../../workers/discovery/bindings.ts';
 
 describe('Worker configuration', () => {
@@ -62,5 +62,19 @@ describe('.dev.vars', () => {
     writeFileSync(path, [...mine, ''].join('\n'));
     expect(ensureDevVars(path, ports).added).toEqual(['PUBLIC_URL']);
     expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
+  });
+});
+
+describe('warehouse URLs in output', () => {
+  it('never prints a token, even from a URL that is malformed', () => {
+    expect(redactUrl('postgres://postgres:s3cret-token@127.0.0.1:5433/living_schema')).toBe(
+      'postgres://postgres:***@127.0.0.1:5433/living_schema',
+    );
+    for (const bad of ['postgres:s3cret-token@host/db', 'not a url s3cret-token']) {
+      expect(redactUrl(bad)).not.toContain('s3cret-token');
+      expect(warehouseUrlProblem(bad)).toMatch(/^WAREHOUSE_URL /);
+    }
+    expect(warehouseUrlProblem('mysql://u:p@h/d')).toBe('WAREHOUSE_URL must be a postgres:// URL');
+    expect(warehouseUrlProblem('postgresql://u:p@h:5432/d')).toBeNull();
   });
 });
