@@ -19,3 +19,14 @@ export function localObjectEvent(o: {
     eventTime: o.now.toISOString(),
   };
 }
+
+/** The notification R2 sends when an object is deleted (no size or eTag). */
+export function localDeleteEvent(o: { bucket: string; key: string; now: Date }): R2Event {
+  return {
+    account: 'local',
+    action: 'DeleteObject',
+    bucket: o.bucket,
+    object: { key: o.key },
+    eventTime: o.now.toISOString(),
+  };
+}

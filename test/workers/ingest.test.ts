@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GIVE_UP_AFTER_ATTEMPTS } from '../../lib/ingest/consumer.ts';
+import type { R2Event } from '../../lib/ingest/event.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
@@ -977,6 +978,25 @@ describe('local uploads and the ingestion list', () => {
       headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
     });
     expect(folder.status).toBe(400);
+
+    // Deleting: refused without the token, 404 for no such object, else R2's DeleteObject notification.
+    expect((await call('/v1/objects/vessel-csv/uploads/m.csv', { method: 'DELETE' })).status).toBe(401);
+    const deleting = vi.spyOn(env.INGEST_QUEUE, 'send');
+    const authorised = { method: 'DELETE', headers: { authorization: `Bearer ${TEST_API_TOKEN}` } };
+    expect((await call('/v1/objects/vessel-csv/uploads/none.csv', authorised)).status).toBe(404);
+    const deleted = await call('/v1/objects/vessel-csv/uploads/m.csv', authorised);
+    expect(deleted.status).toBe(202);
+    const { event: deleteBody } = await deleted.json<{ event: R2Event }>();
+    expect(deleting).toHaveBeenCalledWith(deleteBody);
+    deleting.mockRestore();
+    expect(await env.CSV_BUCKET.head('uploads/m.csv')).toBeNull();
+    await deliver([{ body: deleteBody }], { WAREHOUSE_URL: db.url, LOAD_STRATEGY: 'push' });
+    const gone = await (await call('/api/ingestions?status=deleted')).json<{ ingestions: { key: string }[] }>();
+    expect(gone.ingestions.map((i) => i.key)).toEqual(['uploads/m.csv']);
+    const kept = await db.warehouse.query<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM structured_data WHERE source_file = 'uploads/m.csv' AND valid_to IS NULL`,
+    );
+    expect(kept).toEqual([{ n: 2 }]);
     const unknownBucket = await call('/v1/objects/nope/x.csv', {
       method: 'PUT',
       body: bytes,

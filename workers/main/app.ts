@@ -5,7 +5,7 @@ import { AppError, errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { keyProblem } from '../../lib/ingest/event.ts';
 import { IngestionQuery, listIngestions } from '../../lib/ingest/ingest-log.ts';
-import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
+import { localDeleteEvent, localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createDeps, releaseDeps } from '../deps.ts';
 import { localOnly, requireToken } from './auth.ts';
@@ -58,6 +58,19 @@ app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
   const event = localObjectEvent({ bucket: bucketName, key, size: object.size, etag: object.etag, now: new Date() });
   await c.env.INGEST_QUEUE.send(event);
   return c.json({ bucket: bucketName, key, etag: object.etag, size: object.size, event }, 202);
+});
+
+// Local stand-in for "an object was deleted from R2": deletes it from local R2 and enqueues R2's notification.
+app.delete('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
+  const bucketName = c.req.param('bucket');
+  const key = c.req.param('key');
+  const bucket = bucketBindings(c.env).get(bucketName);
+  if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
+  if (!(await bucket.head(key))) throw new AppError('not_found', `no object ${bucketName}/${key}`);
+  await bucket.delete(key);
+  const event = localDeleteEvent({ bucket: bucketName, key, now: new Date() });
+  await c.env.INGEST_QUEUE.send(event);
+  return c.json({ bucket: bucketName, key, event }, 202);
 });
 
 app.route('/', discoveryRoutes);
