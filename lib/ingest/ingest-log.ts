@@ -136,8 +136,12 @@ export async function recordIngest(db: WarehouseSession, e: IngestLogEntry, igno
 export const IngestionQuery = z.object({
   status: z.enum(['loaded', 'failed', 'deleted', 'ignored']).optional(),
   bucket: z.string().min(1).optional(),
-  // A date alone means its start, in UTC.
-  since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  // A date alone means its start, and a date-time without an offset is read, in UTC.
+  since: z
+    .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()], {
+      error: 'expected an ISO date (2026-11-21) or date-time (2026-11-21T08:00:00Z)',
+    })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type IngestionQuery = z.infer<typeof IngestionQuery>;
@@ -177,7 +181,9 @@ export async function listIngestions(db: WarehouseSession, q: IngestionQuery): P
     where.push(`bucket = $${params.length}::VARCHAR`);
   }
   if (q.since) {
-    params.push(new Date(q.since));
+    params.push(
+      new Date(/T.*(Z|[+-]\d\d(:?\d\d)?)$/i.test(q.since) || !q.since.includes('T') ? q.since : `${q.since}Z`),
+    );
     where.push(`started_at >= $${params.length}::TIMESTAMPTZ`);
   }
   params.push(q.limit);

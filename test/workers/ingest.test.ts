@@ -972,6 +972,14 @@ describe('local uploads and the ingestion list', () => {
     expect(sameDay.ingestions).toHaveLength(1);
     const nextDay = await (await call(`/api/ingestions?since=${day(1)}`)).json<{ ingestions: unknown[] }>();
     expect(nextDay.ingestions).toEqual([]);
+    // A date-time without an offset is UTC: a minute before the load lists it, a minute after does not.
+    const local = (ms: number) => new Date(started.getTime() + ms).toISOString().slice(0, 19);
+    const before = await (await call(`/api/ingestions?since=${local(-60_000)}`)).json<{ ingestions: unknown[] }>();
+    expect(before.ingestions).toHaveLength(1);
+    const after = await (await call(`/api/ingestions?since=${local(60_000)}`)).json<{ ingestions: unknown[] }>();
+    expect(after.ingestions).toEqual([]);
+    const wrong = await (await call('/api/ingestions?since=yesterday')).json<{ error: { message: string } }>();
+    expect(wrong.error.message).toContain('expected an ISO date (2026-11-21) or date-time');
     const folder = await call('/v1/objects/vessel-csv/uploads/', {
       method: 'PUT',
       body: bytes,
