@@ -133,6 +133,12 @@ export async function recordIngest(db: WarehouseSession, e: IngestLogEntry, igno
   );
 }
 
+/** The instant of a `since` value: a date is its start in UTC, and so is a date-time without an offset. */
+function sinceInstant(since: string): Date {
+  const withOffset = /T.*(Z|[+-]\d\d(:?\d\d)?)$/i.test(since);
+  return new Date(since.includes('T') && !withOffset ? `${since}Z` : since);
+}
+
 export const IngestionQuery = z.object({
   status: z.enum(['loaded', 'failed', 'deleted', 'ignored']).optional(),
   bucket: z.string().min(1).optional(),
@@ -181,9 +187,7 @@ export async function listIngestions(db: WarehouseSession, q: IngestionQuery): P
     where.push(`bucket = $${params.length}::VARCHAR`);
   }
   if (q.since) {
-    params.push(
-      new Date(/T.*(Z|[+-]\d\d(:?\d\d)?)$/i.test(q.since) || !q.since.includes('T') ? q.since : `${q.since}Z`),
-    );
+    params.push(sinceInstant(q.since));
     where.push(`started_at >= $${params.length}::TIMESTAMPTZ`);
   }
   params.push(q.limit);
