@@ -75,6 +75,19 @@ export async function decideConflict(
     const labels = conflict.kind === 'entity_type' ? 'entity types' : `fields of ${conflict.source}`;
     let effect = `kept both ${labels} '${conflict.newName}' and '${conflict.existingName}'`;
     if (d.decision === 'reject' || d.decision === 'merge') {
+      // A name another decision already merged or rejected keeps that decision: deciding it again here
+      // would silently undo it (approve, which changes nothing, still closes this conflict).
+      const [current] = await tx.query<{ status: string; merged_into: string | null }>(
+        `SELECT status, merged_into FROM ${table} WHERE ${scope} name = $${scopeParams.length + 1}::VARCHAR`,
+        [...scopeParams, conflict.newName],
+      );
+      if (current?.status === 'merged' || current?.status === 'rejected') {
+        const how = current.status === 'merged' ? `merged into '${current.merged_into}'` : 'rejected';
+        throw new AppError(
+          'conflict',
+          `${label} '${conflict.newName}' was already ${how} by an earlier decision; approve this conflict to close it`,
+        );
+      }
       const into =
         d.decision === 'merge' ? await canonicalName(tx, table, scope, scopeParams, conflict.existingName) : null;
       if (into === conflict.newName) {
@@ -87,6 +100,14 @@ export async function decideConflict(
         [...scopeParams, d.decision === 'merge' ? 'merged' : 'rejected', into, now, conflict.newName],
       );
       if (changed !== 1) throw new AppError('not_found', `${label} '${conflict.newName}' is not in the catalog`);
+      if (d.decision === 'merge') {
+        // Aliases of the merged name follow it, so no alias points at another alias.
+        await tx.execute(
+          `UPDATE ${table} SET merged_into = $${n + 1}::VARCHAR, updated_at = $${n + 2}::TIMESTAMPTZ
+           WHERE ${scope} status = 'merged' AND merged_into = $${n + 3}::VARCHAR`,
+          [...scopeParams, into, now, conflict.newName],
+        );
+      }
       effect =
         d.decision === 'merge'
           ? `${label} '${conflict.newName}' is now an alias of '${into}'`

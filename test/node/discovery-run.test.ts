@@ -248,3 +248,41 @@ describe('field conflicts and the columns of one file', () => {
     }
   });
 });
+
+describe('decisions on names another decision already settled', () => {
+  it('keeps aliases flat when a name with aliases is merged, and refuses to undo a merge', async () => {
+    const { warehouse } = await migratedDatabase('discovery_decisions');
+    try {
+      await ingestFiles(warehouse, [VESSEL_ANNOTATIONS], DAY1);
+      succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
+      const open = await listConflicts(warehouse, { status: 'open', limit: 100 });
+      const find = (newName: string, existingName: string) =>
+        open.find((c) => c.newName === newName && c.existingName === existingName)?.id as string;
+      const decide = (id: string, decision: 'merge' | 'reject' | 'approve') =>
+        decideConflict(warehouse, id, { decision, by: 'reviewer' }, DAY2);
+
+      await decide(find('vessel name', 'VESEL_NAME'), 'merge');
+      const merged = await decide(find('VESEL_NAME', 'VESSEL_NAME'), 'merge');
+      expect(merged.effect).toBe("entity type 'VESEL_NAME' is now an alias of 'VESSEL_NAME'");
+      const aliases = await warehouse.query<{ name: string; merged_into: string }>(
+        `SELECT name, merged_into FROM entity_types WHERE status = 'merged' ORDER BY name`,
+      );
+      expect(aliases).toEqual([
+        { name: 'VESEL_NAME', merged_into: 'VESSEL_NAME' },
+        { name: 'vessel name', merged_into: 'VESSEL_NAME' },
+      ]);
+
+      const again = find('vessel name', 'VESSEL_NAME');
+      await expect(decide(again, 'reject')).rejects.toThrow(
+        "entity type 'vessel name' was already merged into 'VESSEL_NAME' by an earlier decision",
+      );
+      expect((await decide(again, 'approve')).conflict.status).toBe('approved');
+      const [kept] = await warehouse.query<{ status: string }>(
+        `SELECT status FROM entity_types WHERE name = 'vessel name'`,
+      );
+      expect(kept).toEqual({ status: 'merged' });
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
