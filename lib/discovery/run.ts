@@ -345,6 +345,7 @@ async function discover(
           description: statusOf.get(name)?.description ?? null,
         })),
         newFields: fieldPlan.newNames.map((f) => ({ ...f, type: typeOf.get(fieldKey(f.source, f.name)) ?? 'varchar' })),
+        otherChanges: snapshot ? changes.filter((c) => c.change !== 'added').map((c) => c.reason) : [],
         conflicts,
         maxConflicts: config.slackConflicts,
       }),

@@ -25,6 +25,8 @@ export interface DigestInput {
     readonly description: string | null;
   }[];
   readonly newFields: readonly { readonly source: string; readonly name: string; readonly type: string }[];
+  /** The snapshot's changes other than additions (renames, removals, changed attributes), as reasons. */
+  readonly otherChanges?: readonly string[];
   readonly conflicts: readonly {
     readonly id: string;
     readonly kind: 'entity_type' | 'field';
@@ -122,6 +124,12 @@ export function buildDigest(d: DigestInput): SlackMessage {
     d.newFields.map((f) => `${code(`${f.source}.${f.name}`)} ${escapeMrkdwn(f.type)}`),
   );
   if (fields) blocks.push(fields);
+  // What made a major (or patch) version: merges, rejections, removals are not new names.
+  const changed = listSection(
+    'Other catalog changes',
+    (d.otherChanges ?? []).map((r) => escapeMrkdwn(r)),
+  );
+  if (changed) blocks.push(changed);
   if (d.conflicts.length > 0) {
     blocks.push({ type: 'divider' });
     // Room for the blocks around them: header, summary, two lists, divider, overflow context, actions.

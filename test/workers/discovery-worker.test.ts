@@ -221,6 +221,11 @@ describe('the discovery loop', () => {
     const state = await slackState();
     expect(state.accepted).toHaveLength(2);
     expect(state.accepted[1]?.text).toMatch(/^Schema v2 published \(0\.1\.1, patch\)/);
+    // The digest says what the version changed, though no name is new.
+    const sections = JSON.stringify(state.accepted[1]?.blocks);
+    const [first] = JSON.parse(diff?.diff as string) as { reason: string }[];
+    expect(sections).toContain('Other catalog changes');
+    expect(sections).toContain(JSON.stringify(first?.reason).slice(1, -1));
   });
 
   it('shows the open conflicts on the review page, escaped, with a form per conflict', async () => {
