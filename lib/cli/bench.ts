@@ -8,7 +8,8 @@ import { cliArgs, fail } from './args.ts';
 const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, discovery: benchDiscovery };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}]
-  runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3)`;
+  runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3);
+  BENCH_SCALE=0.1 shrinks the discovery data for a quick look (its targets are for scale 1)`;
 
 const { positionals } = cliArgs(process.argv.slice(2), { usage: USAGE });
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);

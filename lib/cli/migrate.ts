@@ -19,6 +19,7 @@ const USAGE = `usage: npm run migrate -- [--status | --dry-run] [--dir DIR]
   --dir DIR   migrations folder (default sql/migrations)`;
 
 const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['status', 'dry-run'], valued: ['dir'] });
+if (args.flags.has('status') && args.flags.has('dry-run')) fail(`--status and --dry-run are alternatives\n${USAGE}`);
 const config = cliConfig();
 const url =
   process.env.WAREHOUSE_URL ??

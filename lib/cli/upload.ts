@@ -15,6 +15,7 @@ const USAGE = `usage: npm run upload -- <bucket> <file> [key] [--no-wait]
 const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['no-wait'] });
 const [bucket, file, keyArg] = args.positionals;
 if (!bucket || !file) fail(USAGE);
+if (args.positionals.length > 3) fail(`unexpected argument '${args.positionals[3]}'\n${USAGE}`);
 if (!existsSync(file)) fail(`no such file: ${file}`);
 if (!statSync(file).isFile()) fail(`not a file: ${file}`);
 const config = cliConfig();
