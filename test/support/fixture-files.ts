@@ -39,13 +39,13 @@ export const FIXTURE_FILES: Readonly<
   // Columns named in another ASCII case, NULLs where a default applies, and infinite times.
   'annotations-cased.parquet': {
     sql: `SELECT * FROM (VALUES
-      ('r7', 'doc-7', 'PORT', 1, 5, 'Oslo', NULL, NULL::TIMESTAMP),
-      ('r8', 'doc-7', 'PORT', 6, 12, 'Bergen', 'draft', TIMESTAMP 'infinity'),
-      ('r9', 'doc-7', 'PORT', 13, 19, 'Tromsø', NULL, TIMESTAMP '2026-11-20 08:00:00')
+      ('case-1', 'doc-7', 'PORT', 1, 5, 'Oslo', NULL, NULL::TIMESTAMP),
+      ('case-2', 'doc-7', 'PORT', 6, 12, 'Bergen', 'draft', TIMESTAMP 'infinity'),
+      ('case-3', 'doc-7', 'PORT', 13, 19, 'Tromsø', NULL, TIMESTAMP '2026-11-20 08:00:00')
     ) t("Record_ID", document_id, "ENTITY_TYPE", "Start", "end", "Text", "Status", "Annotated_At")`,
   },
   'annotations-days.parquet': {
-    sql: `SELECT 'r6' AS record_id, 'doc-6' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end",
+    sql: `SELECT 'case-0' AS record_id, 'doc-6' AS document_id, 'PORT' AS entity_type, 1 AS "start", 5 AS "end",
             'Oslo' AS text, DATE '-infinity' AS annotated_at`,
   },
   'documents-v1.parquet': {

@@ -129,13 +129,13 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     }
     const rows = await db.warehouse.query<{ record_id: string; status: string; at: string; metadata: unknown }>(
       `SELECT record_id, status, CASE WHEN annotated_at = ingested_at THEN 'ingested' ELSE annotated_at::VARCHAR END AS at,
-              metadata FROM annotations WHERE record_id IN ('r6', 'r7', 'r8', 'r9') ORDER BY record_id`,
+              metadata FROM annotations WHERE record_id LIKE 'case-%' ORDER BY record_id`,
     );
     expect(rows).toEqual([
-      { record_id: 'r6', status: 'submitted', at: '-infinity', metadata: null },
-      { record_id: 'r7', status: 'submitted', at: 'ingested', metadata: null },
-      { record_id: 'r8', status: 'draft', at: 'infinity', metadata: null },
-      { record_id: 'r9', status: 'submitted', at: '2026-11-20 08:00:00+00', metadata: null },
+      { record_id: 'case-0', status: 'submitted', at: '-infinity', metadata: null },
+      { record_id: 'case-1', status: 'submitted', at: 'ingested', metadata: null },
+      { record_id: 'case-2', status: 'draft', at: 'infinity', metadata: null },
+      { record_id: 'case-3', status: 'submitted', at: '2026-11-20 08:00:00+00', metadata: null },
     ]);
   });
 
