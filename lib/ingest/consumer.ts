@@ -339,7 +339,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     if (error instanceof AppError && error.sqlstate !== undefined && TRANSIENT_WHILE_RECORDING.has(error.sqlstate)) {
       // Another load of this object (this event delivered twice, or another event of it) committed first;
       // the retry sees it and settles this one against it.
-      return { kind: 'retry', detail: 'another load of this object was committed at the same time' };
+      return retrying(deps, withTarget, 'another load of this object was committed at the same time');
     }
     if (error instanceof AppError && error.code === 'warehouse_query') {
       if (isDataError(error.sqlstate)) {
@@ -382,7 +382,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
         sqlstate: error.sqlstate,
         error: error.message,
       });
-      return { kind: 'retry', detail: `${bucket}/${key}: the warehouse could not load it: ${reason(error.message)}` };
+      return retrying(deps, withTarget, `${bucket}/${key}: the warehouse could not load it: ${reason(error.message)}`);
     }
     throw error;
   }
@@ -511,11 +511,17 @@ async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps
 }
 
 /** Records an outcome without letting a recording failure change it (for messages we cannot act on). */
+/** A retry, recorded as `retrying` with its reason and attempt until the event settles. */
+async function retrying(deps: IngestDeps, entry: Base, detail: string): Promise<Outcome> {
+  await recordSafely(deps, entry, 'retrying', detail);
+  return { kind: 'retry', detail };
+}
+
 async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus, detail: string): Promise<void> {
   try {
     await recordOutcome(deps.warehouse, { ...entry, status, error: detail, finishedAt: deps.clock() });
   } catch (error) {
-    deps.log.error('ingest: could not record an unusable message', { error: errorMessage(error) });
+    deps.log.error('ingest: could not record an outcome', { error: errorMessage(error) });
   }
 }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
 
-export type IngestStatus = 'loaded' | 'failed' | 'deleted' | 'ignored';
+export type IngestStatus = 'loaded' | 'failed' | 'deleted' | 'ignored' | 'retrying';
 
 export interface IngestLogEntry {
   readonly id: string;
@@ -77,10 +77,10 @@ export async function claimHead(db: WarehouseSession, e: ObjectEvent & { readonl
 
 /**
  * Outcomes a later delivery of the same event may settle differently: a failure (a DLQ replay after a
- * fix, a file the warehouse could not read for a while) or an ignore (the object was missing when the
- * event first came). `loaded` and `deleted` are final.
+ * fix, a file the warehouse could not read for a while), an ignore (the object was missing when the
+ * event first came), or a retry under way. `loaded` and `deleted` are final.
  */
-const UNSETTLED = `status IN ('failed', 'ignored')`;
+const UNSETTLED = `status IN ('failed', 'ignored', 'retrying')`;
 
 /** Whether this event is settled for good: a later delivery of it is a duplicate. */
 export function isSettled(status: IngestStatus | null): boolean {
@@ -140,7 +140,7 @@ function sinceInstant(since: string): Date {
 }
 
 export const IngestionQuery = z.object({
-  status: z.enum(['loaded', 'failed', 'deleted', 'ignored']).optional(),
+  status: z.enum(['loaded', 'failed', 'deleted', 'ignored', 'retrying']).optional(),
   bucket: z.string().min(1).optional(),
   // A date alone means its start, and a date-time without an offset is read, in UTC.
   since: z

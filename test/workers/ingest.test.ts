@@ -377,7 +377,10 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
       const first = await run([{ id: 'u', attempts: 1, body: event }]);
       expect(first.explicitAcks).toEqual([]);
       expect(first.retries).toEqual({ u: 10 });
-      expect(await logFor(db, where)).toEqual([]);
+      // Listed while it is retried, with the reason and the attempt.
+      const [retrying] = await logFor(db, where);
+      expect(retrying).toMatchObject({ status: 'retrying', attempts: 1, target: 'structured_data' });
+      expect(retrying?.error).toMatch(/the warehouse could not load it: .*No files found/);
       expect(dlq).not.toHaveBeenCalled();
 
       const last = await run([{ id: 'u', attempts: GIVE_UP_AFTER_ATTEMPTS, body: event }]);
