@@ -83,6 +83,7 @@ interface Ingestion {
   etag: string;
   event_time: string | null;
   status: string;
+  attempts: number;
   rows: number | null;
   target: string | null;
   strategy: string | null;
@@ -91,6 +92,7 @@ interface Ingestion {
 // The event, not just the version: the same bytes uploaded before have the same eTag.
 const sent = Date.parse(body.event?.eventTime ?? '');
 const deadline = Date.now() + 120_000;
+let lastRetry: string | null = null;
 process.stdout.write('waiting for the ingest consumer');
 while (Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 1000));
@@ -103,6 +105,12 @@ while (Date.now() < deadline) {
     (i) => i.key === key && i.etag === body.etag && i.event_time !== null && Date.parse(i.event_time) === sent,
   );
   if (!mine) continue;
+  if (mine.status === 'retrying') {
+    // Not a verdict: the consumer tries again (with backoff), and its outcome replaces this row.
+    if (mine.error !== lastRetry) process.stdout.write(`\nretrying (attempt ${mine.attempts}): ${mine.error ?? ''}\n`);
+    lastRetry = mine.error;
+    continue;
+  }
   process.stdout.write('\n');
   if (mine.status === 'loaded') {
     console.log(`loaded ${mine.rows} ${mine.rows === 1 ? 'row' : 'rows'} into ${mine.target} (${mine.strategy})`);
@@ -112,4 +120,8 @@ while (Date.now() < deadline) {
   process.exit(mine.status === 'failed' ? 1 : 0);
 }
 process.stdout.write('\n');
-fail('no verdict after 120 s; see the [workers] output of `npm start`');
+fail(
+  lastRetry === null
+    ? 'no verdict after 120 s; see the [workers] output of `npm start`'
+    : `no verdict after 120 s; the consumer is still retrying (last error: ${lastRetry}); see GET /api/ingestions?status=retrying`,
+);

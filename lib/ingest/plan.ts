@@ -90,11 +90,22 @@ const KIND_WORD: Record<ColumnKind, string> = {
 export function planLoad(target: Target, columns: readonly SourceColumn[], file: string): LoadPlan {
   // As SQL names them: without regard to ASCII case (`Page` is page); the readers' names are unique so.
   const byName = new Map(columns.map((c) => [foldAscii(c.name), c]));
+  const exact = new Set(columns.map((c) => c.name));
   const typed: LoadPlan['typed'][number][] = [];
   const missing: TargetColumn[] = [];
   const problems: string[] = [];
   for (const column of TARGET_COLUMNS[target]) {
     const source = byName.get(foldAscii(column.name));
+    // `Text` and `text` in one file reach us as `Text` and `text_1` (the readers rename the second): which
+    // one is meant cannot be told, so a match in another case stands only when no such renamed name exists.
+    const renamed = new RegExp(`^${column.name}_\\d+$`, 'i');
+    const rival = source && !exact.has(column.name) ? columns.find((c) => renamed.test(c.name)) : undefined;
+    if (source && rival) {
+      problems.push(
+        `columns '${source.name}' and '${rival.name}' may both be '${column.name}' (names that differ only in case are renamed); name one of them '${column.name}'`,
+      );
+      continue;
+    }
     if (!source) {
       if (column.required) problems.push(`required column '${column.name}' is missing`);
       else missing.push(column);

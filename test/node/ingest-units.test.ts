@@ -309,6 +309,29 @@ describe('load plans', () => {
       ),
     );
   });
+
+  it('matches names in any ASCII case, but not when a renamed name may be the one meant', () => {
+    const column = (name: string, kind: 'string' | 'integer' = 'string') => ({ name, kind, typeText: kind });
+    const plan = planLoad(
+      'raw_documents',
+      [column('Document_ID'), column('PAGE', 'integer'), column('text'), column('TEXT_1')],
+      'f',
+    );
+    expect(plan.typed.map((t) => [t.column.name, t.source.name])).toEqual([
+      ['document_id', 'Document_ID'],
+      ['page', 'PAGE'],
+      ['text', 'text'],
+    ]);
+    expect(plan.extras.map((c) => c.name)).toEqual(['TEXT_1']);
+    // `Text` then `text` in a file arrive as `Text` and `text_1`.
+    expect(() =>
+      planLoad(
+        'raw_documents',
+        [column('document_id'), column('page', 'integer'), column('Text'), column('text_1')],
+        'f',
+      ),
+    ).toThrow("f: columns 'Text' and 'text_1' may both be 'text' (names that differ only in case are renamed)");
+  });
 });
 
 describe('the embedded warehouse’s r2:// resolution', () => {
