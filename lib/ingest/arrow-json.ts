@@ -5,7 +5,17 @@
 // (duck-types.ts): a nested decimal keeps its scale, a whole double stays 1.0, a UUID stays a UUID.
 import { type Data, DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
 import { quoteIdent } from '../warehouse/sql.ts';
-import { base64, dateText, decimalText, timestampText, timeText, type TimeUnit as Unit } from './json-text.ts';
+import {
+  base64,
+  DATE_INFINITY,
+  dateText,
+  decimalText,
+  INFINITY_COUNT,
+  infinityName,
+  timestampText,
+  timeText,
+  type TimeUnit as Unit,
+} from './json-text.ts';
 
 export class UnsupportedColumnError extends Error {
   override readonly name = 'UnsupportedColumnError';
@@ -43,10 +53,6 @@ function floatJson(n: number): string {
   if (!Number.isFinite(n)) return n > 0 ? '"Infinity"' : '"-Infinity"';
   return Object.is(n, -0) ? '-0.0' : String(n);
 }
-
-/** The counts DuckDB writes for infinity (negated: -infinity), in any unit. */
-const INFINITY_COUNT = (1n << 63n) - 1n;
-const DATE_INFINITY = 2_147_483_647;
 
 /** A timestamp as DuckDB casts it from text: "2024-02-29 13:45:00.5", "0045-03-15 (BC) 12:00:00". */
 function timestampCast(value: bigint, unit: Unit): string {
@@ -124,7 +130,8 @@ export function nestedTransform(type: DataType, name: string, hints: LeafHint[] 
       if (unit === 0) {
         return leaf('DATE', (d, i) => {
           const days = (d.values as Int32Array)[i] as number;
-          if (Math.abs(days) === DATE_INFINITY) return days > 0 ? '"infinity"' : '"-infinity"';
+          const infinite = infinityName(days, DATE_INFINITY);
+          if (infinite) return `"${infinite}"`;
           return `"${dateText(days)}"`;
         });
       }
@@ -141,7 +148,8 @@ export function nestedTransform(type: DataType, name: string, hints: LeafHint[] 
         unit === 'ns' ? v / 1000n : unit === 'ms' ? v * 1000n : unit === 's' ? v * 1_000_000n : v;
       return leaf(nanos ? 'TIMESTAMP_NS' : utc ? 'TIMESTAMPTZ' : 'TIMESTAMP', (d, i) => {
         const raw = bigValue(d, i);
-        if (raw === INFINITY_COUNT || raw === -INFINITY_COUNT) return raw > 0n ? '"infinity"' : '"-infinity"';
+        const infinite = infinityName(raw, INFINITY_COUNT);
+        if (infinite) return `"${infinite}"`;
         if (nanos) return `"${timestampCast(raw, 'ns')}"`;
         return `"${timestampCast(micros(raw), 'us')}${utc ? '+00' : ''}"`;
       });

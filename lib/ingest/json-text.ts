@@ -12,6 +12,16 @@
 //   list / struct / map        array / object / object keyed by the key's text
 //   null                       null
 
+/** The day and tick counts DuckDB writes for infinity (negated: -infinity), in any unit. */
+export const DATE_INFINITY = 2_147_483_647;
+export const INFINITY_COUNT = (1n << 63n) - 1n;
+
+/** 'infinity' or '-infinity' for DuckDB's count of either, else undefined. */
+export function infinityName<T extends number | bigint>(value: T, infinity: T): string | undefined {
+  if (value === infinity) return 'infinity';
+  return value === -infinity ? '-infinity' : undefined;
+}
+
 /** `unscaled / 10^scale` as exact decimal text, e.g. (-5n, 2) -> "-0.05". */
 export function decimalText(unscaled: bigint, scale: number): string {
   const negative = unscaled < 0n;

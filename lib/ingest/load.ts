@@ -73,6 +73,14 @@ const CSV_HELD_CHARS = 4 * 1024 * 1024;
 
 const rowChars = (row: readonly string[]): number => row.reduce((n, f) => n + f.length, 0);
 
+/** How many leading rows (of these sizes) to take: at most `rows`, stopping once they hold `chars` of text. */
+function leading(sizes: readonly number[], rows: number, chars: number): { n: number; chars: number } {
+  let n = 0;
+  let held = 0;
+  while (n < sizes.length && n < rows && held < chars) held += sizes[n++] as number;
+  return { n, chars: held };
+}
+
 function fileName(req: LoadRequest): string {
   return `${req.bucket}/${req.key}`;
 }
@@ -456,6 +464,7 @@ async function loadPushCsv(
     await pipeline.send(statement.sql, statement.params, batch.length, transportBytes(columns), 0);
   };
 
+  let sizes: number[] = [];
   let pendingChars = 0;
   for await (const rows of rowsIn) {
     for (const blankOrRow of rows) {
@@ -467,30 +476,27 @@ async function loadPushCsv(
         continue;
       }
       pending.push(row);
-      pendingChars += rowChars(row);
+      sizes.push(rowChars(row));
+      pendingChars += sizes[sizes.length - 1] as number;
     }
     if (!plan && header && (pending.length >= CSV_SAMPLE_ROWS || pendingChars >= CSV_HELD_CHARS)) {
       const h = header;
-      types = inferTypes(h, pending);
+      types = inferTypes(h, pending, sizes);
       plan = planLoad(req.target, csvColumns(h, types), file);
     }
     while (plan && (pending.length >= options.batchRows || pendingChars >= CSV_HELD_CHARS / 2)) {
       // A batch: batchRows rows, or fewer when they hold half the budget of text.
-      let n = 0;
-      let chars = 0;
-      while (n < pending.length && n < options.batchRows && chars < CSV_HELD_CHARS / 2) {
-        chars += rowChars(pending[n] as string[]);
-        n++;
-      }
+      const { n, chars } = leading(sizes, options.batchRows, CSV_HELD_CHARS / 2);
       await flush(pending.slice(0, n));
       pending = pending.slice(n);
+      sizes = sizes.slice(n);
       pendingChars -= chars;
     }
   }
   if (header === null) throw new CsvError('the file is empty (no header row)');
   if (!plan) {
     const h = header;
-    types = inferTypes(h, pending);
+    types = inferTypes(h, pending, sizes);
     plan = planLoad(req.target, csvColumns(h, types), file);
   }
   await flush(pending);
@@ -520,11 +526,8 @@ function csvHeader(row: readonly string[]): string[] {
  * Types from the first CSV_SAMPLE_ROWS rows exactly, however the text arrived in chunks (fewer when those
  * rows hold more than CSV_HELD_CHARS of text).
  */
-function inferTypes(header: readonly string[], rows: readonly string[][]): CsvType[] {
-  let chars = 0;
-  let n = 0;
-  while (n < rows.length && n < CSV_SAMPLE_ROWS && chars < CSV_HELD_CHARS) chars += rowChars(rows[n++] as string[]);
-  const sample = rows.slice(0, n);
+function inferTypes(header: readonly string[], rows: readonly string[][], sizes: readonly number[]): CsvType[] {
+  const sample = rows.slice(0, leading(sizes, CSV_SAMPLE_ROWS, CSV_HELD_CHARS).n);
   return header.map((_, i) => inferType(sample.map((r) => r[i] ?? '')));
 }
 

@@ -11,7 +11,7 @@ import { quoteLiteral } from '../warehouse/sql.ts';
 import { halfToFloat, type LeafHint, nestedTransform, readDecimal, uuidText } from './arrow-json.ts';
 import { type CsvType, fitsSql } from './csv.ts';
 import { type DuckType, normaliseSql, parseDuckType } from './duck-types.ts';
-import { base64, decimalText, timeText } from './json-text.ts';
+import { base64, DATE_INFINITY, decimalText, INFINITY_COUNT, infinityName, timeText } from './json-text.ts';
 
 /** Per-column facts from the Parquet footer that Arrow does not carry (see parquet/footer.ts). */
 export type ColumnHint = 'int96' | 'uuid' | 'json' | 'timetz';
@@ -152,15 +152,6 @@ function textColumn(values: readonly (string | null)[], type: DuckType, expr: (v
   }
   if (marked) return { param: JSON.stringify(values), list: jsonList, nullMark: false, expr, type };
   return delimited(values.map((v) => v ?? NULL_MARK).join(SEPARATOR), hasNulls, type, expr);
-}
-
-/** Day and tick counts DuckDB writes for infinity (and, negated, -infinity). */
-const DATE_INFINITY = 2_147_483_647;
-const INFINITY_COUNT = (1n << 63n) - 1n;
-
-function infinityName<T extends number | bigint>(value: T, infinity: T): string | undefined {
-  if (value === infinity) return 'infinity';
-  return value === -infinity ? '-infinity' : undefined;
 }
 
 function hasInfinity<T extends number | bigint>(values: ArrayLike<T>, from: number, to: number, infinity: T): boolean {
