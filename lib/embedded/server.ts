@@ -90,11 +90,12 @@ export async function startWarehouseServer(options: WarehouseServerOptions): Pro
   const rewriteSql = (sql: string): string => {
     const keyword = leadingKeyword(sql);
     // EXPLAIN ANALYZE and PREPARE run the statement they wrap, so they are judged by it.
-    const refused = REFUSED_STATEMENTS.has(keyword)
-      ? keyword
-      : WRAPPING_STATEMENTS.has(keyword)
-        ? [...REFUSED_STATEMENTS].find((k) => containsKeyword(sql, k))
-        : mentionedName(sql, REFUSED_FUNCTIONS);
+    const refused =
+      (REFUSED_STATEMENTS.has(keyword)
+        ? keyword
+        : WRAPPING_STATEMENTS.has(keyword)
+          ? [...REFUSED_STATEMENTS].find((k) => containsKeyword(sql, k))
+          : undefined) ?? mentionedName(sql, REFUSED_FUNCTIONS);
     if (refused !== undefined) {
       throw new SqlError(
         '42501',

@@ -486,6 +486,7 @@ describe('embedded warehouse: file access', () => {
     ["CALL enable_profiling(format = 'json', save_location = 'r2://vessel-csv/p.json')", /ENABLE_PROFILING is not/],
     ['SELECT * FROM query(\'SELECT * FROM "Enable_Logging"()\')', /ENABLE_LOGGING is not allowed/],
     ["PRAGMA import_database('r2://vessel-csv/dump')", /IMPORT_DATABASE is not allowed/],
+    ["EXPLAIN ANALYZE SELECT * FROM enable_logging(storage = 'file')", /ENABLE_LOGGING is not allowed/],
     ["SET profiling_output = 'r2://vessel-csv/p.txt'", /configuration has been locked/],
   ])('refuses %s', async (statement, expected) => {
     const sql = sqlFor('files');
