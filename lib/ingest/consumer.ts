@@ -510,13 +510,13 @@ async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps
   return { kind: 'failed', detail: error };
 }
 
-/** Records an outcome without letting a recording failure change it (for messages we cannot act on). */
 /** A retry, recorded as `retrying` with its reason and attempt until the event settles. */
 async function retrying(deps: IngestDeps, entry: Base, detail: string): Promise<Outcome> {
   await recordSafely(deps, entry, 'retrying', detail);
   return { kind: 'retry', detail };
 }
 
+/** Records an outcome without letting a recording failure change it (for messages we cannot act on). */
 async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus, detail: string): Promise<void> {
   try {
     await recordOutcome(deps.warehouse, { ...entry, status, error: detail, finishedAt: deps.clock() });
