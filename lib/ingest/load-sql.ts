@@ -80,23 +80,28 @@ interface Projection {
 function selectList(plan: LoadPlan, ctx: LoadContext, projection: Projection): { columns: string[]; select: string[] } {
   const target = plan.target;
   const now = literal.instant(ctx.now);
+  // Defaults of optional columns: for an absent column, and for a NULL in a present one.
+  const defaults = new Map<string, string>(
+    target === 'annotations'
+      ? [
+          ['status', `'submitted'`],
+          ['annotated_at', now],
+        ]
+      : [],
+  );
   const columns: string[] = [];
   const select: string[] = [];
   plan.typed.forEach((t, i) => {
     columns.push(t.column.name);
     const value = castTo(projection.typed[i] as SourceExpr, t.column.sqlType);
-    // A NULL gets the default an absent column gets.
-    const fallback = target === 'annotations' ? { status: `'submitted'`, annotated_at: now }[t.column.name] : undefined;
+    const fallback = defaults.get(t.column.name);
     select.push(fallback === undefined ? value : `coalesce(${value}, ${fallback})`);
   });
   for (const m of plan.missing) {
-    if (target === 'annotations' && m.name === 'status') {
-      columns.push('status');
-      select.push(`'submitted'`);
-    } else if (target === 'annotations' && m.name === 'annotated_at') {
-      columns.push('annotated_at');
-      select.push(now);
-    }
+    const fallback = defaults.get(m.name);
+    if (fallback === undefined) continue;
+    columns.push(m.name);
+    select.push(fallback);
   }
   const jsonColumn = JSON_COLUMN[target];
   columns.push(jsonColumn);
