@@ -43,13 +43,19 @@ app.get('/api/ingestions', async (c) => {
   }
 });
 
-// Local stand-in for "a file landed in R2": stores it in local R2 and enqueues the notification R2
-// would send (miniflare emits none).
-app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
+/** The local R2 bucket and key a /v1/objects/:bucket/:key request names; 404 for a bucket not ingested. */
+function localObject(c: { env: Env; req: { param(name: 'bucket' | 'key'): string } }) {
   const bucketName = c.req.param('bucket');
   const key = c.req.param('key');
   const bucket = bucketBindings(c.env).get(bucketName);
   if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
+  return { bucketName, key, bucket };
+}
+
+// Local stand-in for "a file landed in R2": stores it in local R2 and enqueues the notification R2
+// would send (miniflare emits none).
+app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
+  const { bucketName, key, bucket } = localObject(c);
   const problem = key.endsWith('/') ? 'the key ends with / and names no object' : keyProblem(key);
   if (problem) throw new AppError('bad_request', `key refused: ${problem}`);
   const body = await c.req.arrayBuffer();
@@ -62,10 +68,7 @@ app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
 
 // Local stand-in for "an object was deleted from R2": deletes it from local R2 and enqueues R2's notification.
 app.delete('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
-  const bucketName = c.req.param('bucket');
-  const key = c.req.param('key');
-  const bucket = bucketBindings(c.env).get(bucketName);
-  if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
+  const { bucketName, key, bucket } = localObject(c);
   if (!(await bucket.head(key))) throw new AppError('not_found', `no object ${bucketName}/${key}`);
   await bucket.delete(key);
   const event = localDeleteEvent({ bucket: bucketName, key, now: new Date() });
