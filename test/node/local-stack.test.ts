@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevVars } from '../../lib/local/dev-vars.ts';
 import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { ALL_APPLIED } from '../support/migration-files.ts';
+import { runCli } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const LINKED = [
@@ -89,21 +90,7 @@ let child: ChildProcess;
 
 /** `npm run upload -- vessel-csv <file> <key>` in the checkout, without WORKER_PORT (found through .dev.vars). */
 function uploadCli(key: string, file: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', file, key], {
-      cwd: dir,
-      env: { ...process.env, WORKER_PORT: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    cli.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    cli.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    cli.on('close', (code) => done({ code, out }));
-  });
+  return runCli('upload.ts', ['vessel-csv', file, key], { cwd: dir, env: { ...process.env, WORKER_PORT: '' } });
 }
 let output = '';
 let ports: { warehouse: number; slack: number; worker: number; inspector: number };
@@ -168,19 +155,10 @@ describe('npm start', () => {
   });
 
   it('refuses a second start on the same data, which leaves PUBLIC_URL on the running Worker', async () => {
-    const second = spawn(process.execPath, [join(REPO, 'lib/cli/start.ts')], {
+    const { code, out: said } = await runCli('start.ts', [], {
       cwd: dir,
       env: { ...process.env, WORKER_PORT: String(await freePort()) },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let said = '';
-    second.stdout?.on('data', (d: Buffer) => {
-      said += d.toString();
-    });
-    second.stderr?.on('data', (d: Buffer) => {
-      said += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
     expect(code, said).toBe(1);
     expect(said).toContain('the warehouse did not start');
     const vars = parseDevVars(readFileSync(join(dir, '.dev.vars'), 'utf8'));

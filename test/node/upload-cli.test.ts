@@ -1,14 +1,12 @@
 // The upload CLI against a stand-in Worker on loopback, shaped like the real one's two routes: it must wait
 // through 'retrying' rows for the verdict, and say what it saw.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const REPO = join(import.meta.dirname, '..', '..');
+import { runCli } from '../support/run-cli.ts';
 
 let dir: string;
 let server: Server;
@@ -55,20 +53,9 @@ afterAll(async () => {
 describe('npm run upload', () => {
   it('waits through retrying rows and reports the final verdict', async () => {
     const port = (server.address() as AddressInfo).port;
-    const result = await new Promise<{ code: number | null; out: string }>((done) => {
-      const cli = spawn(process.execPath, [join(REPO, 'lib/cli/upload.ts'), 'vessel-csv', 'ports.csv'], {
-        cwd: dir,
-        env: { ...process.env, WORKER_PORT: String(port) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      cli.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      cli.stderr?.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      cli.on('close', (code) => done({ code, out }));
+    const result = await runCli('upload.ts', ['vessel-csv', 'ports.csv'], {
+      cwd: dir,
+      env: { ...process.env, WORKER_PORT: String(port) },
     });
     expect(result.out).toContain('retrying (attempt 1): vessel-csv/ports.csv: the warehouse could not load it: busy');
     expect(result.out).toContain('loaded 1 row into structured_data (remote)');
