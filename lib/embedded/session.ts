@@ -70,6 +70,8 @@ interface Cursor {
 
 type TxStatus = 'I' | 'T' | 'E';
 
+/** How often a pending cancel is repeated until the statement it is for has ended. */
+const CANCEL_REPEAT_MS = 20;
 const ROWS_PER_FLUSH = 2048;
 const FLUSH_BYTES = 256 * 1024;
 
@@ -112,6 +114,9 @@ export class Session {
   private readonly portals = new Map<string, Portal>();
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skippingToSync = false;
+  /** Between the first message after a ReadyForQuery and the next: what a CancelRequest cancels. */
+  private busy = false;
+  private cancelling: ReturnType<typeof setInterval> | null = null;
 
   private readonly conn: DuckDBConnection;
   private readonly out: MessageWriter;
@@ -127,11 +132,31 @@ export class Session {
     return this.status;
   }
 
+  /**
+   * A CancelRequest. As in Postgres it cancels what the client sent since its last ReadyForQuery: DuckDB
+   * forgets an interrupt that comes before its statement starts (the statement may still be waiting for
+   * its turn or its parameters), so the interrupt is repeated until the next ReadyForQuery.
+   */
   interrupt(): void {
     this.conn.interrupt();
+    if (!this.busy || this.cancelling) return;
+    this.cancelling = setInterval(() => this.conn.interrupt(), CANCEL_REPEAT_MS);
+  }
+
+  /** ReadyForQuery goes out: a cancel sent from now on is for what comes next. */
+  private ready(): void {
+    this.busy = false;
+    this.stopCancelling();
+    this.out.readyForQuery(this.status);
+  }
+
+  private stopCancelling(): void {
+    if (this.cancelling) clearInterval(this.cancelling);
+    this.cancelling = null;
   }
 
   close(): void {
+    this.stopCancelling();
     for (const entry of this.statements.values()) entry.prepared?.destroySync();
     this.statements.clear();
     this.portals.clear();
@@ -141,6 +166,7 @@ export class Session {
   /** Handles one frontend message; returns false when the client asked to terminate. */
   async handle(msg: FrontendMessage): Promise<boolean> {
     if (msg.type === 'X') return false;
+    if (msg.type !== 'S') this.busy = true;
     if (this.skippingToSync && msg.type !== 'S') return true;
     try {
       switch (msg.type) {
@@ -164,7 +190,7 @@ export class Session {
           break;
         case 'S':
           this.skippingToSync = false;
-          this.out.readyForQuery(this.status);
+          this.ready();
           await this.flush();
           break;
         case 'H':
@@ -181,9 +207,11 @@ export class Session {
       }
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
+      // An error ends what a cancel was for (the rest up to Sync is skipped), and must not meet it again.
+      this.stopCancelling();
       await this.reportError(error);
       // The error goes out at once: a client waiting on a Flush-ed Describe sends Sync only after it.
-      if (msg.type === 'Q') this.out.readyForQuery(this.status);
+      if (msg.type === 'Q') this.ready();
       else this.skippingToSync = true;
       await this.flush();
     }
@@ -236,7 +264,7 @@ export class Session {
         this.trackTransaction(keyword);
       }
     }
-    this.out.readyForQuery(this.status);
+    this.ready();
     await this.flush();
   }
 

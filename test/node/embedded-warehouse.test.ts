@@ -8,6 +8,7 @@ import { startWarehouseServer, type WarehouseServer } from '../../lib/embedded/s
 import { CORPUS_DIR } from '../support/paths.ts';
 import {
   bind,
+  cancelRequest,
   close,
   dataRow,
   describe as describeMsg,
@@ -433,6 +434,24 @@ describe('embedded warehouse: with postgres.js', () => {
     await expect(running).rejects.toMatchObject({ code: '57014' });
     expect(await sql.unsafe('SELECT 1::INTEGER AS ok')).toEqual([{ ok: 1 }]);
     await sql.end();
+  });
+
+  it('cancels what was sent before the cancel even if it starts after it, as Postgres does', async () => {
+    const { client, messages } = await RawClient.login(server.port, TOKEN, 'cancel_early');
+    const key = (messages.find((m) => m.type === 'K') as { body: Buffer }).body;
+    client.send(Buffer.concat([parse('', 'SELECT count(*) FROM range(100000000000) a'), flush()]));
+    expect((await client.next()).type).toBe('1');
+    // No ReadyForQuery yet: the cancel is for this request, whose statement has not started.
+    const canceller = await RawClient.open(server.port);
+    canceller.send(cancelRequest(key.readInt32BE(0), key.readInt32BE(4)));
+    await expect(canceller.next(5000)).rejects.toThrow(/closed/);
+    client.send(Buffer.concat([bind('', '', []), execute(''), sync()]));
+    const reply = await client.until(['Z']);
+    expect(errorFields((reply.find((m) => m.type === 'E') as { body: Buffer }).body)).toMatchObject({ C: '57014' });
+    // The cancel is spent: the next request runs.
+    client.send(query('SELECT 42 AS answer'));
+    expect((await client.until(['Z'])).filter((m) => m.type === 'D').map((m) => dataRow(m.body))).toEqual([['42']]);
+    await client.close();
   });
 });
 

@@ -151,6 +151,8 @@ export function startupMessage(params: Record<string, string>): Buffer {
 }
 
 export const sslRequest = (): Buffer => Buffer.concat([int32(8), int32(80877103)]);
+export const cancelRequest = (pid: number, secret: number): Buffer =>
+  Buffer.concat([int32(16), int32(80877102), int32(pid), int32(secret)]);
 
 export const query = (sql: string): Buffer => message('Q', cstr(sql));
 
