@@ -58,11 +58,21 @@ export interface LoadResult {
 export interface PushOptions {
   /** Row groups larger than this (uncompressed) are refused instead of exhausting Worker memory. */
   readonly maxRowGroupBytes: number;
-  /** Rows per INSERT: a row group is sent in slices of this many rows, keeping each batch small. */
+  /** Rows per INSERT at most: a row group is sent in slices, keeping each batch small. */
   readonly batchRows: number;
+  /**
+   * Text per INSERT (characters of all its parameters), which bounds a batch of wide rows: the Worker holds
+   * the batch it builds and the one in flight. Rows per batch follow the previous batch's characters per
+   * row, so a batch of longer rows than the last may pass it by as much.
+   */
+  readonly batchChars: number;
 }
 
-export const DEFAULT_PUSH_OPTIONS: PushOptions = { maxRowGroupBytes: 32 * 1024 * 1024, batchRows: 32_768 };
+export const DEFAULT_PUSH_OPTIONS: PushOptions = {
+  maxRowGroupBytes: 12 * 1024 * 1024,
+  batchRows: 32_768,
+  batchChars: 4 * 1024 * 1024,
+};
 
 const CSV_SAMPLE_ROWS = 20_480;
 /**
@@ -282,15 +292,22 @@ async function transportSlice(
   return columns;
 }
 
+/** Rows of a batch: at most batchRows, and as many as fit batchChars at `charsPerRow`. */
+function rowsWithin(options: PushOptions, charsPerRow: number): number {
+  if (!(charsPerRow > 0)) return options.batchRows;
+  return Math.max(1, Math.min(options.batchRows, Math.floor(options.batchChars / charsPerRow)));
+}
+
 /** Resolves in a new task, after pending I/O callbacks have run. */
 function nextTask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-function transportBytes(columns: ReadonlyMap<string, TransportColumn>): number {
+/** Characters of a batch's parameters. */
+function transportChars(columns: ReadonlyMap<string, TransportColumn>): number {
   let chars = 0;
   for (const c of columns.values()) chars += c.param.length;
-  return chars * 2;
+  return chars;
 }
 
 /** Sends batches with one INSERT in flight while the next is prepared; returns the rows inserted. */
@@ -367,17 +384,24 @@ async function loadPushParquet(
   const pipeline = new Pipeline(tx);
   const nulls = new Map<string, number | null>(plan.extras.map((c) => [c.name, 0]));
   let firstRow = 1;
+  // The first batch's rows, guessed from the writer's uncompressed size (text takes about twice the bytes).
+  const first = footer.rowGroups[0];
+  let batchRows = rowsWithin(options, first ? (2 * first.uncompressedBytes) / Math.max(1, first.numRows) : 0);
   for (const group of footer.rowGroups) {
     const { table, bytes } = await readRowGroup(source, footer, group.index);
     if (!table || table.numRows === 0) continue;
     for (const c of plan.extras) {
       nulls.set(c.name, (nulls.get(c.name) ?? 0) + (table.getChildAt(at.get(c.name) as number)?.nullCount ?? 0));
     }
-    for (let from = 0; from < table.numRows; from += options.batchRows) {
-      const to = Math.min(table.numRows, from + options.batchRows);
+    for (let from = 0; from < table.numRows; ) {
+      const to = Math.min(table.numRows, from + batchRows);
       const columns = await transportSlice(plan, table, footer, at, from, to);
       const statement = pushInsert(plan, ctx, columns, firstRow + from, to - from);
-      await pipeline.send(statement.sql, statement.params, to - from, transportBytes(columns), bytes + wasmBytes());
+      const chars = transportChars(columns);
+      await pipeline.send(statement.sql, statement.params, to - from, chars, bytes + wasmBytes());
+      // The next batch: as many rows as fit the text budget at this batch's characters per row.
+      batchRows = rowsWithin(options, chars / (to - from));
+      from = to;
     }
     firstRow += table.numRows;
   }
@@ -461,7 +485,7 @@ async function loadPushCsv(
     });
     const statement = pushInsert(plan, ctx, columns, firstRow, batch.length);
     firstRow += batch.length;
-    await pipeline.send(statement.sql, statement.params, batch.length, transportBytes(columns), 0);
+    await pipeline.send(statement.sql, statement.params, batch.length, transportChars(columns), 0);
   };
 
   let sizes: number[] = [];

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Data, Field, Float64, Int32, LargeUtf8, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
@@ -15,11 +18,16 @@ import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/i
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
 import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text.ts';
+import { DEFAULT_PUSH_OPTIONS, type LoadRequest, loadPush } from '../../lib/ingest/load.ts';
 import { supersede } from '../../lib/ingest/load-sql.ts';
 import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
 import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
+import type { ObjectStore } from '../../lib/ingest/store.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
+import { writeParquet } from '../../lib/local/write-parquet.ts';
+import type { SqlParam, WarehouseSession } from '../../lib/warehouse/port.ts';
 import { parquetLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
+import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) || s === '' ? `"${s.replaceAll('"', '""')}"` : s;
@@ -466,5 +474,83 @@ describe('ingest batch', () => {
     expect(settledBefore).toEqual([0, 1, 2]);
     expect(settled).toEqual(report.verdicts);
     expect(settled.map((v) => v.action)).toEqual(['ack', 'ack', 'ack']);
+  });
+});
+
+describe('push batches (Parquet)', () => {
+  /** A session that records each INSERT's rows and parameter text instead of running it. */
+  function recording() {
+    const inserts: { rows: number; chars: number }[] = [];
+    const session = {
+      execute: async (sql: string, params: readonly SqlParam[] = []) => {
+        if (!sql.startsWith('INSERT')) return 0;
+        const texts = params as string[];
+        const rows = (texts[0] as string).split('\x1e').length;
+        inserts.push({ rows, chars: texts.reduce((n, p) => n + p.length, 0) });
+        return rows;
+      },
+      query: async () => [{ others: false, later: false }],
+    } as unknown as WarehouseSession;
+    return { session, inserts };
+  }
+
+  async function wideFile(): Promise<Uint8Array> {
+    const dir = mkdtempSync(join(tmpdir(), 'push-batches-'));
+    try {
+      const path = join(dir, 'wide.parquet');
+      // One row group of 20,000 rows of about 410 characters: 8 MB uncompressed.
+      await writeParquet(
+        path,
+        `SELECT i AS id, repeat('x', 200) || i AS a, repeat('y', 200) || i AS b FROM range(20000) t(i)`,
+        'ROW_GROUP_SIZE 100000',
+      );
+      return new Uint8Array(readFileSync(path));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  function load(bytes: Uint8Array, session: WarehouseSession, options = {}) {
+    initParquetWasmForNode();
+    const store = {
+      range: async (_b: string, _k: string, _e: string, offset: number, length: number) =>
+        bytes.slice(offset, offset + length),
+    } as unknown as ObjectStore;
+    const req: LoadRequest = {
+      target: 'structured_data',
+      format: 'parquet',
+      bucket: 'vessel-csv',
+      key: 'wide/rows.parquet',
+      etag: 'e1',
+      size: bytes.length,
+      loadId: 'load-1',
+      now: new Date('2026-11-21T00:00:00Z'),
+      eventTime: new Date('2026-11-21T00:00:00Z'),
+      source: 'wide',
+    };
+    return loadPush(session, store, req, { ...DEFAULT_PUSH_OPTIONS, ...options });
+  }
+
+  it('sends a row group of wide rows in batches that hold about batchChars of text', async () => {
+    const { session, inserts } = recording();
+    const budget = 1024 * 1024;
+    const result = await load(await wideFile(), session, { batchChars: budget });
+    expect(result.rows).toBe(20_000);
+    expect(inserts.reduce((n, i) => n + i.rows, 0)).toBe(20_000);
+    // 20,000 rows fit one batch by row count (32,768): the text budget makes about 8 of them.
+    expect(inserts.length).toBeGreaterThanOrEqual(8);
+    // Rows per batch follow the previous batch's characters per row, so a batch of slightly longer rows may
+    // pass the budget by as much.
+    for (const insert of inserts) expect(insert.chars).toBeLessThanOrEqual(budget * 1.05);
+    // Each batch is held while the next is built: the peak counts both, as UTF-16.
+    expect(result.peakBytes).toBeGreaterThan(2 * budget);
+  });
+
+  it('refuses a row group larger than maxRowGroupBytes before decoding it, naming both sizes', async () => {
+    const { session, inserts } = recording();
+    await expect(load(await wideFile(), session, { maxRowGroupBytes: 4 * 1024 * 1024 })).rejects.toThrow(
+      /row group 0 holds 8 MB uncompressed; the push strategy loads at most 4 MB per row group/,
+    );
+    expect(inserts).toEqual([]);
   });
 });
