@@ -56,20 +56,26 @@ const TRANSIENT_SQLSTATES = new Set([
  * A warehouse over one connection URL (`WAREHOUSE_URL`), e.g.
  * `postgres://postgres:<token>@pg.us-east-1-aws.motherduck.com:5432/<db>?sslmode=require`.
  * The client is created on first use; after a connection failure it is dropped and made again on the
- * next call, so a down warehouse costs one failed attempt per call, not a reconnect loop.
+ * next call, so a down warehouse costs one failed attempt per call, not a reconnect loop. A fresh client
+ * must hear a Postgres server within the connect timeout (see heard()).
  */
 export function createPostgresWarehouse(url: string, options: PostgresWarehouseOptions = {}): Warehouse {
   const queryTimeoutMs = options.queryTimeoutMs ?? 120_000;
   const loadTimeoutMs = options.loadTimeoutMs ?? 600_000;
+  const connectTimeoutSeconds = options.connectTimeoutSeconds ?? 10;
   let client: Sql | null = null;
+  /** Whether the current client has heard a Postgres server (a ParameterStatus, or a statement's result). */
+  let spoken = false;
 
   const connect = (): Sql => {
-    client ??= postgres(url, {
+    if (client) return client;
+    spoken = false;
+    client = postgres(url, {
       // NOTE: MotherDuck has no pg_catalog and no named prepared statements.
       prepare: false,
       fetch_types: false,
       max: options.max ?? 4,
-      connect_timeout: options.connectTimeoutSeconds ?? 10,
+      connect_timeout: connectTimeoutSeconds,
       idle_timeout: 20,
       max_lifetime: 60 * 30,
       onnotice: () => {},
@@ -83,6 +89,9 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
         },
       },
       connection: { application_name: options.applicationName ?? 'living-schema' },
+      onparameter: () => {
+        spoken = true;
+      },
     });
     return client;
   };
@@ -95,7 +104,10 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
 
   const guarded = async <T>(work: (sql: Sql) => Promise<T>): Promise<T> => {
     try {
-      return await work(connect());
+      const sql = connect();
+      const result = await (spoken ? work(sql) : heard(work(sql), connectTimeoutSeconds * 1000, () => spoken));
+      spoken = true;
+      return result;
     } catch (error) {
       const mapped = asWarehouseError(error);
       if (mapped === null) throw error;
@@ -142,6 +154,35 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
       await old?.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * `work`, unless nothing that speaks Postgres has answered within `ms`. NOTE: postgres.js reconnects at
+ * once, without end, when a server accepts the connection and then drops it during start-up (anything
+ * that is not a Postgres server: an HTTP port, a proxy); its connect_timeout restarts with every attempt.
+ */
+function heard<T>(work: Promise<T>, ms: number, spoken: () => boolean): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (spoken()) return;
+      reject(
+        new AppError(
+          'warehouse_unavailable',
+          `warehouse unreachable: no Postgres server answered within ${ms / 1000} s (is WAREHOUSE_URL's host and port a Postgres endpoint?)`,
+        ),
+      );
+    }, ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** One statement over the extended protocol (never the simple one, even without parameters). */

@@ -188,6 +188,19 @@ export function describeWarehouseContract(runtime: string): void {
       await down.close();
     });
 
+    it('gives up on a server that does not speak Postgres (an HTTP port) after the connect timeout', async () => {
+      // postgres.js alone reconnects to such a server at once, forever; the statement timeout (2 min) ended it.
+      const http = new URL(inject('fixturesUrl'));
+      const wrong = createPostgresWarehouse(`postgres://postgres:whatever-token-123456@${http.host}/living_schema`, {
+        connectTimeoutSeconds: 1,
+      });
+      const error = await wrong.query('SELECT 1').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: 'warehouse_unavailable', retryable: true });
+      expect((error as Error).message).toContain('no Postgres server answered within 1 s');
+      await wrong.close();
+    });
+
     it('reports a wrong token as a transient error (fixing the secret fixes the queue)', async () => {
       const url = new URL(inject('warehouseBaseUrl'));
       url.password = 'wrong-token-0000000000';
