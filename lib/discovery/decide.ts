@@ -52,6 +52,18 @@ export async function decideConflict(
   d: Decision,
   now: Date,
 ): Promise<DecisionResult> {
+  // Two decisions at once on one conflict (or one name) collide as a write-write conflict (40001): the
+  // one that lost decides again, and now sees what the other decided.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await decideOnce(warehouse, id, d, now);
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof AppError) || error.sqlstate !== '40001') throw error;
+    }
+  }
+}
+
+async function decideOnce(warehouse: Warehouse, id: string, d: Decision, now: Date): Promise<DecisionResult> {
   return warehouse.transaction(async (tx) => {
     const conflict = await getConflict(tx, id);
     if (!conflict) throw new AppError('not_found', `no conflict ${id}`);
@@ -73,16 +85,19 @@ export async function decideConflict(
     const scopeParams = conflict.kind === 'entity_type' ? [] : [conflict.source];
     const label = conflict.kind === 'entity_type' ? 'entity type' : `field of ${conflict.source}`;
     const labels = conflict.kind === 'entity_type' ? 'entity types' : `fields of ${conflict.source}`;
-    let effect = `kept both ${labels} '${conflict.newName}' and '${conflict.existingName}'`;
+    // A name another decision already merged or rejected keeps that decision: deciding it again here
+    // would silently undo it (approve, which changes nothing, still closes this conflict).
+    const [current] = await tx.query<{ status: string; merged_into: string | null }>(
+      `SELECT status, merged_into FROM ${table} WHERE ${scope} name = $${scopeParams.length + 1}::VARCHAR`,
+      [...scopeParams, conflict.newName],
+    );
+    const decided = current?.status === 'merged' || current?.status === 'rejected';
+    const how = current?.status === 'merged' ? `merged into '${current.merged_into}'` : 'rejected';
+    let effect = decided
+      ? `closed; ${label} '${conflict.newName}' stays ${how} by an earlier decision`
+      : `kept both ${labels} '${conflict.newName}' and '${conflict.existingName}'`;
     if (d.decision === 'reject' || d.decision === 'merge') {
-      // A name another decision already merged or rejected keeps that decision: deciding it again here
-      // would silently undo it (approve, which changes nothing, still closes this conflict).
-      const [current] = await tx.query<{ status: string; merged_into: string | null }>(
-        `SELECT status, merged_into FROM ${table} WHERE ${scope} name = $${scopeParams.length + 1}::VARCHAR`,
-        [...scopeParams, conflict.newName],
-      );
-      if (current?.status === 'merged' || current?.status === 'rejected') {
-        const how = current.status === 'merged' ? `merged into '${current.merged_into}'` : 'rejected';
+      if (decided) {
         throw new AppError(
           'conflict',
           `${label} '${conflict.newName}' was already ${how} by an earlier decision; approve this conflict to close it`,

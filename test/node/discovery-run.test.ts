@@ -5,6 +5,7 @@ import { decideConflict } from '../../lib/discovery/decide.ts';
 import { runDiscovery } from '../../lib/discovery/run.ts';
 import { acquireLock, fenceLock, LockLostError, releaseLock } from '../../lib/discovery/runs.ts';
 import { listConflicts, readEntityRows, readFieldRows } from '../../lib/discovery/store.ts';
+import type { AppError } from '../../lib/errors.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { discoveryDeps as deps, type Sent, succeeded } from '../support/discovery-deps.ts';
@@ -276,11 +277,35 @@ describe('decisions on names another decision already settled', () => {
       await expect(decide(again, 'reject')).rejects.toThrow(
         "entity type 'vessel name' was already merged into 'VESSEL_NAME' by an earlier decision",
       );
-      expect((await decide(again, 'approve')).conflict.status).toBe('approved');
+      const closed = await decide(again, 'approve');
+      expect(closed.conflict.status).toBe('approved');
+      expect(closed.effect).toBe(
+        "closed; entity type 'vessel name' stays merged into 'VESSEL_NAME' by an earlier decision",
+      );
       const [kept] = await warehouse.query<{ status: string }>(
         `SELECT status FROM entity_types WHERE name = 'vessel name'`,
       );
       expect(kept).toEqual({ status: 'merged' });
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('answers reviewers deciding one conflict at once: one decision, the others 409 (not a warehouse error)', async () => {
+    const { warehouse } = await migratedDatabase('discovery_concurrent_decisions');
+    try {
+      await ingestFiles(warehouse, [VESSEL_ANNOTATIONS], DAY1);
+      succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
+      const [conflict] = await listConflicts(warehouse, { status: 'open', limit: 1 });
+      const reviewers = ['alice', 'bob', 'carol', 'dave'];
+      const outcomes = await Promise.allSettled(
+        reviewers.map((by) => decideConflict(warehouse, conflict?.id as string, { decision: 'approve', by }, DAY2)),
+      );
+      const done = outcomes.filter((o) => o.status === 'fulfilled');
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as AppError] : []));
+      expect(done).toHaveLength(1);
+      expect(refused.map((e) => [e.code, e.status])).toEqual(reviewers.slice(1).map(() => ['conflict', 409]));
+      for (const e of refused) expect(e.message).toContain('was already decided (approve by ');
     } finally {
       await warehouse.close();
     }
