@@ -79,9 +79,9 @@ try {
 }
 say(`Slack webhook sink on ${sink?.url}, messages appended to ${config.slackFile}`);
 
-// Only now, with the warehouse's lock held (a second start fails before this), does PUBLIC_URL follow
-// this start's Worker port; wrangler dev reads it below.
-const moved = ensureDevVars(config.devVarsPath, config.ports, { movePublicUrl: true }).added;
+// Only now, with the warehouse's lock held (a second start fails before this), do PUBLIC_URL and the Slack
+// webhook follow this start's ports; wrangler dev reads them below.
+const moved = ensureDevVars(config.devVarsPath, config.ports, { followPorts: true }).added;
 if (moved.length > 0) say(`wrote ${moved.join(', ')} to ${config.devVarsPath}`);
 
 const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [config.root] });

@@ -45,32 +45,39 @@ export function defaultDevVars(ports: LocalPorts): DevVars {
   };
 }
 
+/**
+ * Loopback URLs that npm start keeps on its own current ports: the Worker's, and the Slack sink's webhook.
+ * A URL pointed anywhere else is the user's and stays.
+ */
+const FOLLOWS_PORTS: Readonly<Record<string, RegExp>> = {
+  PUBLIC_URL: /^http:\/\/127\.0\.0\.1:\d+$/,
+  SLACK_WEBHOOK_URL: /^http:\/\/127\.0\.0\.1:\d+\/slack\/webhook$/,
+};
+
 /** PUBLIC_URL when it is a loopback URL, which npm start keeps on the Worker's port; else null. */
 export function localPublicUrl(vars: DevVars): string | null {
   const url = vars.PUBLIC_URL;
-  return url !== undefined && /^http:\/\/127\.0\.0\.1:\d+$/.test(url) ? url : null;
+  return url !== undefined && FOLLOWS_PORTS.PUBLIC_URL?.test(url) ? url : null;
 }
 
 /**
  * Reads .dev.vars, creating it (mode 0600) or adding missing keys with fresh random values, and with
- * `movePublicUrl` moving a loopback PUBLIC_URL to the Worker's current port (only a start that runs the
- * Worker may: a second start that fails must not point uploads away from the running one). Returns the
- * values and which keys were written.
+ * `followPorts` moving a loopback PUBLIC_URL and Slack webhook to this start's ports (only a start that
+ * runs the Worker may: a second start that fails must not point uploads away from the running one).
+ * Returns the values and which keys were written.
  */
 export function ensureDevVars(
   path: string,
   ports: LocalPorts,
-  { movePublicUrl = false }: { movePublicUrl?: boolean } = {},
+  { followPorts = false }: { followPorts?: boolean } = {},
 ): { vars: DevVars; added: string[] } {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : null;
   const existing = text === null ? {} : parseDevVars(text);
   const defaults = defaultDevVars(ports);
-  const local = localPublicUrl(existing);
+  const moves = (k: string, value: string) =>
+    followPorts && FOLLOWS_PORTS[k]?.test(value) === true && value !== defaults[k];
   const added = Object.keys(defaults).filter(
-    (k) =>
-      existing[k] === undefined ||
-      existing[k] === '' ||
-      (movePublicUrl && k === 'PUBLIC_URL' && local !== null && local !== defaults[k]),
+    (k) => existing[k] === undefined || existing[k] === '' || moves(k, existing[k] as string),
   );
   if (added.length === 0) return { vars: existing, added };
   const vars = { ...existing };

@@ -46,19 +46,32 @@ describe('.dev.vars', () => {
     // Only a start that runs the Worker moves it: a warehouse alone, or a start that failed, does not.
     expect(ensureDevVars(path, ports).added).toEqual([]);
     expect(parseDevVars(readFileSync(path, 'utf8')).PUBLIC_URL).toBe('http://127.0.0.1:8787');
-    const { vars, added } = ensureDevVars(path, ports, { movePublicUrl: true });
+    const { vars, added } = ensureDevVars(path, ports, { followPorts: true });
     expect(added).toEqual(['PUBLIC_URL']);
     expect(vars.PUBLIC_URL).toBe('http://127.0.0.1:9000');
     expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
     expect(parseDevVars(readFileSync(path, 'utf8')).API_TOKEN).toBe('a # b');
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(ensureDevVars(path, ports, { movePublicUrl: true }).added).toEqual([]);
+    expect(ensureDevVars(path, ports, { followPorts: true }).added).toEqual([]);
+  });
+
+  it('moves the loopback Slack webhook to the sink port, and leaves a real webhook alone', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dev-vars-')), '.dev.vars');
+    writeFileSync(path, [...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
+    const moved = { ...ports, slack: 18791 };
+    expect(ensureDevVars(path, moved).added).toEqual([]);
+    expect(ensureDevVars(path, moved, { followPorts: true }).added).toEqual(['SLACK_WEBHOOK_URL']);
+    expect(parseDevVars(readFileSync(path, 'utf8')).SLACK_WEBHOOK_URL).toBe('http://127.0.0.1:18791/slack/webhook');
+    const hooks = 'SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T000/B000/XXXX';
+    writeFileSync(path, [...mine.filter((l) => !l.startsWith('SLACK_')), hooks, ''].join('\n'));
+    expect(ensureDevVars(path, moved, { followPorts: true }).added).toEqual(['PUBLIC_URL']);
+    expect(parseDevVars(readFileSync(path, 'utf8')).SLACK_WEBHOOK_URL).toBe(hooks.split('=')[1]);
   });
 
   it('leaves a PUBLIC_URL that is not a local one alone, and adds a missing one at the end', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'dev-vars-')), '.dev.vars');
     writeFileSync(path, [...mine, 'PUBLIC_URL=https://schema.example.com', ''].join('\n'));
-    expect(ensureDevVars(path, ports, { movePublicUrl: true }).added).toEqual([]);
+    expect(ensureDevVars(path, ports, { followPorts: true }).added).toEqual([]);
     writeFileSync(path, [...mine, ''].join('\n'));
     expect(ensureDevVars(path, ports).added).toEqual(['PUBLIC_URL']);
     expect(readFileSync(path, 'utf8')).toBe([...mine, 'PUBLIC_URL=http://127.0.0.1:9000', ''].join('\n'));
