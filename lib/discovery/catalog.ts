@@ -57,8 +57,11 @@ export function lifecycle(
 ): EntryStatus {
   if (status === 'rejected' || status === 'merged') return status;
   const old = lastSeen !== null && lastSeen.getTime() < now.getTime() - config.staleAfterDays * 86_400_000;
-  if (old) return status === 'candidate' ? 'candidate' : 'stale';
-  return sightings >= config.minOccurrences ? 'active' : 'candidate';
+  const established = sightings >= config.minOccurrences;
+  // Seen often enough but not lately is stale, however it got there: also a name first found in old data
+  // (a backfill), which would otherwise stay a candidate for ever. A candidate never seen enough stays one.
+  if (old) return status === 'candidate' && !established ? 'candidate' : 'stale';
+  return established ? 'active' : 'candidate';
 }
 
 /**

@@ -295,7 +295,9 @@ describe('the catalog rules', () => {
     expect(lifecycle('candidate', 3, days(1), config, now)).toBe('active');
     expect(lifecycle('active', 9, days(31), config, now)).toBe('stale');
     expect(lifecycle('stale', 9, days(0), config, now)).toBe('active');
-    expect(lifecycle('candidate', 9, days(31), config, now)).toBe('candidate');
+    // A backfill: seen often enough, but only long ago.
+    expect(lifecycle('candidate', 9, days(31), config, now)).toBe('stale');
+    expect(lifecycle('candidate', 2, days(31), config, now)).toBe('candidate');
     expect(lifecycle('rejected', 99, days(0), config, now)).toBe('rejected');
     expect(lifecycle('merged', 99, days(0), config, now)).toBe('merged');
   });
