@@ -240,16 +240,26 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
   const weight = (n: string) => input.weight?.get(n) ?? 0;
   const found = new Map<string, Conflict>();
 
-  const report = (newName: string, existingName: string, score: number, reason: ConflictReason) => {
+  const report = (newName: string, existingName: string, score: number, reason: ConflictReason): void => {
     if (newName === existingName) return;
+    const canonical = input.aliases.get(existingName);
+    if (canonical !== undefined && canonical !== existingName) {
+      // A merged name stands for its canonical one: one conflict, against that, saying why.
+      if (canonical === newName) return;
+      report(newName, canonical, score, { kind: 'alias', alias: existingName, of: canonical });
+      report(newName, canonical, score, reason);
+      return;
+    }
     const key = pairKey(newName, existingName);
     if (input.decidedPairs.has(key)) return;
     const previous = found.get(key);
-    if (previous) {
-      found.set(key, { ...previous, score: Math.max(previous.score, score), reasons: [...previous.reasons, reason] });
+    if (!previous) {
+      found.set(key, { newName, existingName, score, reasons: [reason] });
       return;
     }
-    found.set(key, { newName, existingName, score, reasons: [reason] });
+    const same = previous.reasons.some((r) => JSON.stringify(r) === JSON.stringify(reason));
+    const reasons = same ? previous.reasons : [...previous.reasons, reason];
+    found.set(key, { ...previous, score: Math.max(previous.score, score), reasons });
   };
 
   // New names join the index as they are checked, so new duplicates of each other are found too, with the

@@ -214,6 +214,33 @@ describe('conflict detection', () => {
       reasons: [{ kind: 'alias', alias: 'SHIP_NAME', of: 'VESSEL_NAME' }],
     });
   });
+
+  it('raises a name close to a merged alias once, against the canonical name', () => {
+    const found = detectConflicts({
+      newNames: ['VESSEL_NME'],
+      knownNames: ['VESSEL_NAME', 'VESSEL_NAMES', 'SHIP_NAME'],
+      aliases: new Map([
+        ['VESSEL_NAMES', 'VESSEL_NAME'],
+        ['SHIP_NAME', 'VESSEL_NAME'],
+      ]),
+      decidedPairs: new Set(),
+    });
+    expect(found.map((c) => [c.newName, c.existingName])).toEqual([['VESSEL_NME', 'VESSEL_NAME']]);
+    expect(found[0]?.reasons).toEqual([
+      { kind: 'similar', similarity: 0.9091, distance: 1 },
+      { kind: 'alias', alias: 'VESSEL_NAMES', of: 'VESSEL_NAME' },
+    ]);
+    // Decided against the canonical name, it is not raised again through the alias.
+    const decided = new Set([pairKey('VESSEL_NME', 'VESSEL_NAME')]);
+    expect(
+      detectConflicts({
+        newNames: ['VESSEL_NME'],
+        knownNames: ['VESSEL_NAME', 'VESSEL_NAMES'],
+        aliases: new Map([['VESSEL_NAMES', 'VESSEL_NAME']]),
+        decidedPairs: decided,
+      }),
+    ).toEqual([]);
+  });
 });
 
 const entryArb = fc.record({
