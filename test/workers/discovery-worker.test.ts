@@ -281,6 +281,14 @@ describe('runs requested through the API and the discovery queue', () => {
     expect(sent).toEqual([{ kind: 'run', runId: id, full: true }]);
     expect(await run(id)).toMatchObject({ status: 'queued', trigger: 'api' });
     expect((await api('/api/discovery/runs/nope')).status).toBe(404);
+    // ?full= is true or false: anything else is refused rather than read as false.
+    const maybe = await api(
+      '/api/discovery/run?full=maybe',
+      { method: 'POST', headers: auth },
+      { DISCOVERY_QUEUE: queue },
+    );
+    expect(maybe.status).toBe(400);
+    expect(sent).toHaveLength(1);
 
     // A second request and an ingest note arrive in the same batch: one run does the work of all three.
     const second = capturingQueue();

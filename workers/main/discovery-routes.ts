@@ -48,11 +48,12 @@ async function withDeps<T>(
 }
 
 const RunRequestBody = z.strictObject({ full: z.boolean().default(false) });
+const RunRequestQuery = z.object({ full: z.enum(['true', 'false']).optional() });
 
 // Queues a run (the discovery Worker takes it from the `discovery` queue) and answers with its id.
 discoveryRoutes.post('/api/discovery/run', requireToken, async (c) => {
   const body = parse(RunRequestBody, await jsonBody(c.req.raw));
-  const full = body.full || c.req.query('full') === 'true';
+  const full = body.full || parse(RunRequestQuery, c.req.query()).full === 'true';
   return withDeps(c, async (deps) => {
     const id = deps.newId();
     await requestRun(deps.warehouse, { id, trigger: 'api', full, now: deps.clock() });
