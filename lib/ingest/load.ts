@@ -1,10 +1,16 @@
 // Loading one object into its target table, inside a transaction the caller owns: all rows or none.
 //   remote  the warehouse reads r2://bucket/key itself; the Worker never holds the file.
 //   push    the Worker reads the object (Parquet: one row group at a time) and sends batched INSERTs.
-import type { Table, Vector } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
 import { DataType, type Field, type Schema, Type } from 'apache-arrow';
-import { readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
-import { type ParquetFooter, ParquetFormatError, type RangeSource, readFooter } from '../parquet/footer.ts';
+import { type DecodedRowGroup, readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
+import {
+  columnBytes,
+  type ParquetFooter,
+  ParquetFormatError,
+  type RangeSource,
+  readFooter,
+} from '../parquet/footer.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';
@@ -56,7 +62,10 @@ export interface LoadResult {
 }
 
 export interface PushOptions {
-  /** Row groups larger than this (uncompressed) are refused instead of exhausting Worker memory. */
+  /**
+   * Row groups larger than this (uncompressed) are refused instead of exhausting Worker memory, and so is
+   * a row group with a column of more than a quarter of it (a column is decoded whole).
+   */
   readonly maxRowGroupBytes: number;
   /** Rows per INSERT at most: a row group is sent in slices, keeping each batch small. */
   readonly batchRows: number;
@@ -69,7 +78,7 @@ export interface PushOptions {
 }
 
 export const DEFAULT_PUSH_OPTIONS: PushOptions = {
-  maxRowGroupBytes: 12 * 1024 * 1024,
+  maxRowGroupBytes: 24 * 1024 * 1024,
   batchRows: 32_768,
   batchChars: 4 * 1024 * 1024,
 };
@@ -274,7 +283,7 @@ function rangeSource(store: ObjectStore, req: LoadRequest): RangeSource {
  */
 async function transportSlice(
   plan: LoadPlan,
-  table: Table,
+  decoded: DecodedRowGroup,
   footer: ParquetFooter,
   at: ReadonlyMap<string, number>,
   from: number,
@@ -283,8 +292,8 @@ async function transportSlice(
   const columns = new Map<string, TransportColumn>();
   for (const name of [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)]) {
     const index = at.get(name) as number;
-    const field = table.schema.fields[index] as Field;
-    const vector = table.getChildAt(index) as Vector;
+    const field = decoded.fields[index] as Field;
+    const vector = decoded.columns[index] as Vector;
     const hints = [footer.hints.get(field.name), footer.leafHints.get(field.name)] as const;
     columns.set(name, transportColumn(vector, field, from, to, ...hints));
     await nextTask();
@@ -363,15 +372,27 @@ async function loadPushParquet(
   const file = fileName(req);
   const source = rangeSource(store, req);
   const footer = await readFooter(source);
+  const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
+  const remedy = '(write smaller row groups, or load with the remote strategy)';
   for (const g of footer.rowGroups) {
     if (g.uncompressedBytes > options.maxRowGroupBytes) {
-      const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
       throw new ParquetFormatError(
-        `row group ${g.index} holds ${mb(g.uncompressedBytes)} uncompressed; the push strategy loads at most ${mb(options.maxRowGroupBytes)} per row group (write smaller row groups, or load with the remote strategy)`,
+        `row group ${g.index} holds ${mb(g.uncompressedBytes)} uncompressed; the push strategy loads at most ${mb(options.maxRowGroupBytes)} per row group ${remedy}`,
       );
     }
   }
   const { schema } = readSchema(footer);
+  // A row group is decoded a few columns at a time (parquet/decode.ts); one large column is decoded alone.
+  const maxColumnBytes = options.maxRowGroupBytes / 4;
+  for (const g of footer.rowGroups) {
+    const sizes = columnBytes(footer, g.index) ?? [];
+    const largest = sizes.indexOf(Math.max(...sizes));
+    if (largest >= 0 && (sizes[largest] as number) > maxColumnBytes) {
+      throw new ParquetFormatError(
+        `column '${schema.fields[largest]?.name}' holds ${mb(sizes[largest] as number)} uncompressed in row group ${g.index}; the push strategy decodes at most ${mb(maxColumnBytes)} of one column at once ${remedy}`,
+      );
+    }
+  }
   // Columns by position: the plan's names are made unique as DuckDB makes them (`a`, `A` -> `a`, `A_1`).
   const names = uniqueNames(schema.fields.map((f) => f.name));
   const at = new Map(names.map((name, i) => [name, i]));
@@ -388,14 +409,14 @@ async function loadPushParquet(
   const first = footer.rowGroups[0];
   let batchRows = rowsWithin(options, first ? (2 * first.uncompressedBytes) / Math.max(1, first.numRows) : 0);
   for (const group of footer.rowGroups) {
-    const { table, bytes } = await readRowGroup(source, footer, group.index);
-    if (!table || table.numRows === 0) continue;
+    const { group: decoded, bytes } = await readRowGroup(source, footer, group.index);
+    if (!decoded || decoded.numRows === 0) continue;
     for (const c of plan.extras) {
-      nulls.set(c.name, (nulls.get(c.name) ?? 0) + (table.getChildAt(at.get(c.name) as number)?.nullCount ?? 0));
+      nulls.set(c.name, (nulls.get(c.name) ?? 0) + (decoded.columns[at.get(c.name) as number]?.nullCount ?? 0));
     }
-    for (let from = 0; from < table.numRows; ) {
-      const to = Math.min(table.numRows, from + batchRows);
-      const columns = await transportSlice(plan, table, footer, at, from, to);
+    for (let from = 0; from < decoded.numRows; ) {
+      const to = Math.min(decoded.numRows, from + batchRows);
+      const columns = await transportSlice(plan, decoded, footer, at, from, to);
       const statement = pushInsert(plan, ctx, columns, firstRow + from, to - from);
       const chars = transportChars(columns);
       await pipeline.send(statement.sql, statement.params, to - from, chars, bytes + wasmBytes());
@@ -403,7 +424,7 @@ async function loadPushParquet(
       batchRows = rowsWithin(options, chars / (to - from));
       from = to;
     }
-    firstRow += table.numRows;
+    firstRow += decoded.numRows;
   }
   const rows = await pipeline.finish();
   await closeSuperseded(tx, req.target, ctx);

@@ -1,9 +1,49 @@
 // Decoding one row group with parquet-wasm into an Arrow table.
-import type { Data, Table } from 'apache-arrow';
+import type { Data, Field, Table, Vector } from 'apache-arrow';
 import { tableFromIPC } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import { initSync, readParquet, wasmMemory } from 'parquet-wasm/esm/parquet_wasm.js';
-import { type ParquetFooter, ParquetFormatError, type RangeSource, rowGroupFile, schemaFile } from './footer.ts';
+import {
+  columnBytes,
+  columnsFile,
+  type ParquetFooter,
+  ParquetFormatError,
+  type RangeSource,
+  rowGroupFile,
+  schemaFile,
+} from './footer.ts';
+
+/** A row group's top-level columns, decoded into JavaScript memory. */
+export interface DecodedRowGroup {
+  readonly numRows: number;
+  readonly fields: readonly Field[];
+  readonly columns: readonly Vector[];
+}
+
+/**
+ * Uncompressed bytes of the columns decoded at once. parquet-wasm's memory grows to about 5-6 times what
+ * it decodes in one call and never shrinks, so a row group is decoded a few columns at a time: its memory
+ * then follows the largest such group (or single column), not the row group.
+ */
+export const DECODE_GROUP_BYTES = 2 * 1024 * 1024;
+
+/** Consecutive top-level columns packed into groups of at most `limit` bytes (a larger column alone). */
+export function decodeGroups(sizes: readonly number[], limit: number): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  sizes.forEach((size, i) => {
+    if (current.length > 0 && bytes + size > limit) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(i);
+    bytes += size;
+  });
+  if (current.length > 0 || groups.length === 0) groups.push(current);
+  return groups;
+}
 
 let initialised = false;
 
@@ -34,15 +74,37 @@ export async function readRowGroup(
   source: RangeSource,
   footer: ParquetFooter,
   index: number,
-): Promise<{ table: Table | null; bytes: number }> {
+  groupBytes = DECODE_GROUP_BYTES,
+): Promise<{ group: DecodedRowGroup | null; bytes: number }> {
   if (!initialised) throw new Error('parquet-wasm is not initialised');
   const info = footer.rowGroups[index];
   if (!info) throw new Error(`no row group ${index}`);
-  if (info.numRows === 0) return { table: null, bytes: 0 };
+  if (info.numRows === 0) return { group: null, bytes: 0 };
   const chunk = await source.read(info.start, info.end - info.start);
-  const file = rowGroupFile(footer, index, chunk);
+  const sizes = columnBytes(footer, index);
+  const groups = sizes === null ? [[]] : decodeGroups(sizes, groupBytes);
+  const fields: Field[] = [];
+  const columns: Vector[] = [];
+  let bytes = 0;
+  for (const group of groups) {
+    const file = groups.length === 1 ? rowGroupFile(footer, index, chunk) : columnsFile(footer, index, chunk, group);
+    const decoded = decodeFile(file, info.numRows, index);
+    if (decoded.table.numRows !== info.numRows) {
+      throw new ParquetFormatError(
+        `row group ${index} cannot be decoded: it holds ${decoded.table.numRows} rows where its footer says ${info.numRows}`,
+      );
+    }
+    fields.push(...decoded.table.schema.fields);
+    for (let i = 0; i < decoded.table.numCols; i++) columns.push(decoded.table.getChildAt(i) as Vector);
+    bytes += decoded.bytes;
+  }
+  return { group: { numRows: info.numRows, fields, columns }, bytes };
+}
+
+/** A one-row-group file decoded into JavaScript memory, and the bytes that takes. */
+function decodeFile(file: Uint8Array, numRows: number, index: number): { table: Table; bytes: number } {
   // One Arrow batch per row group (the default is 1024 rows a batch).
-  const options = { batchSize: Math.max(1, info.numRows) };
+  const options = { batchSize: Math.max(1, numRows) };
   try {
     const direct = fromWasmMemory(readParquet(file, options));
     if (direct) return { table: direct, bytes: tableBytes(direct) };

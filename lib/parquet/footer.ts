@@ -54,8 +54,15 @@ const LOGICAL_TIME = 7;
 const LOGICAL_JSON = 12;
 const LOGICAL_UUID = 14;
 const CONVERTED_JSON = 19;
-const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6 } as const;
-const RG = { columns: 1, totalByteSize: 2, numRows: 3, fileOffset: 5, totalCompressedSize: 6 } as const;
+const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6, columnOrders: 7 } as const;
+const RG = {
+  columns: 1,
+  totalByteSize: 2,
+  numRows: 3,
+  sortingColumns: 4,
+  fileOffset: 5,
+  totalCompressedSize: 6,
+} as const;
 const CC = {
   filePath: 1,
   fileOffset: 2,
@@ -67,6 +74,7 @@ const CC = {
 } as const;
 const CMD = {
   type: 1,
+  totalUncompressedSize: 6,
   totalCompressedSize: 7,
   dataPageOffset: 9,
   indexPageOffset: 10,
@@ -299,30 +307,126 @@ export function rowGroupFile(footer: ParquetFooter, index: number, chunkBytes: U
   if (chunkBytes.length !== info.end - info.start) throw new Error('row group bytes do not match its range');
   const delta = 4 - info.start;
   const original = struct(list(footer.raw.get(FMD.rowGroups))[index]) as ThriftStruct;
-
-  const columns = list(original.get(RG.columns)).map((c): ThriftValue => {
-    const chunk = new Map(struct(c) as ThriftStruct);
-    const meta = new Map(struct(chunk.get(CC.metaData)) as ThriftStruct);
-    for (const id of [CMD.dataPageOffset, CMD.indexPageOffset, CMD.dictionaryPageOffset]) {
-      const v = shifted(meta.get(id), delta);
-      if (v) meta.set(id, v);
-    }
-    meta.delete(CMD.bloomFilterOffset);
-    meta.delete(CMD.bloomFilterLength);
-    if (int(meta.get(CMD.type)) === PHYSICAL_INT96) meta.set(CMD.type, { type: TType.I32, value: PHYSICAL_FIXED });
-    chunk.set(CC.metaData, { type: TType.Struct, value: meta });
-    const fileOffset = shifted(chunk.get(CC.fileOffset), delta);
-    if (fileOffset) chunk.set(CC.fileOffset, fileOffset);
-    for (const id of [CC.offsetIndexOffset, CC.offsetIndexLength, CC.columnIndexOffset, CC.columnIndexLength])
-      chunk.delete(id);
-    return { type: TType.Struct, value: chunk };
-  });
+  const columns = list(original.get(RG.columns)).map((c) => relocated(struct(c) as ThriftStruct, delta));
   const group = new Map(original);
   group.set(RG.columns, { type: TType.List, elementType: TType.Struct, value: columns });
   const fileOffset = shifted(group.get(RG.fileOffset), delta);
   if (fileOffset) group.set(RG.fileOffset, fileOffset);
 
   return assemble(footer, info.numRows, [{ type: TType.Struct, value: group }], chunkBytes);
+}
+
+/** A column chunk's metadata with its offsets moved by `delta`, without what points at uncopied bytes. */
+function relocated(original: ThriftStruct, delta: number): ThriftValue {
+  const chunk = new Map(original);
+  const meta = new Map(struct(chunk.get(CC.metaData)) as ThriftStruct);
+  for (const id of [CMD.dataPageOffset, CMD.indexPageOffset, CMD.dictionaryPageOffset]) {
+    const v = shifted(meta.get(id), delta);
+    if (v) meta.set(id, v);
+  }
+  meta.delete(CMD.bloomFilterOffset);
+  meta.delete(CMD.bloomFilterLength);
+  if (int(meta.get(CMD.type)) === PHYSICAL_INT96) meta.set(CMD.type, { type: TType.I32, value: PHYSICAL_FIXED });
+  chunk.set(CC.metaData, { type: TType.Struct, value: meta });
+  const fileOffset = shifted(chunk.get(CC.fileOffset), delta);
+  if (fileOffset) chunk.set(CC.fileOffset, fileOffset);
+  for (const id of [CC.offsetIndexOffset, CC.offsetIndexLength, CC.columnIndexOffset, CC.columnIndexLength])
+    chunk.delete(id);
+  return { type: TType.Struct, value: chunk };
+}
+
+/** A top-level column: its schema elements [from, to) and its leaves (column chunks) [from, to). */
+export interface TopLevelColumn {
+  readonly elements: readonly [number, number];
+  readonly leaves: readonly [number, number];
+}
+
+/** The top-level columns of the footer's schema, in order. */
+export function topLevelColumns(footer: ParquetFooter): TopLevelColumn[] {
+  const elements = list(footer.raw.get(FMD.schema));
+  const out: TopLevelColumn[] = [];
+  let at = 1;
+  let leaf = 0;
+  const skip = (): void => {
+    const children = int(struct(elements[at])?.get(SE.numChildren)) ?? 0;
+    at++;
+    if (children === 0) leaf++;
+    for (let i = 0; i < children; i++) skip();
+  };
+  const top = int(struct(elements[0])?.get(SE.numChildren)) ?? 0;
+  for (let i = 0; i < top; i++) {
+    const [from, first] = [at, leaf];
+    skip();
+    out.push({ elements: [from, at], leaves: [first, leaf] });
+  }
+  return out;
+}
+
+/**
+ * Uncompressed bytes of each top-level column in row group `index` (its chunks', as the writer recorded);
+ * null when the row group's chunks do not match the schema's leaves one for one.
+ */
+export function columnBytes(footer: ParquetFooter, index: number): number[] | null {
+  const chunks = list(struct(list(footer.raw.get(FMD.rowGroups))[index])?.get(RG.columns));
+  const tops = topLevelColumns(footer);
+  if ((tops.at(-1)?.leaves[1] ?? 0) !== chunks.length) return null;
+  return tops.map(({ leaves: [from, to] }) => {
+    let n = 0;
+    for (let i = from; i < to; i++)
+      n += int(struct(struct(chunks[i])?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0;
+    return n;
+  });
+}
+
+/**
+ * A Parquet file holding only the top-level columns `columns` (indexes, ascending) of row group `index`,
+ * given that row group's bytes: their chunks are copied one after another and the schema keeps only them.
+ */
+export function columnsFile(
+  footer: ParquetFooter,
+  index: number,
+  chunkBytes: Uint8Array,
+  columns: readonly number[],
+): Uint8Array {
+  const info = footer.rowGroups[index];
+  if (!info) throw new Error(`no row group ${index}`);
+  if (chunkBytes.length !== info.end - info.start) throw new Error('row group bytes do not match its range');
+  const tops = topLevelColumns(footer);
+  const original = struct(list(footer.raw.get(FMD.rowGroups))[index]) as ThriftStruct;
+  const chunks = list(original.get(RG.columns));
+  const leaves = columns.flatMap((c) => {
+    const [from, to] = (tops[c] as TopLevelColumn).leaves;
+    return Array.from({ length: to - from }, (_, i) => from + i);
+  });
+  const ranges = leaves.map((l) => chunkRange(struct(chunks[l]) as ThriftStruct));
+  const bytes = new Uint8Array(ranges.reduce((n, r) => n + r.end - r.start, 0));
+  let p = 0;
+  const selected = leaves.map((l, i) => {
+    const r = ranges[i] as { start: number; end: number };
+    bytes.set(chunkBytes.subarray(r.start - info.start, r.end - info.start), p);
+    const moved = relocated(struct(chunks[l]) as ThriftStruct, 4 + p - r.start);
+    p += r.end - r.start;
+    return moved;
+  });
+  const group: ThriftStruct = new Map(original);
+  group.set(RG.columns, { type: TType.List, elementType: TType.Struct, value: selected });
+  // These describe all the columns (or name them by position): not true of the subset.
+  for (const id of [RG.fileOffset, RG.totalCompressedSize, RG.sortingColumns]) group.delete(id);
+  const sizes = columnBytes(footer, index) ?? [];
+  group.set(RG.totalByteSize, { type: TType.I64, value: BigInt(columns.reduce((n, c) => n + (sizes[c] ?? 0), 0)) });
+
+  const elements = list(footer.raw.get(FMD.schema));
+  const root = new Map(struct(elements[0]) as ThriftStruct);
+  root.set(SE.numChildren, { type: TType.I32, value: columns.length });
+  const schema: ThriftValue[] = [
+    { type: TType.Struct, value: root },
+    ...columns.flatMap((c) => elements.slice(...(tops[c] as TopLevelColumn).elements)),
+  ];
+  const orders = list(footer.raw.get(FMD.columnOrders));
+  return assemble(footer, info.numRows, [{ type: TType.Struct, value: group }], bytes, {
+    schema,
+    columnOrders: orders.length > 0 ? leaves.map((l) => orders[l] as ThriftValue) : undefined,
+  });
 }
 
 /**
@@ -335,13 +439,17 @@ function assemble(
   numRows: number,
   rowGroups: ThriftValue[],
   chunkBytes: Uint8Array,
+  subset?: { schema: ThriftValue[]; columnOrders: ThriftValue[] | undefined },
 ): Uint8Array {
   const meta = new Map(footer.raw);
   meta.set(FMD.schema, {
     type: TType.List,
     elementType: TType.Struct,
-    value: asDuckDbReadsIt(list(footer.raw.get(FMD.schema))),
+    value: asDuckDbReadsIt(subset?.schema ?? list(footer.raw.get(FMD.schema))),
   });
+  if (subset?.columnOrders) {
+    meta.set(FMD.columnOrders, { type: TType.List, elementType: TType.Struct, value: subset.columnOrders });
+  } else if (subset) meta.delete(FMD.columnOrders);
   meta.delete(FMD.keyValue);
   meta.set(FMD.numRows, { type: TType.I64, value: BigInt(numRows) });
   meta.set(FMD.rowGroups, { type: TType.List, elementType: TType.Struct, value: rowGroups });

@@ -553,4 +553,14 @@ describe('push batches (Parquet)', () => {
     );
     expect(inserts).toEqual([]);
   });
+
+  it('refuses a row group with one column of more than a quarter of the limit: a column is decoded whole', async () => {
+    const { session, inserts } = recording();
+    await expect(load(await wideFile(), session, { maxRowGroupBytes: 12 * 1024 * 1024 })).rejects.toThrow(
+      /column 'a' holds 4 MB uncompressed in row group 0; the push strategy decodes at most 3 MB of one column at once/,
+    );
+    expect(inserts).toEqual([]);
+    // Within the limits the same file loads, a few columns at a time.
+    expect((await load(await wideFile(), session, { maxRowGroupBytes: 20 * 1024 * 1024 })).rows).toBe(20_000);
+  });
 });
