@@ -242,14 +242,15 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
 
   const report = (newName: string, existingName: string, score: number, reason: ConflictReason): void => {
     if (newName === existingName) return;
-    const canonical = input.aliases.get(existingName);
-    if (canonical !== undefined && canonical !== existingName) {
+    const canonical = canonicalOf(existingName, input.aliases);
+    if (canonical !== existingName) {
       // A merged name stands for its canonical one: one conflict, against that, saying why.
       if (canonical === newName) return;
-      report(newName, canonical, score, { kind: 'alias', alias: existingName, of: canonical });
-      report(newName, canonical, score, reason);
-      return;
+      add(newName, canonical, score, { kind: 'alias', alias: existingName, of: canonical });
     }
+    add(newName, canonical, score, reason);
+  };
+  const add = (newName: string, existingName: string, score: number, reason: ConflictReason): void => {
     const key = pairKey(newName, existingName);
     if (input.decidedPairs.has(key)) return;
     const previous = found.get(key);
@@ -289,6 +290,17 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
   return [...found.values()].sort(
     (a, b) => b.score - a.score || compare(a.newName, b.newName) || compare(a.existingName, b.existingName),
   );
+}
+
+/** The name `name` stands for after following merges; a cycle of aliases (there should be none) stops it. */
+function canonicalOf(name: string, aliases: ReadonlyMap<string, string>): string {
+  const seen = new Set([name]);
+  let current = name;
+  for (let next = aliases.get(current); next !== undefined && !seen.has(next); next = aliases.get(current)) {
+    seen.add(next);
+    current = next;
+  }
+  return current;
 }
 
 function round(x: number): number {

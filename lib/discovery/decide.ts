@@ -116,6 +116,12 @@ async function decideOnce(warehouse: Warehouse, id: string, d: Decision, now: Da
       );
       if (changed !== 1) throw new AppError('not_found', `${label} '${conflict.newName}' is not in the catalog`);
       if (d.decision === 'merge') {
+        // The name merged into is written too: a concurrent merge of it into this name (or one of its
+        // aliases) then collides here (40001) and, decided again, finds the alias instead of making a cycle.
+        await tx.execute(`UPDATE ${table} SET updated_at = updated_at WHERE ${scope} name = $${n + 1}::VARCHAR`, [
+          ...scopeParams,
+          into,
+        ]);
         // Aliases of the merged name follow it, so no alias points at another alias.
         await tx.execute(
           `UPDATE ${table} SET merged_into = $${n + 1}::VARCHAR, updated_at = $${n + 2}::TIMESTAMPTZ

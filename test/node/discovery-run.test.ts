@@ -291,6 +291,32 @@ describe('decisions on names another decision already settled', () => {
     }
   });
 
+  it('keeps aliases flat when two merges that touch each other run at once', async () => {
+    const { warehouse } = await migratedDatabase('discovery_concurrent_merges');
+    try {
+      await ingestFiles(warehouse, [VESSEL_ANNOTATIONS], DAY1);
+      succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
+      const open = await listConflicts(warehouse, { status: 'open', limit: 100 });
+      const find = (newName: string, existingName: string) =>
+        open.find((c) => c.newName === newName && c.existingName === existingName)?.id as string;
+      // One merges VESEL_NAME away while the other merges into it.
+      const outcomes = await Promise.allSettled([
+        decideConflict(warehouse, find('VESEL_NAME', 'VESSEL_NAME'), { decision: 'merge', by: 'alice' }, DAY2),
+        decideConflict(warehouse, find('vessel name', 'VESEL_NAME'), { decision: 'merge', by: 'bob' }, DAY2),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      const aliases = await warehouse.query<{ name: string; merged_into: string }>(
+        `SELECT name, merged_into FROM entity_types WHERE status = 'merged' ORDER BY name`,
+      );
+      expect(aliases).toEqual([
+        { name: 'VESEL_NAME', merged_into: 'VESSEL_NAME' },
+        { name: 'vessel name', merged_into: 'VESSEL_NAME' },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it('answers reviewers deciding one conflict at once: one decision, the others 409 (not a warehouse error)', async () => {
     const { warehouse } = await migratedDatabase('discovery_concurrent_decisions');
     try {

@@ -230,6 +230,17 @@ describe('conflict detection', () => {
       { kind: 'similar', similarity: 0.9091, distance: 1 },
       { kind: 'alias', alias: 'VESSEL_NAMES', of: 'VESSEL_NAME' },
     ]);
+    // A cycle of aliases (which decisions no longer make, but a catalog may hold) ends the lookup.
+    const cycle = detectConflicts({
+      newNames: ['customer_idd'],
+      knownNames: ['customer_id', 'client_id'],
+      aliases: new Map([
+        ['customer_id', 'client_id'],
+        ['client_id', 'customer_id'],
+      ]),
+      decidedPairs: new Set(),
+    });
+    expect(cycle.map((c) => c.newName)).toEqual(['customer_idd']);
     // Decided against the canonical name, it is not raised again through the alias.
     const decided = new Set([pairKey('VESSEL_NME', 'VESSEL_NAME')]);
     expect(
