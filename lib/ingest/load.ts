@@ -72,7 +72,7 @@ export interface PushOptions {
   /**
    * Text per INSERT (characters of all its parameters), which bounds a batch of wide rows: the Worker holds
    * the batch it builds and the one in flight. Rows per batch follow the previous batch's characters per
-   * row, so a batch of longer rows than the last may pass it by as much.
+   * row; a batch that comes out over a quarter more is built again with fewer rows.
    */
   readonly batchChars: number;
 }
@@ -301,6 +301,9 @@ async function transportSlice(
   return columns;
 }
 
+/** How far past batchChars a batch may come out before it is built again with fewer rows. */
+const BATCH_OVERRUN = 1.25;
+
 /** Rows of a batch: at most batchRows, and as many as fit batchChars at `charsPerRow`. */
 function rowsWithin(options: PushOptions, charsPerRow: number): number {
   if (!(charsPerRow > 0)) return options.batchRows;
@@ -372,7 +375,7 @@ async function loadPushParquet(
   const file = fileName(req);
   const source = rangeSource(store, req);
   const footer = await readFooter(source);
-  const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
+  const mb = (n: number) => `${Number((n / 1024 / 1024).toFixed(1))} MB`;
   const remedy = '(write smaller row groups, or load with the remote strategy)';
   for (const g of footer.rowGroups) {
     if (g.uncompressedBytes > options.maxRowGroupBytes) {
@@ -405,23 +408,30 @@ async function loadPushParquet(
   const pipeline = new Pipeline(tx);
   const nulls = new Map<string, number | null>(plan.extras.map((c) => [c.name, 0]));
   let firstRow = 1;
-  // The first batch's rows, guessed from the writer's uncompressed size (text takes about twice the bytes).
-  const first = footer.rowGroups[0];
-  let batchRows = rowsWithin(options, first ? (2 * first.uncompressedBytes) / Math.max(1, first.numRows) : 0);
+  let charsPerRow = 0;
   for (const group of footer.rowGroups) {
     const { group: decoded, bytes } = await readRowGroup(source, footer, group.index);
     if (!decoded || decoded.numRows === 0) continue;
     for (const c of plan.extras) {
       nulls.set(c.name, (nulls.get(c.name) ?? 0) + (decoded.columns[at.get(c.name) as number]?.nullCount ?? 0));
     }
+    // A row group's first batch: its rows guessed from the writer's uncompressed size (text takes about twice
+    // the bytes), or the last batch's characters per row if more.
+    charsPerRow = Math.max(charsPerRow, (2 * group.uncompressedBytes) / group.numRows);
     for (let from = 0; from < decoded.numRows; ) {
-      const to = Math.min(decoded.numRows, from + batchRows);
-      const columns = await transportSlice(plan, decoded, footer, at, from, to);
+      let to = Math.min(decoded.numRows, from + rowsWithin(options, charsPerRow));
+      let columns = await transportSlice(plan, decoded, footer, at, from, to);
+      let chars = transportChars(columns);
+      // Rows longer than guessed: fewer of them, built again, so that a batch stays near the budget.
+      while (chars > options.batchChars * BATCH_OVERRUN && to - from > 1) {
+        to = from + Math.max(1, Math.floor(((to - from) * options.batchChars) / chars));
+        columns = await transportSlice(plan, decoded, footer, at, from, to);
+        chars = transportChars(columns);
+      }
       const statement = pushInsert(plan, ctx, columns, firstRow + from, to - from);
-      const chars = transportChars(columns);
       await pipeline.send(statement.sql, statement.params, to - from, chars, bytes + wasmBytes());
       // The next batch: as many rows as fit the text budget at this batch's characters per row.
-      batchRows = rowsWithin(options, chars / (to - from));
+      charsPerRow = chars / (to - from);
       from = to;
     }
     firstRow += decoded.numRows;
