@@ -141,6 +141,7 @@ export class Session {
     this.conn.interrupt();
     if (!this.busy || this.cancelling) return;
     this.cancelling = setInterval(() => this.conn.interrupt(), CANCEL_REPEAT_MS);
+    this.cancelling.unref();
   }
 
   /** ReadyForQuery goes out: a cancel sent from now on is for what comes next. */

@@ -89,6 +89,11 @@ export async function readRowGroup(
   for (const group of groups) {
     const file = groups.length === 1 ? rowGroupFile(footer, index, chunk) : columnsFile(footer, index, chunk, group);
     const decoded = decodeFile(file, info.numRows, index);
+    if (groups.length > 1 && decoded.table.numCols !== group.length) {
+      throw new ParquetFormatError(
+        `row group ${index} cannot be decoded: ${decoded.table.numCols} columns came back for ${group.length}`,
+      );
+    }
     if (decoded.table.numRows !== info.numRows) {
       throw new ParquetFormatError(
         `row group ${index} cannot be decoded: it holds ${decoded.table.numRows} rows where its footer says ${info.numRows}`,

@@ -320,6 +320,9 @@ export function rowGroupFile(footer: ParquetFooter, index: number, chunkBytes: U
 function relocated(original: ThriftStruct, delta: number): ThriftValue {
   const chunk = new Map(original);
   const meta = new Map(struct(chunk.get(CC.metaData)) as ThriftStruct);
+  // Some writers record offset 0 for "no dictionary (or index) page" (see chunkRange): moved, it would
+  // point into another chunk.
+  for (const id of [CMD.indexPageOffset, CMD.dictionaryPageOffset]) if ((int(meta.get(id)) ?? 0) <= 0) meta.delete(id);
   for (const id of [CMD.dataPageOffset, CMD.indexPageOffset, CMD.dictionaryPageOffset]) {
     const v = shifted(meta.get(id), delta);
     if (v) meta.set(id, v);
@@ -423,6 +426,10 @@ export function columnsFile(
     ...columns.flatMap((c) => elements.slice(...(tops[c] as TopLevelColumn).elements)),
   ];
   const orders = list(footer.raw.get(FMD.columnOrders));
+  const leafCount = tops.at(-1)?.leaves[1] ?? 0;
+  if (orders.length > 0 && orders.length !== leafCount) {
+    throw new ParquetFormatError(`corrupt footer: ${orders.length} column orders for ${leafCount} columns`);
+  }
   return assemble(footer, info.numRows, [{ type: TType.Struct, value: group }], bytes, {
     schema,
     columnOrders: orders.length > 0 ? leaves.map((l) => orders[l] as ThriftValue) : undefined,

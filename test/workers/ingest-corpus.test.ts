@@ -13,7 +13,6 @@ type Verdict = { status: 'loaded'; rows: number } | { status: 'failed'; error: s
 /** Files each strategy refuses, and why. Every other file of the corpus must load. */
 const EXPECTED_REJECTIONS: Record<'push' | 'remote', string[]> = {
   push: [
-    'data/dict-page-offset-zero.parquet', // the Arrow reader rejects its dictionary page offset of 0
     'data/large_string_map.brotli.parquet', // a 2 GB row group: over the push row-group limit
     'data/map_no_value.parquet', // a MAP without values: DuckDB refuses it too
     'data/nation.dict-malformed.parquet', // malformed dictionary page header
