@@ -45,7 +45,7 @@ export const INGEST_CASES: readonly Case[] = [
     target: 'structured_data',
     rows: 200_000,
     sql: `SELECT i AS id, ${WIDE_COLUMNS.join(', ')} FROM range(200000) t(i)`,
-    // Row groups of ~14 MB: push refuses row groups over PUSH_MAX_ROW_GROUP_MB (24) to fit a Worker.
+    // Row groups of ~14 MB: push refuses row groups over PUSH_MAX_ROW_GROUP_MB (32) to fit a Worker.
     options: 'ROW_GROUP_SIZE 50000',
   },
 ];

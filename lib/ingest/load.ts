@@ -78,7 +78,7 @@ export interface PushOptions {
 }
 
 export const DEFAULT_PUSH_OPTIONS: PushOptions = {
-  maxRowGroupBytes: 24 * 1024 * 1024,
+  maxRowGroupBytes: 32 * 1024 * 1024,
   batchRows: 32_768,
   batchChars: 4 * 1024 * 1024,
 };
@@ -375,26 +375,28 @@ async function loadPushParquet(
   const file = fileName(req);
   const source = rangeSource(store, req);
   const footer = await readFooter(source);
+  const { schema } = readSchema(footer);
   const mb = (n: number) => `${Number((n / 1024 / 1024).toFixed(1))} MB`;
   const remedy = '(write smaller row groups, or load with the remote strategy)';
-  for (const g of footer.rowGroups) {
-    if (g.uncompressedBytes > options.maxRowGroupBytes) {
-      throw new ParquetFormatError(
-        `row group ${g.index} holds ${mb(g.uncompressedBytes)} uncompressed; the push strategy loads at most ${mb(options.maxRowGroupBytes)} per row group ${remedy}`,
-      );
-    }
-  }
-  const { schema } = readSchema(footer);
   // A row group is decoded a few columns at a time (parquet/decode.ts); one large column is decoded alone.
   const maxColumnBytes = options.maxRowGroupBytes / 4;
-  for (const g of footer.rowGroups) {
-    const sizes = columnBytes(footer, g.index) ?? [];
-    const largest = sizes.indexOf(Math.max(...sizes));
-    if (largest >= 0 && (sizes[largest] as number) > maxColumnBytes) {
+  /** Refuses row group `index` if it, or one of its columns (bytes per top-level column), is too large. */
+  const withinLimits = (index: number, total: number, columns: readonly number[], how: (size: string) => string) => {
+    if (total > options.maxRowGroupBytes) {
       throw new ParquetFormatError(
-        `column '${schema.fields[largest]?.name}' holds ${mb(sizes[largest] as number)} uncompressed in row group ${g.index}; the push strategy decodes at most ${mb(maxColumnBytes)} of one column at once ${remedy}`,
+        `row group ${index} ${how(mb(total))}; the push strategy loads at most ${mb(options.maxRowGroupBytes)} per row group ${remedy}`,
       );
     }
+    const largest = columns.indexOf(Math.max(...columns));
+    if (largest >= 0 && (columns[largest] as number) > maxColumnBytes) {
+      throw new ParquetFormatError(
+        `column '${schema.fields[largest]?.name}' ${how(mb(columns[largest] as number))} in row group ${index}; the push strategy decodes at most ${mb(maxColumnBytes)} of one column at once ${remedy}`,
+      );
+    }
+  };
+  // Before anything is read, by the sizes the writer recorded.
+  for (const g of footer.rowGroups) {
+    withinLimits(g.index, g.uncompressedBytes, columnBytes(footer, g.index) ?? [], (s) => `holds ${s} uncompressed`);
   }
   // Columns by position: the plan's names are made unique as DuckDB makes them (`a`, `A` -> `a`, `A_1`).
   const names = uniqueNames(schema.fields.map((f) => f.name));
@@ -410,7 +412,16 @@ async function loadPushParquet(
   let firstRow = 1;
   let charsPerRow = 0;
   for (const group of footer.rowGroups) {
-    const { group: decoded, bytes } = await readRowGroup(source, footer, group.index);
+    // Before it is decoded, by its size decoded: dictionary-encoded values are expanded.
+    const { group: decoded, bytes } = await readRowGroup(source, footer, group.index, {
+      check: (sizes) =>
+        withinLimits(
+          group.index,
+          sizes.reduce((n, s) => n + s, 0),
+          sizes,
+          (s) => `decodes to about ${s} (its dictionary-encoded values expanded)`,
+        ),
+    });
     if (!decoded || decoded.numRows === 0) continue;
     for (const c of plan.extras) {
       nulls.set(c.name, (nulls.get(c.name) ?? 0) + (decoded.columns[at.get(c.name) as number]?.nullCount ?? 0));

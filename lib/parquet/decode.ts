@@ -4,8 +4,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import { initSync, readParquet, wasmMemory } from 'parquet-wasm/esm/parquet_wasm.js';
 import {
-  columnBytes,
   columnsFile,
+  decodedColumnBytes,
   type ParquetFooter,
   ParquetFormatError,
   type RangeSource,
@@ -74,14 +74,22 @@ export async function readRowGroup(
   source: RangeSource,
   footer: ParquetFooter,
   index: number,
-  groupBytes = DECODE_GROUP_BYTES,
+  {
+    groupBytes = DECODE_GROUP_BYTES,
+    check,
+  }: {
+    groupBytes?: number;
+    /** Called with each top-level column's estimated decoded bytes before anything is decoded; may throw. */
+    check?: (decodedBytes: readonly number[]) => void;
+  } = {},
 ): Promise<{ group: DecodedRowGroup | null; bytes: number }> {
   if (!initialised) throw new Error('parquet-wasm is not initialised');
   const info = footer.rowGroups[index];
   if (!info) throw new Error(`no row group ${index}`);
   if (info.numRows === 0) return { group: null, bytes: 0 };
   const chunk = await source.read(info.start, info.end - info.start);
-  const sizes = columnBytes(footer, index);
+  const sizes = decodedColumnBytes(footer, index, chunk);
+  if (sizes !== null) check?.(sizes);
   const groups = sizes === null ? [[]] : decodeGroups(sizes, groupBytes);
   const fields: Field[] = [];
   const columns: Vector[] = [];

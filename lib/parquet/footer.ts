@@ -74,6 +74,7 @@ const CC = {
 } as const;
 const CMD = {
   type: 1,
+  numValues: 5,
   totalUncompressedSize: 6,
   totalCompressedSize: 7,
   dataPageOffset: 9,
@@ -379,6 +380,74 @@ export function columnBytes(footer: ParquetFooter, index: number): number[] | nu
       n += int(struct(struct(chunks[i])?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0;
     return n;
   });
+}
+
+// PageHeader (parquet.thrift): a dictionary page's header says how many entries it holds in how many bytes.
+const PAGE = { type: 1, uncompressedSize: 2, dictionaryHeader: 7 } as const;
+const DICTIONARY_PAGE = 2;
+/** Bytes per value of the fixed-width physical types, as Arrow holds them decoded. */
+const PHYSICAL_WIDTH: Readonly<Record<number, number>> = { 0: 1, 1: 4, 2: 8, 3: 12, 4: 4, 5: 8 };
+
+/**
+ * Bytes each top-level column of row group `index` takes once decoded, estimated from its chunks (`chunkBytes`
+ * is the row group's range): the size the writer recorded, or, for a dictionary-encoded chunk, larger when
+ * every value is expanded: its width, or for text and binary the dictionary's average entry, times the
+ * chunk's values. A few distinct long strings repeated on every row record a few kilobytes and decode to
+ * hundreds of megabytes. Null when the chunks do not match the schema's leaves.
+ */
+export function decodedColumnBytes(footer: ParquetFooter, index: number, chunkBytes: Uint8Array): number[] | null {
+  const info = footer.rowGroups[index];
+  const recorded = columnBytes(footer, index);
+  if (!info || recorded === null) return recorded;
+  const chunks = list(struct(list(footer.raw.get(FMD.rowGroups))[index])?.get(RG.columns));
+  const leafWidths = leafTypeWidths(footer);
+  return topLevelColumns(footer).map(({ leaves: [from, to] }, i) => {
+    let expanded = 0;
+    for (let l = from; l < to; l++) {
+      const chunk = struct(chunks[l]);
+      const meta = struct(chunk?.get(CC.metaData));
+      const values = int(meta?.get(CMD.numValues)) ?? 0;
+      const width = leafWidths[l] ?? PHYSICAL_WIDTH[int(meta?.get(CMD.type)) ?? -1];
+      const dictionary = chunk ? dictionaryHeader(chunk, chunkBytes, info.start) : null;
+      const recordedLeaf = int(meta?.get(CMD.totalUncompressedSize)) ?? 0;
+      if (dictionary === null) expanded += recordedLeaf;
+      else if (width !== undefined) expanded += Math.max(recordedLeaf, values * width);
+      // Text: each value's bytes and its 4-byte offset; an entry is stored with a 4-byte length.
+      else expanded += Math.max(recordedLeaf, values * (Math.max(0, dictionary.bytes / dictionary.entries - 4) + 4));
+    }
+    return Math.max(recorded[i] ?? 0, expanded);
+  });
+}
+
+/** The dictionary page at the start of a chunk: its entries and uncompressed bytes; null when there is none. */
+function dictionaryHeader(
+  chunk: ThriftStruct,
+  chunkBytes: Uint8Array,
+  groupStart: number,
+): { entries: number; bytes: number } | null {
+  let range: { start: number; end: number };
+  let header: ThriftStruct;
+  try {
+    range = chunkRange(chunk);
+    header = decodeStruct(chunkBytes.subarray(range.start - groupStart, range.end - groupStart));
+  } catch {
+    return null; // The decoder will say what is wrong with this chunk.
+  }
+  if (int(header.get(PAGE.type)) !== DICTIONARY_PAGE) return null;
+  const entries = int(struct(header.get(PAGE.dictionaryHeader))?.get(1)) ?? 0;
+  const bytes = int(header.get(PAGE.uncompressedSize)) ?? 0;
+  return entries > 0 ? { entries, bytes } : null;
+}
+
+/** Per leaf: the decoded width of a FIXED_LEN_BYTE_ARRAY leaf (its type length); undefined for the others. */
+function leafTypeWidths(footer: ParquetFooter): (number | undefined)[] {
+  const widths: (number | undefined)[] = [];
+  for (const e of list(footer.raw.get(FMD.schema)).slice(1)) {
+    const el = struct(e);
+    if ((int(el?.get(SE.numChildren)) ?? 0) > 0) continue;
+    widths.push(int(el?.get(SE.type)) === PHYSICAL_FIXED ? (int(el?.get(SE.typeLength)) ?? undefined) : undefined);
+  }
+  return widths;
 }
 
 /**

@@ -567,6 +567,33 @@ describe('push batches (Parquet)', () => {
     }
   });
 
+  it('refuses, before decoding, a dictionary-encoded column that expands past the limits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'push-dictionary-'));
+    try {
+      // Five distinct 4 KB remarks: a few kilobytes recorded, their values expanded on every row.
+      const file = async (rows: number) => {
+        const path = join(dir, `remarks-${rows}.parquet`);
+        await writeParquet(
+          path,
+          `SELECT i AS id, 'remark ' || (i % 5) || repeat('x', 4000) AS remarks FROM range(${rows}) t(i)`,
+          'ROW_GROUP_SIZE 100000',
+        );
+        return new Uint8Array(readFileSync(path));
+      };
+      const { session, inserts } = recording();
+      await expect(load(await file(2500), session)).rejects.toThrow(
+        /column 'remarks' decodes to about 9\.6 MB \(its dictionary-encoded values expanded\) in row group 0; the push strategy decodes at most 8 MB of one column at once/,
+      );
+      await expect(load(await file(20_000), session)).rejects.toThrow(
+        /row group 0 decodes to about 76\.7 MB \(its dictionary-encoded values expanded\); the push strategy loads at most 32 MB per row group/,
+      );
+      expect(inserts).toEqual([]);
+      expect((await load(await file(1000), session)).rows).toBe(1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a row group larger than maxRowGroupBytes before decoding it, naming both sizes', async () => {
     const { session, inserts } = recording();
     await expect(load(await wideFile(), session, { maxRowGroupBytes: 4 * 1024 * 1024 })).rejects.toThrow(

@@ -151,8 +151,10 @@ describe('Parquet footer', () => {
     let compared = 0;
     for (const group of footer.rowGroups.slice(0, 3)) {
       if (group.uncompressedBytes > 16 * 1024 * 1024) continue;
-      const whole = await readRowGroup(source, footer, group.index, Number.POSITIVE_INFINITY).catch((e) => e);
-      const apart = await readRowGroup(source, footer, group.index, 1).catch((e) => e);
+      const whole = await readRowGroup(source, footer, group.index, { groupBytes: Number.POSITIVE_INFINITY }).catch(
+        (e) => e,
+      );
+      const apart = await readRowGroup(source, footer, group.index, { groupBytes: 1 }).catch((e) => e);
       if (whole instanceof Error) {
         expect(apart, name).toBeInstanceOf(ParquetFormatError);
         continue;
