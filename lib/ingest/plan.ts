@@ -102,7 +102,7 @@ export function planLoad(target: Target, columns: readonly SourceColumn[], file:
     const rival = source && !exact.has(column.name) ? columns.find((c) => renamed.test(c.name)) : undefined;
     if (source && rival) {
       problems.push(
-        `columns '${source.name}' and '${rival.name}' may both be '${column.name}' (names that differ only in case are renamed); name one of them '${column.name}'`,
+        `columns '${source.name}' and '${rival.name}' may both be '${column.name}' (of two names that differ only in case, the readers rename the second, here to '${rival.name}'); rename one of them so that only one column is '${column.name}' in any case`,
       );
       continue;
     }

@@ -338,7 +338,9 @@ describe('load plans', () => {
         [column('document_id'), column('page', 'integer'), column('Text'), column('text_1')],
         'f',
       ),
-    ).toThrow("f: columns 'Text' and 'text_1' may both be 'text' (names that differ only in case are renamed)");
+    ).toThrow(
+      "f: columns 'Text' and 'text_1' may both be 'text' (of two names that differ only in case, the readers rename the second, here to 'text_1'); rename one of them so that only one column is 'text' in any case",
+    );
   });
 });
 
