@@ -413,22 +413,23 @@ async function loadPushParquet(
   let charsPerRow = 0;
   for (const group of footer.rowGroups) {
     // Before it is decoded, by its size decoded: dictionary-encoded values are expanded.
+    let decodedBytes = group.uncompressedBytes;
     const { group: decoded, bytes } = await readRowGroup(source, footer, group.index, {
-      check: (sizes) =>
-        withinLimits(
-          group.index,
+      check: (sizes) => {
+        decodedBytes = Math.max(
+          decodedBytes,
           sizes.reduce((n, s) => n + s, 0),
-          sizes,
-          (s) => `decodes to about ${s} (its dictionary-encoded values expanded)`,
-        ),
+        );
+        withinLimits(group.index, decodedBytes, sizes, (s) => `decodes to about ${s} (dictionary values expanded)`);
+      },
     });
     if (!decoded || decoded.numRows === 0) continue;
     for (const c of plan.extras) {
       nulls.set(c.name, (nulls.get(c.name) ?? 0) + (decoded.columns[at.get(c.name) as number]?.nullCount ?? 0));
     }
-    // A row group's first batch: its rows guessed from the writer's uncompressed size (text takes about twice
-    // the bytes), or the last batch's characters per row if more.
-    charsPerRow = Math.max(charsPerRow, (2 * group.uncompressedBytes) / group.numRows);
+    // A row group's first batch: its rows guessed from its size decoded (text takes about twice the bytes),
+    // or the last batch's characters per row if more.
+    charsPerRow = Math.max(charsPerRow, (2 * decodedBytes) / group.numRows);
     for (let from = 0; from < decoded.numRows; ) {
       let to = Math.min(decoded.numRows, from + rowsWithin(options, charsPerRow));
       let columns = await transportSlice(plan, decoded, footer, at, from, to);

@@ -44,7 +44,15 @@ const MAGIC = 'PAR1';
 const MAX_FOOTER_BYTES = 64 * 1024 * 1024;
 
 // parquet.thrift field ids
-const SE = { type: 1, typeLength: 2, name: 4, numChildren: 5, convertedType: 6, logicalType: 10 } as const;
+const SE = {
+  type: 1,
+  typeLength: 2,
+  name: 4,
+  numChildren: 5,
+  convertedType: 6,
+  precision: 8,
+  logicalType: 10,
+} as const;
 const PHYSICAL_INT96 = 3;
 const PHYSICAL_FIXED = 7;
 const CONVERTED_MAP = 1;
@@ -75,6 +83,7 @@ const CC = {
 const CMD = {
   type: 1,
   numValues: 5,
+  statistics: 12,
   totalUncompressedSize: 6,
   totalCompressedSize: 7,
   dataPageOffset: 9,
@@ -385,6 +394,9 @@ export function columnBytes(footer: ParquetFooter, index: number): number[] | nu
 // PageHeader (parquet.thrift): a dictionary page's header says how many entries it holds in how many bytes.
 const PAGE = { type: 1, uncompressedSize: 2, dictionaryHeader: 7 } as const;
 const DICTIONARY_PAGE = 2;
+const STATISTICS_NULL_COUNT = 3;
+const LOGICAL_DECIMAL = 5;
+const CONVERTED_DECIMAL = 5;
 /** Bytes per value of the fixed-width physical types, as Arrow holds them decoded. */
 const PHYSICAL_WIDTH: Readonly<Record<number, number>> = { 0: 1, 1: 4, 2: 8, 3: 12, 4: 4, 5: 8 };
 
@@ -401,19 +413,30 @@ export function decodedColumnBytes(footer: ParquetFooter, index: number, chunkBy
   if (!info || recorded === null) return recorded;
   const chunks = list(struct(list(footer.raw.get(FMD.rowGroups))[index])?.get(RG.columns));
   const leafWidths = leafTypeWidths(footer);
+  const count = (v: ThriftValue | undefined) => Math.max(0, int(v) ?? 0);
   return topLevelColumns(footer).map(({ leaves: [from, to] }, i) => {
     let expanded = 0;
     for (let l = from; l < to; l++) {
       const chunk = struct(chunks[l]);
       const meta = struct(chunk?.get(CC.metaData));
-      const values = int(meta?.get(CMD.numValues)) ?? 0;
+      // Value slots (nulls and empty lists included) and, when the writer says, how many are null.
+      const values = count(meta?.get(CMD.numValues));
+      const nonNull = Math.max(0, values - count(struct(meta?.get(CMD.statistics))?.get(STATISTICS_NULL_COUNT)));
       const width = leafWidths[l] ?? PHYSICAL_WIDTH[int(meta?.get(CMD.type)) ?? -1];
+      const recordedLeaf = count(meta?.get(CMD.totalUncompressedSize));
+      // A fixed-width value takes its width decoded whatever its encoding (dictionary, delta, null).
+      if (width !== undefined) {
+        expanded += Math.max(recordedLeaf, values * width);
+        continue;
+      }
       const dictionary = chunk ? dictionaryHeader(chunk, chunkBytes, info.start) : null;
-      const recordedLeaf = int(meta?.get(CMD.totalUncompressedSize)) ?? 0;
       if (dictionary === null) expanded += recordedLeaf;
-      else if (width !== undefined) expanded += Math.max(recordedLeaf, values * width);
-      // Text: each value's bytes and its 4-byte offset; an entry is stored with a 4-byte length.
-      else expanded += Math.max(recordedLeaf, values * (Math.max(0, dictionary.bytes / dictionary.entries - 4) + 4));
+      // Text: each non-null value's bytes (an entry is stored with a 4-byte length), a 4-byte offset per slot.
+      else
+        expanded += Math.max(
+          recordedLeaf,
+          nonNull * Math.max(0, dictionary.bytes / dictionary.entries - 4) + values * 4,
+        );
     }
     return Math.max(recorded[i] ?? 0, expanded);
   });
@@ -445,7 +468,13 @@ function leafTypeWidths(footer: ParquetFooter): (number | undefined)[] {
   for (const e of list(footer.raw.get(FMD.schema)).slice(1)) {
     const el = struct(e);
     if ((int(el?.get(SE.numChildren)) ?? 0) > 0) continue;
-    widths.push(int(el?.get(SE.type)) === PHYSICAL_FIXED ? (int(el?.get(SE.typeLength)) ?? undefined) : undefined);
+    // The Arrow reader makes every decimal a 128-bit (or, beyond 38 digits, 256-bit) value.
+    const decimal = struct(struct(el?.get(SE.logicalType))?.get(LOGICAL_DECIMAL));
+    const precision =
+      int(decimal?.get(2)) ??
+      (int(el?.get(SE.convertedType)) === CONVERTED_DECIMAL ? int(el?.get(SE.precision)) : null);
+    if (precision !== null) widths.push(precision > 38 ? 32 : 16);
+    else widths.push(int(el?.get(SE.type)) === PHYSICAL_FIXED ? (int(el?.get(SE.typeLength)) ?? undefined) : undefined);
   }
   return widths;
 }
