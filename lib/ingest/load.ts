@@ -415,6 +415,7 @@ async function loadPushParquet(
     // Before it is decoded, by its size decoded: dictionary-encoded values are expanded.
     let decodedBytes = group.uncompressedBytes;
     const { group: decoded, bytes } = await readRowGroup(source, footer, group.index, {
+      maxBytes: options.maxRowGroupBytes * 1.5,
       check: (sizes) => {
         decodedBytes = Math.max(
           decodedBytes,

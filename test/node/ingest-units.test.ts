@@ -598,6 +598,18 @@ describe('push batches (Parquet)', () => {
         `SELECT i AS id, CASE WHEN i % 100 = 0 THEN repeat('y', 300) || (i % 7) END AS remarks FROM range(122880) t(i)`,
       );
       expect((await load(new Uint8Array(readFileSync(sparse)), session)).rows).toBe(122_880);
+      // A dictionary whose one long entry fills most rows is estimated low; the decoded bytes stop it.
+      const skewed = join(dir, 'skewed.parquet');
+      await writeParquet(
+        skewed,
+        `SELECT i AS id, CASE WHEN i % 100 < 90 THEN 'Standard disclaimer: ' || repeat('x', 1000) ELSE 'note ' || (i % 3000) END AS remark
+         FROM range(50000) t(i)`,
+      );
+      const fresh = recording();
+      await expect(
+        load(new Uint8Array(readFileSync(skewed)), fresh.session, { maxRowGroupBytes: 16 * 1024 * 1024 }),
+      ).rejects.toThrow(/row group 0 decodes to 4\d\.\d MB or more, past its estimate .*at most 24 MB of a row group/);
+      expect(fresh.inserts).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
