@@ -242,7 +242,7 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
 
   const report = (newName: string, existingName: string, score: number, reason: ConflictReason): void => {
     if (newName === existingName) return;
-    const canonical = canonicalOf(existingName, input.aliases);
+    const canonical = input.aliases.size === 0 ? existingName : canonicalOf(existingName, input.aliases);
     if (canonical !== existingName) {
       // A merged name stands for its canonical one: one conflict, against that, saying why.
       if (canonical === newName) return;
@@ -258,7 +258,7 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
       found.set(key, { newName, existingName, score, reasons: [reason] });
       return;
     }
-    const same = previous.reasons.some((r) => JSON.stringify(r) === JSON.stringify(reason));
+    const same = previous.reasons.some((r) => sameReason(r, reason));
     const reasons = same ? previous.reasons : [...previous.reasons, reason];
     found.set(key, { ...previous, score: Math.max(previous.score, score), reasons });
   };
@@ -290,6 +290,19 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
   return [...found.values()].sort(
     (a, b) => b.score - a.score || compare(a.newName, b.newName) || compare(a.existingName, b.existingName),
   );
+}
+
+function sameReason(a: ConflictReason, b: ConflictReason): boolean {
+  switch (a.kind) {
+    case 'alias':
+      return b.kind === 'alias' && a.alias === b.alias && a.of === b.of;
+    case 'similar':
+      return b.kind === 'similar' && a.similarity === b.similarity && a.distance === b.distance;
+    case 'same_words':
+      return b.kind === 'same_words' && a.words === b.words;
+    case 'same_after_normalising':
+      return b.kind === 'same_after_normalising' && a.normalised === b.normalised;
+  }
 }
 
 /** The name `name` stands for after following merges; a cycle of aliases (there should be none) stops it. */
