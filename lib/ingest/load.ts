@@ -63,8 +63,9 @@ export interface LoadResult {
 
 export interface PushOptions {
   /**
-   * Row groups larger than this (uncompressed) are refused instead of exhausting Worker memory, and so is
-   * a row group with a column of more than a quarter of it (a column is decoded whole).
+   * Row groups larger than this decoded (as recorded, or as estimated from their dictionaries) are refused
+   * instead of exhausting Worker memory, and so is a row group with a column of more than a quarter of it (a
+   * column is decoded whole).
    */
   readonly maxRowGroupBytes: number;
   /** Rows per INSERT at most: a row group is sent in slices, keeping each batch small. */

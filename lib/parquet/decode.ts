@@ -21,7 +21,7 @@ export interface DecodedRowGroup {
 }
 
 /**
- * Uncompressed bytes of the columns decoded at once. parquet-wasm's memory grows to about 5-6 times what
+ * Decoded bytes (estimated) of the columns decoded at once. parquet-wasm's memory grows to about 5 times what
  * it decodes in one call and never shrinks, so a row group is decoded a few columns at a time: its memory
  * then follows the largest such group (or single column), not the row group.
  */
