@@ -381,6 +381,7 @@ async function loadPushParquet(
   const remedy = '(write smaller row groups, or load with the remote strategy)';
   // A row group is decoded a few columns at a time (parquet/decode.ts); one large column is decoded alone.
   const maxColumnBytes = options.maxRowGroupBytes / 4;
+  const maxDecodedBytes = options.maxRowGroupBytes * 1.5;
   /** Refuses row group `index` if it, or one of its columns (bytes per top-level column), is too large. */
   const withinLimits = (index: number, total: number, columns: readonly number[], how: (size: string) => string) => {
     if (total > options.maxRowGroupBytes) {
@@ -416,7 +417,14 @@ async function loadPushParquet(
     // Before it is decoded, by its size decoded: dictionary-encoded values are expanded.
     let decodedBytes = group.uncompressedBytes;
     const { group: decoded, bytes } = await readRowGroup(source, footer, group.index, {
-      maxBytes: options.maxRowGroupBytes * 1.5,
+      // What the estimate missed (a long value repeated on most rows) stops it as it is decoded.
+      decoding: (decodedSoFar) => {
+        if (decodedSoFar > maxDecodedBytes) {
+          throw new ParquetFormatError(
+            `row group ${group.index} decodes to ${mb(decodedSoFar)} or more, past its estimate (a long value repeated on most rows?); the push strategy decodes at most ${mb(maxDecodedBytes)} of a row group ${remedy}`,
+          );
+        }
+      },
       check: (sizes) => {
         decodedBytes = Math.max(
           decodedBytes,

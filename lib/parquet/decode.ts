@@ -77,16 +77,16 @@ export async function readRowGroup(
   {
     groupBytes = DECODE_GROUP_BYTES,
     check,
-    maxBytes = Number.POSITIVE_INFINITY,
+    decoding,
   }: {
     groupBytes?: number;
     /** Called with each top-level column's estimated decoded bytes before anything is decoded; may throw. */
     check?: (decodedBytes: readonly number[]) => void;
     /**
-     * Decoded bytes past which the row group is refused as it is decoded: the estimate check can be low,
-     * and the rest of the row group is then not decoded.
+     * Called with the bytes decoded so far after each group of columns; may throw, and the rest of the row
+     * group is then not decoded (the estimate `check` saw can be low).
      */
-    maxBytes?: number;
+    decoding?: (decodedBytes: number) => void;
   } = {},
 ): Promise<{ group: DecodedRowGroup | null; bytes: number }> {
   if (!initialised) throw new Error('parquet-wasm is not initialised');
@@ -116,12 +116,7 @@ export async function readRowGroup(
     fields.push(...decoded.table.schema.fields);
     for (let i = 0; i < decoded.table.numCols; i++) columns.push(decoded.table.getChildAt(i) as Vector);
     bytes += decoded.bytes;
-    if (bytes > maxBytes) {
-      const mb = (n: number) => `${Number((n / 1024 / 1024).toFixed(1))} MB`;
-      throw new ParquetFormatError(
-        `row group ${index} decodes to ${mb(bytes)} or more, past its estimate (a long value repeated on most rows?); the push strategy decodes at most ${mb(maxBytes)} of a row group (write smaller row groups, or load with the remote strategy)`,
-      );
-    }
+    decoding?.(bytes);
   }
   return { group: { numRows: info.numRows, fields, columns }, bytes };
 }

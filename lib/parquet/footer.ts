@@ -380,13 +380,24 @@ export function topLevelColumns(footer: ParquetFooter): TopLevelColumn[] {
  * null when the row group's chunks do not match the schema's leaves one for one.
  */
 export function columnBytes(footer: ParquetFooter, index: number): number[] | null {
+  return perColumn(footer, index, (chunk) => int(struct(chunk?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0);
+}
+
+/**
+ * `leafBytes` of each column chunk of row group `index` (and its leaf's index), summed per top-level column;
+ * null when the row group's chunks do not match the schema's leaves one for one.
+ */
+function perColumn(
+  footer: ParquetFooter,
+  index: number,
+  leafBytes: (chunk: ThriftStruct | null, leaf: number) => number,
+): number[] | null {
   const chunks = list(struct(list(footer.raw.get(FMD.rowGroups))[index])?.get(RG.columns));
   const tops = topLevelColumns(footer);
   if ((tops.at(-1)?.leaves[1] ?? 0) !== chunks.length) return null;
   return tops.map(({ leaves: [from, to] }) => {
     let n = 0;
-    for (let i = from; i < to; i++)
-      n += int(struct(struct(chunks[i])?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0;
+    for (let leaf = from; leaf < to; leaf++) n += leafBytes(struct(chunks[leaf]), leaf);
     return n;
   });
 }
@@ -409,36 +420,22 @@ const PHYSICAL_WIDTH: Readonly<Record<number, number>> = { 0: 1, 1: 4, 2: 8, 3: 
  */
 export function decodedColumnBytes(footer: ParquetFooter, index: number, chunkBytes: Uint8Array): number[] | null {
   const info = footer.rowGroups[index];
-  const recorded = columnBytes(footer, index);
-  if (!info || recorded === null) return recorded;
-  const chunks = list(struct(list(footer.raw.get(FMD.rowGroups))[index])?.get(RG.columns));
+  if (!info) return null;
   const leafWidths = leafTypeWidths(footer);
   const count = (v: ThriftValue | undefined) => Math.max(0, int(v) ?? 0);
-  return topLevelColumns(footer).map(({ leaves: [from, to] }, i) => {
-    let expanded = 0;
-    for (let l = from; l < to; l++) {
-      const chunk = struct(chunks[l]);
-      const meta = struct(chunk?.get(CC.metaData));
-      // Value slots (nulls and empty lists included) and, when the writer says, how many are null.
-      const values = count(meta?.get(CMD.numValues));
-      const nonNull = Math.max(0, values - count(struct(meta?.get(CMD.statistics))?.get(STATISTICS_NULL_COUNT)));
-      const width = leafWidths[l] ?? PHYSICAL_WIDTH[int(meta?.get(CMD.type)) ?? -1];
-      const recordedLeaf = count(meta?.get(CMD.totalUncompressedSize));
-      // A fixed-width value takes its width decoded whatever its encoding (dictionary, delta, null).
-      if (width !== undefined) {
-        expanded += Math.max(recordedLeaf, values * width);
-        continue;
-      }
-      const dictionary = chunk ? dictionaryHeader(chunk, chunkBytes, info.start) : null;
-      if (dictionary === null) expanded += recordedLeaf;
-      // Text: each non-null value's bytes (an entry is stored with a 4-byte length), a 4-byte offset per slot.
-      else
-        expanded += Math.max(
-          recordedLeaf,
-          nonNull * Math.max(0, dictionary.bytes / dictionary.entries - 4) + values * 4,
-        );
-    }
-    return Math.max(recorded[i] ?? 0, expanded);
+  return perColumn(footer, index, (chunk, leaf) => {
+    const meta = struct(chunk?.get(CC.metaData));
+    // Value slots (nulls and empty lists included) and, when the writer says, how many are null.
+    const values = count(meta?.get(CMD.numValues));
+    const nonNull = Math.max(0, values - count(struct(meta?.get(CMD.statistics))?.get(STATISTICS_NULL_COUNT)));
+    const width = leafWidths[leaf] ?? PHYSICAL_WIDTH[int(meta?.get(CMD.type)) ?? -1];
+    const recorded = count(meta?.get(CMD.totalUncompressedSize));
+    // A fixed-width value takes its width decoded whatever its encoding (dictionary, delta, null).
+    if (width !== undefined) return Math.max(recorded, values * width);
+    const dictionary = chunk ? dictionaryHeader(chunk, chunkBytes, info.start) : null;
+    if (dictionary === null) return recorded;
+    // Text: each non-null value's bytes (an entry is stored with a 4-byte length), a 4-byte offset per slot.
+    return Math.max(recorded, nonNull * Math.max(0, dictionary.bytes / dictionary.entries - 4) + values * 4);
   });
 }
 
