@@ -251,24 +251,45 @@ describe('field conflicts and the columns of one file', () => {
 });
 
 describe('decisions on names another decision already settled', () => {
-  it('keeps aliases flat when a name with aliases is merged, and refuses to undo a merge', async () => {
-    const { warehouse } = await migratedDatabase('discovery_decisions');
+  /**
+   * Runs `test` on a fresh database where discovery has raised the vessel names' conflicts (DAY1), with a
+   * lookup of an open conflict's id by its names.
+   */
+  async function withConflicts(
+    database: string,
+    test: (
+      warehouse: Warehouse,
+      find: (newName: string, existingName: string) => string,
+      open: readonly { id: string }[],
+    ) => Promise<void>,
+  ): Promise<void> {
+    const { warehouse } = await migratedDatabase(database);
     try {
       await ingestFiles(warehouse, [VESSEL_ANNOTATIONS], DAY1);
       succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
       const open = await listConflicts(warehouse, { status: 'open', limit: 100 });
       const find = (newName: string, existingName: string) =>
         open.find((c) => c.newName === newName && c.existingName === existingName)?.id as string;
+      await test(warehouse, find, open);
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  const aliases = (warehouse: Warehouse) =>
+    warehouse.query<{ name: string; merged_into: string }>(
+      `SELECT name, merged_into FROM entity_types WHERE status = 'merged' ORDER BY name`,
+    );
+
+  it('keeps aliases flat when a name with aliases is merged, and refuses to undo a merge', async () => {
+    await withConflicts('discovery_decisions', async (warehouse, find) => {
       const decide = (id: string, decision: 'merge' | 'reject' | 'approve') =>
         decideConflict(warehouse, id, { decision, by: 'reviewer' }, DAY2);
 
       await decide(find('vessel name', 'VESEL_NAME'), 'merge');
       const merged = await decide(find('VESEL_NAME', 'VESSEL_NAME'), 'merge');
       expect(merged.effect).toBe("entity type 'VESEL_NAME' is now an alias of 'VESSEL_NAME'");
-      const aliases = await warehouse.query<{ name: string; merged_into: string }>(
-        `SELECT name, merged_into FROM entity_types WHERE status = 'merged' ORDER BY name`,
-      );
-      expect(aliases).toEqual([
+      expect(await aliases(warehouse)).toEqual([
         { name: 'VESEL_NAME', merged_into: 'VESSEL_NAME' },
         { name: 'vessel name', merged_into: 'VESSEL_NAME' },
       ]);
@@ -286,54 +307,35 @@ describe('decisions on names another decision already settled', () => {
         `SELECT status FROM entity_types WHERE name = 'vessel name'`,
       );
       expect(kept).toEqual({ status: 'merged' });
-    } finally {
-      await warehouse.close();
-    }
+    });
   });
 
   it('keeps aliases flat when two merges that touch each other run at once', async () => {
-    const { warehouse } = await migratedDatabase('discovery_concurrent_merges');
-    try {
-      await ingestFiles(warehouse, [VESSEL_ANNOTATIONS], DAY1);
-      succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
-      const open = await listConflicts(warehouse, { status: 'open', limit: 100 });
-      const find = (newName: string, existingName: string) =>
-        open.find((c) => c.newName === newName && c.existingName === existingName)?.id as string;
+    await withConflicts('discovery_concurrent_merges', async (warehouse, find) => {
       // One merges VESEL_NAME away while the other merges into it.
       const outcomes = await Promise.allSettled([
         decideConflict(warehouse, find('VESEL_NAME', 'VESSEL_NAME'), { decision: 'merge', by: 'alice' }, DAY2),
         decideConflict(warehouse, find('vessel name', 'VESEL_NAME'), { decision: 'merge', by: 'bob' }, DAY2),
       ]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
-      const aliases = await warehouse.query<{ name: string; merged_into: string }>(
-        `SELECT name, merged_into FROM entity_types WHERE status = 'merged' ORDER BY name`,
-      );
-      expect(aliases).toEqual([
+      expect(await aliases(warehouse)).toEqual([
         { name: 'VESEL_NAME', merged_into: 'VESSEL_NAME' },
         { name: 'vessel name', merged_into: 'VESSEL_NAME' },
       ]);
-    } finally {
-      await warehouse.close();
-    }
+    });
   });
 
   it('answers reviewers deciding one conflict at once: one decision, the others 409 (not a warehouse error)', async () => {
-    const { warehouse } = await migratedDatabase('discovery_concurrent_decisions');
-    try {
-      await ingestFiles(warehouse, [VESSEL_ANNOTATIONS], DAY1);
-      succeeded(await runDiscovery(deps(warehouse, DAY1), { trigger: 'cron', full: false }));
-      const [conflict] = await listConflicts(warehouse, { status: 'open', limit: 1 });
+    await withConflicts('discovery_concurrent_decisions', async (warehouse, _find, open) => {
       const reviewers = ['alice', 'bob', 'carol', 'dave'];
       const outcomes = await Promise.allSettled(
-        reviewers.map((by) => decideConflict(warehouse, conflict?.id as string, { decision: 'approve', by }, DAY2)),
+        reviewers.map((by) => decideConflict(warehouse, open[0]?.id as string, { decision: 'approve', by }, DAY2)),
       );
       const done = outcomes.filter((o) => o.status === 'fulfilled');
       const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as AppError] : []));
       expect(done).toHaveLength(1);
       expect(refused.map((e) => [e.code, e.status])).toEqual(reviewers.slice(1).map(() => ['conflict', 409]));
       for (const e of refused) expect(e.message).toContain('was already decided (approve by ');
-    } finally {
-      await warehouse.close();
-    }
+    });
   });
 });
