@@ -1,6 +1,3 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Data, Field, Float64, Int32, LargeUtf8, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
@@ -24,9 +21,9 @@ import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
 import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
 import type { ObjectStore } from '../../lib/ingest/store.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
-import { writeParquet } from '../../lib/local/write-parquet.ts';
 import type { SqlParam, WarehouseSession } from '../../lib/warehouse/port.ts';
 import { parquetLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
+import { parquetBytes } from '../support/parquet-bytes.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
 
 function csvField(s: string): string {
@@ -496,21 +493,12 @@ describe('push batches (Parquet)', () => {
     return { session, inserts };
   }
 
-  async function wideFile(): Promise<Uint8Array> {
-    const dir = mkdtempSync(join(tmpdir(), 'push-batches-'));
-    try {
-      const path = join(dir, 'wide.parquet');
-      // One row group of 20,000 rows of about 410 characters: 8 MB uncompressed.
-      await writeParquet(
-        path,
-        `SELECT i AS id, repeat('x', 200) || i AS a, repeat('y', 200) || i AS b FROM range(20000) t(i)`,
-        'ROW_GROUP_SIZE 100000',
-      );
-      return new Uint8Array(readFileSync(path));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  /** One row group of 20,000 rows of about 410 characters: 8 MB uncompressed. */
+  const wideFile = () =>
+    parquetBytes(
+      `SELECT i AS id, repeat('x', 200) || i AS a, repeat('y', 200) || i AS b FROM range(20000) t(i)`,
+      'ROW_GROUP_SIZE 100000',
+    );
 
   function load(bytes: Uint8Array, session: WarehouseSession, options = {}) {
     initParquetWasmForNode();
@@ -547,72 +535,52 @@ describe('push batches (Parquet)', () => {
   });
 
   it('keeps to the text budget when rows grow from one row group (or batch) to the next', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'push-skew-'));
-    try {
-      const path = join(dir, 'skew.parquet');
-      // Row group 0: 32,768 rows of one character; row group 1: 16,384 more, then 16,384 rows of three
-      // ~165-character strings (so a batch sized on the short rows reaches into the long ones).
-      const long = (c: string) => `CASE WHEN i < 49152 THEN 'a' ELSE repeat('${c}', 160) || i END`;
-      await writeParquet(
-        path,
-        `SELECT i AS id, ${long('x')} AS a, ${long('y')} AS b, ${long('z')} AS c FROM range(65536) t(i)`,
-        'ROW_GROUP_SIZE 32768',
-      );
-      const { session, inserts } = recording();
-      const budget = 1024 * 1024;
-      const result = await load(new Uint8Array(readFileSync(path)), session, { batchChars: budget });
-      expect(result.rows).toBe(65_536);
-      expect(inserts.reduce((n, i) => n + i.rows, 0)).toBe(65_536);
-      for (const insert of inserts) expect(insert.chars).toBeLessThanOrEqual(budget * 1.25);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Row group 0: 32,768 rows of one character; row group 1: 16,384 more, then 16,384 rows of three
+    // ~165-character strings (so a batch sized on the short rows reaches into the long ones).
+    const long = (c: string) => `CASE WHEN i < 49152 THEN 'a' ELSE repeat('${c}', 160) || i END`;
+    const bytes = await parquetBytes(
+      `SELECT i AS id, ${long('x')} AS a, ${long('y')} AS b, ${long('z')} AS c FROM range(65536) t(i)`,
+      'ROW_GROUP_SIZE 32768',
+    );
+    const { session, inserts } = recording();
+    const budget = 1024 * 1024;
+    const result = await load(bytes, session, { batchChars: budget });
+    expect(result.rows).toBe(65_536);
+    expect(inserts.reduce((n, i) => n + i.rows, 0)).toBe(65_536);
+    for (const insert of inserts) expect(insert.chars).toBeLessThanOrEqual(budget * 1.25);
   });
 
   it('refuses, before decoding, a dictionary-encoded column that expands past the limits', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'push-dictionary-'));
-    try {
-      // Five distinct 4 KB remarks: a few kilobytes recorded, their values expanded on every row.
-      const file = async (rows: number) => {
-        const path = join(dir, `remarks-${rows}.parquet`);
-        await writeParquet(
-          path,
-          `SELECT i AS id, 'remark ' || (i % 5) || repeat('x', 4000) AS remarks FROM range(${rows}) t(i)`,
-          'ROW_GROUP_SIZE 100000',
-        );
-        return new Uint8Array(readFileSync(path));
-      };
-      const { session, inserts } = recording();
-      await expect(load(await file(2500), session)).rejects.toThrow(
-        /column 'remarks' decodes to about 9\.6 MB \(dictionary values expanded\) in row group 0; the push strategy decodes at most 8 MB of one column at once/,
+    // Five distinct 4 KB remarks: a few kilobytes recorded, their values expanded on every row.
+    const file = (rows: number) =>
+      parquetBytes(
+        `SELECT i AS id, 'remark ' || (i % 5) || repeat('x', 4000) AS remarks FROM range(${rows}) t(i)`,
+        'ROW_GROUP_SIZE 100000',
       );
-      await expect(load(await file(20_000), session)).rejects.toThrow(
-        /row group 0 decodes to about 76\.7 MB \(dictionary values expanded\); the push strategy loads at most 32 MB per row group/,
-      );
-      expect(inserts).toEqual([]);
-      expect((await load(await file(1000), session)).rows).toBe(1000);
-      // Nulls cost no text: a sparse column of such remarks (one row in a hundred) loads.
-      const sparse = join(dir, 'sparse.parquet');
-      await writeParquet(
-        sparse,
-        `SELECT i AS id, CASE WHEN i % 100 = 0 THEN repeat('y', 300) || (i % 7) END AS remarks FROM range(122880) t(i)`,
-      );
-      expect((await load(new Uint8Array(readFileSync(sparse)), session)).rows).toBe(122_880);
-      // A dictionary whose one long entry fills most rows is estimated low; the decoded bytes stop it.
-      const skewed = join(dir, 'skewed.parquet');
-      await writeParquet(
-        skewed,
-        `SELECT i AS id, CASE WHEN i % 100 < 90 THEN 'Standard disclaimer: ' || repeat('x', 1000) ELSE 'note ' || (i % 3000) END AS remark
-         FROM range(50000) t(i)`,
-      );
-      const fresh = recording();
-      await expect(
-        load(new Uint8Array(readFileSync(skewed)), fresh.session, { maxRowGroupBytes: 16 * 1024 * 1024 }),
-      ).rejects.toThrow(/row group 0 decodes to 4\d\.\d MB or more, past its estimate .*at most 24 MB of a row group/);
-      expect(fresh.inserts).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { session, inserts } = recording();
+    await expect(load(await file(2500), session)).rejects.toThrow(
+      /column 'remarks' decodes to about 9\.6 MB \(dictionary values expanded\) in row group 0; the push strategy decodes at most 8 MB of one column at once/,
+    );
+    await expect(load(await file(20_000), session)).rejects.toThrow(
+      /row group 0 decodes to about 76\.7 MB \(dictionary values expanded\); the push strategy loads at most 32 MB per row group/,
+    );
+    expect(inserts).toEqual([]);
+    expect((await load(await file(1000), session)).rows).toBe(1000);
+    // Nulls cost no text: a sparse column of such remarks (one row in a hundred) loads.
+    const sparse = await parquetBytes(
+      `SELECT i AS id, CASE WHEN i % 100 = 0 THEN repeat('y', 300) || (i % 7) END AS remarks FROM range(122880) t(i)`,
+    );
+    expect((await load(sparse, session)).rows).toBe(122_880);
+    // A dictionary whose one long entry fills most rows is estimated low; the decoded bytes stop it.
+    const skewed = await parquetBytes(
+      `SELECT i AS id, CASE WHEN i % 100 < 90 THEN 'Standard disclaimer: ' || repeat('x', 1000) ELSE 'note ' || (i % 3000) END AS remark
+       FROM range(50000) t(i)`,
+    );
+    const fresh = recording();
+    await expect(load(skewed, fresh.session, { maxRowGroupBytes: 16 * 1024 * 1024 })).rejects.toThrow(
+      /row group 0 decodes to 4\d\.\d MB or more, past its estimate .*at most 24 MB of a row group/,
+    );
+    expect(fresh.inserts).toEqual([]);
   });
 
   it('refuses a row group larger than maxRowGroupBytes before decoding it, naming both sizes', async () => {

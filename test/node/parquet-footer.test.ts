@@ -1,9 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { type DecodedRowGroup, decodeGroups, readRowGroup, readSchema } from '../../lib/parquet/decode.ts';
 import {
   bufferSource,
@@ -14,6 +11,7 @@ import {
   topLevelColumns,
 } from '../../lib/parquet/footer.ts';
 import { decodeStruct, encodeStruct, type ThriftStruct, type ThriftValue, TType } from '../../lib/parquet/thrift.ts';
+import { parquetBytes } from '../support/parquet-bytes.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
 import { CORPUS_DIR } from '../support/paths.ts';
 
@@ -176,34 +174,26 @@ describe('Parquet footer', () => {
   });
 
   it('decodes nested and logical types a column at a time exactly as whole (a DuckDB-written file)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'columns-apart-'));
-    try {
-      const path = join(dir, 'nested.parquet');
-      await writeParquet(
-        path,
-        `SELECT i AS id, {'a': i, 'b': 'x' || i, 'c': [i, NULL, i + 1]} AS s, [{'k': i, 'v': [1.5, NULL]}] AS list_of_structs,
+    const bytes = await parquetBytes(
+      `SELECT i AS id, {'a': i, 'b': 'x' || i, 'c': [i, NULL, i + 1]} AS s, [{'k': i, 'v': [1.5, NULL]}] AS list_of_structs,
            MAP {'k' || (i % 3): i} AS m, [[i], [], NULL] AS nested_list, uuid() IS NOT NULL AS flag,
            ('{"n": ' || i || '}')::JSON AS j, gen_random_uuid() AS u, TIMETZ '12:00:00+02' AS tz,
            (i / 7)::DECIMAL(20, 5) AS dec, TIMESTAMP '2026-01-01' + to_seconds(i) AS ts, i AS dup, -i AS "DUP",
            CASE WHEN i % 4 = 0 THEN NULL ELSE 'maybe ' || i END AS maybe
          FROM range(3000) t(i)`,
-        'ROW_GROUP_SIZE 1024',
-      );
-      const bytes = new Uint8Array(readFileSync(path));
-      expect(await compareApart(bytes, 'nested.parquet')).toBeGreaterThanOrEqual(2);
-      // A footer whose column orders do not match its columns is refused as corrupt, not a crash.
-      const footer = await readFooter(bufferSource(bytes));
-      const raw = new Map(footer.raw);
-      const orders = raw.get(7) as Extract<ThriftValue, { value: ThriftValue[] }>;
-      expect(orders.value.length).toBeGreaterThan(1);
-      raw.set(7, { ...orders, value: orders.value.slice(0, 1) });
-      const group = footer.rowGroups[0] as { start: number; end: number };
-      expect(() => columnsFile({ ...footer, raw }, 0, bytes.subarray(group.start, group.end), [0, 1])).toThrow(
-        /corrupt footer: 1 column orders for \d+ columns/,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      'ROW_GROUP_SIZE 1024',
+    );
+    expect(await compareApart(bytes, 'nested.parquet')).toBeGreaterThanOrEqual(2);
+    // A footer whose column orders do not match its columns is refused as corrupt, not a crash.
+    const footer = await readFooter(bufferSource(bytes));
+    const raw = new Map(footer.raw);
+    const orders = raw.get(7) as Extract<ThriftValue, { value: ThriftValue[] }>;
+    expect(orders.value.length).toBeGreaterThan(1);
+    raw.set(7, { ...orders, value: orders.value.slice(0, 1) });
+    const group = footer.rowGroups[0] as { start: number; end: number };
+    expect(() => columnsFile({ ...footer, raw }, 0, bytes.subarray(group.start, group.end), [0, 1])).toThrow(
+      /corrupt footer: 1 column orders for \d+ columns/,
+    );
   });
 
   it('turns decoder failures into ParquetFormatError instead of a crash', async () => {
