@@ -380,7 +380,12 @@ export function topLevelColumns(footer: ParquetFooter): TopLevelColumn[] {
  * null when the row group's chunks do not match the schema's leaves one for one.
  */
 export function columnBytes(footer: ParquetFooter, index: number): number[] | null {
-  return perColumn(footer, index, (chunk) => int(struct(chunk?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0);
+  return perColumn(footer, index, recordedBytes);
+}
+
+/** A column chunk's uncompressed size, as its writer recorded it. */
+function recordedBytes(chunk: ThriftStruct | null | undefined): number {
+  return int(struct(chunk?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0;
 }
 
 /**
@@ -413,10 +418,10 @@ const PHYSICAL_WIDTH: Readonly<Record<number, number>> = { 0: 1, 1: 4, 2: 8, 3: 
 
 /**
  * Bytes each top-level column of row group `index` takes once decoded, estimated from its chunks (`chunkBytes`
- * is the row group's range): the size the writer recorded, or, for a dictionary-encoded chunk, larger when
- * every value is expanded: its width, or for text and binary the dictionary's average entry, times the
- * chunk's values. A few distinct long strings repeated on every row record a few kilobytes and decode to
- * hundreds of megabytes. Null when the chunks do not match the schema's leaves.
+ * is the row group's range): the size the writer recorded, or more where values expand: a fixed-width value
+ * takes its width whatever its encoding, and dictionary-encoded text its non-null values times the
+ * dictionary's average entry. A few distinct long strings repeated on every row record a few kilobytes and
+ * decode to hundreds of megabytes. Null when the chunks do not match the schema's leaves.
  */
 export function decodedColumnBytes(footer: ParquetFooter, index: number, chunkBytes: Uint8Array): number[] | null {
   const info = footer.rowGroups[index];
@@ -459,7 +464,10 @@ function dictionaryHeader(
   return entries > 0 ? { entries, bytes } : null;
 }
 
-/** Per leaf: the decoded width of a FIXED_LEN_BYTE_ARRAY leaf (its type length); undefined for the others. */
+/**
+ * Per leaf, the decoded width its type gives beyond its physical type: a decimal's 16 (or 32) bytes, a
+ * FIXED_LEN_BYTE_ARRAY's type length; undefined for the others.
+ */
 function leafTypeWidths(footer: ParquetFooter): (number | undefined)[] {
   const widths: (number | undefined)[] = [];
   for (const e of list(footer.raw.get(FMD.schema)).slice(1)) {
@@ -510,8 +518,8 @@ export function columnsFile(
   group.set(RG.columns, { type: TType.List, elementType: TType.Struct, value: selected });
   // These describe all the columns (or name them by position): not true of the subset.
   for (const id of [RG.fileOffset, RG.totalCompressedSize, RG.sortingColumns]) group.delete(id);
-  const sizes = columnBytes(footer, index) ?? [];
-  group.set(RG.totalByteSize, { type: TType.I64, value: BigInt(columns.reduce((n, c) => n + (sizes[c] ?? 0), 0)) });
+  const total = leaves.reduce((n, l) => n + recordedBytes(struct(chunks[l])), 0);
+  group.set(RG.totalByteSize, { type: TType.I64, value: BigInt(total) });
 
   const elements = list(footer.raw.get(FMD.schema));
   const root = new Map(struct(elements[0]) as ThriftStruct);
