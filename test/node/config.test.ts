@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
-import { ensureDevVars, parseDevVars, redactUrl, warehouseUrlProblem } from '../../lib/local/dev-vars.ts';
+import { ensureDevVars, parseDevVars, redactUrl, warehouseUrlProblem } from '../../tools/local/dev-vars.ts';
 import { DISCOVERY_BINDINGS } from '../../workers/discovery/bindings.ts';
 
 describe('Worker configuration', () => {

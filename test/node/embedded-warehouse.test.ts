@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWarehouseServer, type WarehouseServer } from '../../lib/embedded/server.ts';
+import { startWarehouseServer, type WarehouseServer } from '../../tools/embedded-warehouse/server.ts';
 import { CORPUS_DIR } from '../support/paths.ts';
 import {
   bind,

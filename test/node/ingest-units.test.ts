@@ -2,7 +2,6 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { type Data, Field, Float64, Int32, LargeUtf8, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rewriteFileLiterals } from '../../lib/embedded/sql-text.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
 import {
   type IngestDeps,
@@ -23,6 +22,7 @@ import type { ObjectStore } from '../../lib/ingest/store.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
 import type { SqlParam, WarehouseSession } from '../../lib/warehouse/port.ts';
 import { parquetLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
+import { rewriteFileLiterals } from '../../tools/embedded-warehouse/sql-text.ts';
 import { parquetBytes } from '../support/parquet-bytes.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
 

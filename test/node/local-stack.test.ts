@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDevVars } from '../../lib/local/dev-vars.ts';
-import { writeParquet } from '../../lib/local/write-parquet.ts';
+import { parseDevVars } from '../../tools/local/dev-vars.ts';
+import { writeParquet } from '../../tools/local/write-parquet.ts';
 import { ALL_APPLIED } from '../support/migration-files.ts';
 import { runCli } from '../support/run-cli.ts';
 
@@ -123,7 +123,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'living-schema-start-'));
   for (const name of LINKED) symlinkSync(join(REPO, name), join(dir, name));
   ports = await freePorts();
-  child = spawn(process.execPath, [join(REPO, 'lib/cli/start.ts')], {
+  child = spawn(process.execPath, [join(REPO, 'tools/cli/start.ts')], {
     cwd: dir,
     env: startEnv(ports),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -360,7 +360,7 @@ describe('npm start', () => {
   it('leaves no Worker behind when npm start itself is killed', async () => {
     let said = '';
     const fresh = await freePorts();
-    again = spawn(process.execPath, [join(REPO, 'lib/cli/start.ts')], {
+    again = spawn(process.execPath, [join(REPO, 'tools/cli/start.ts')], {
       cwd: dir,
       env: startEnv(fresh),
       stdio: ['ignore', 'pipe', 'pipe'],

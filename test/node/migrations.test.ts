@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readMigrationFiles } from '../../lib/migrations/files.ts';
 import { checksumOf, type MigrationFile, migrate, migrationStatus } from '../../lib/migrations/runner.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { readMigrationFiles } from '../../tools/migrations/files.ts';
 import { databaseUrl, uniqueDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -210,7 +210,7 @@ describe('migration runner', () => {
 
 describe('npm run migrate', () => {
   const cli = (args: string[], url: string) =>
-    run(process.execPath, ['lib/cli/migrate.ts', ...args], { env: { ...process.env, WAREHOUSE_URL: url } }).then(
+    run(process.execPath, ['tools/cli/migrate.ts', ...args], { env: { ...process.env, WAREHOUSE_URL: url } }).then(
       (r) => ({ code: 0, out: r.stdout }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
     );

@@ -6,10 +6,10 @@ import { inject } from 'vitest';
 import { type BatchReport, ingestBatch } from '../../lib/ingest/consumer.ts';
 import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { parseRoutes } from '../../lib/ingest/routes.ts';
-import { directoryStore } from '../../lib/local/fs-store.ts';
-import { writeParquet } from '../../lib/local/write-parquet.ts';
 import { silentLogger } from '../../lib/log.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
+import { directoryStore } from '../../tools/local/fs-store.ts';
+import { writeParquet } from '../../tools/local/write-parquet.ts';
 
 export const TEST_ROUTES = parseRoutes(
   JSON.stringify([

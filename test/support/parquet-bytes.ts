@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeParquet } from '../../lib/local/write-parquet.ts';
+import { writeParquet } from '../../tools/local/write-parquet.ts';
 
 /** The bytes of the Parquet file DuckDB writes from `sql` (`options`: extra COPY options). */
 export async function parquetBytes(sql: string, options = ''): Promise<Uint8Array> {

@@ -1,4 +1,4 @@
-// Runs one of the project's CLI scripts (lib/cli/*.ts) with this Node, as `npm run` would, and collects what
+// Runs one of the project's CLI scripts (tools/cli/*.ts) with this Node, as `npm run` would, and collects what
 // it printed on stdout and stderr together.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ export function runCli(
   options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    const cli = spawn(process.execPath, [join(REPO, 'lib/cli', script), ...args], {
+    const cli = spawn(process.execPath, [join(REPO, 'tools/cli', script), ...args], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,10 @@
 // Starting the file-backed embedded warehouse for local use, migrated, as `npm start` and
 // `npm run warehouse` both do.
-import { startWarehouseServer, type WarehouseServer } from '../embedded/server.ts';
+
+import { describeProblem, type MigrationReport, migrate } from '../../lib/migrations/runner.ts';
+import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { startWarehouseServer, type WarehouseServer } from '../embedded-warehouse/server.ts';
 import { readMigrationFiles } from '../migrations/files.ts';
-import { describeProblem, type MigrationReport, migrate } from '../migrations/runner.ts';
-import { createPostgresWarehouse } from '../warehouse/postgres.ts';
 import type { LocalConfig } from './config.ts';
 import { parseWarehouseUrl } from './dev-vars.ts';
 

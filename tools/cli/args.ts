@@ -1,5 +1,5 @@
 // Minimal flag parsing for the CLI scripts (`--flag`, `--key value`, `--key=value`).
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { type LocalConfig, localConfig } from '../local/config.ts';
 
 export interface ParsedArgs {

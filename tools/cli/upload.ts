@@ -3,7 +3,7 @@
 //   --no-wait   return once the file is queued
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { resolveR2Url } from '../embedded/r2-paths.ts';
+import { resolveR2Url } from '../embedded-warehouse/r2-paths.ts';
 import { BUCKETS } from '../local/config.ts';
 import { localPublicUrl, parseDevVars } from '../local/dev-vars.ts';
 import { cliArgs, cliConfig, fail } from './args.ts';

@@ -3,7 +3,7 @@
 // DuckDB's own read_parquet load of the same file in the same run.
 import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { localObjectEvent } from '../ingest/local-upload.ts';
+import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { type Bench, mb, memoryOf, startBench, startMainWorker, table, writeParquet } from './harness.ts';
 
 interface Case {

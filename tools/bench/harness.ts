@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
-import { startWarehouseServer, type WarehouseServer } from '../embedded/server.ts';
+import { migrate } from '../../lib/migrations/runner.ts';
+import type { Warehouse } from '../../lib/warehouse/port.ts';
+import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { startWarehouseServer, type WarehouseServer } from '../embedded-warehouse/server.ts';
 import { bucketDirectories } from '../local/config.ts';
 import { readMigrationFiles } from '../migrations/files.ts';
-import { migrate } from '../migrations/runner.ts';
-import type { Warehouse } from '../warehouse/port.ts';
-import { createPostgresWarehouse } from '../warehouse/postgres.ts';
 
 const TOKEN = 'bench-warehouse-token-000000000000';
 const API_TOKEN = 'bench-api-token-000000000000';

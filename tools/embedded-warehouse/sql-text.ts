@@ -1,5 +1,5 @@
 // A small SQL tokenizer: enough to find string literals and keywords outside strings and comments.
-import { quoteLiteral } from '../warehouse/sql.ts';
+import { quoteLiteral } from '../../lib/warehouse/sql.ts';
 
 export type Token =
   | { kind: 'string'; start: number; end: number; value: string }

@@ -4,12 +4,12 @@
 //   --dir DIR   migrations folder (default sql/migrations)
 // WAREHOUSE_URL comes from the environment, else from .dev.vars.
 import { existsSync, readFileSync } from 'node:fs';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { describeProblem, migrate, migrationStatus } from '../../lib/migrations/runner.ts';
+import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { parseDevVars, redactUrl, warehouseUrlProblem } from '../local/dev-vars.ts';
 import { formatMigrationReport } from '../local/warehouse.ts';
 import { MIGRATIONS_DIR, readMigrationFiles } from '../migrations/files.ts';
-import { describeProblem, migrate, migrationStatus } from '../migrations/runner.ts';
-import { createPostgresWarehouse } from '../warehouse/postgres.ts';
 import { cliArgs, cliConfig, fail } from './args.ts';
 
 const USAGE = `usage: npm run migrate -- [--status | --dry-run] [--dir DIR]

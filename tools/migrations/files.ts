@@ -1,7 +1,7 @@
 // Reads migration files from disk (Node only: the CLI, `npm start` and tests).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MigrationFile } from './runner.ts';
+import type { MigrationFile } from '../../lib/migrations/runner.ts';
 
 /** The project's own migrations folder. */
 export const MIGRATIONS_DIR = new URL('../../sql/migrations/', import.meta.url).pathname;

@@ -3,15 +3,15 @@
 // detection of 2,000 new names against 50,000 known ones. Each next to a naive baseline in the same run.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DEFAULT_DISCOVERY_CONFIG } from '../discovery/catalog.ts';
-import { type DetectInput, detectConflicts, detectConflictsNaively, pairKey } from '../discovery/conflicts.ts';
-import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../discovery/run.ts';
-import { ingestBatch } from '../ingest/consumer.ts';
-import { localObjectEvent } from '../ingest/local-upload.ts';
-import { parseRoutes } from '../ingest/routes.ts';
+import { DEFAULT_DISCOVERY_CONFIG } from '../../lib/discovery/catalog.ts';
+import { type DetectInput, detectConflicts, detectConflictsNaively, pairKey } from '../../lib/discovery/conflicts.ts';
+import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
+import { ingestBatch } from '../../lib/ingest/consumer.ts';
+import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
+import { parseRoutes } from '../../lib/ingest/routes.ts';
+import { silentLogger } from '../../lib/log.ts';
+import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { directoryStore } from '../local/fs-store.ts';
-import { silentLogger } from '../log.ts';
-import type { Warehouse } from '../warehouse/port.ts';
 import { type Bench, startBench, table, writeParquet } from './harness.ts';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
