@@ -1,6 +1,7 @@
 // The catalog's rules, as pure functions: merging what a run observed into entity types and fields, the
 // lifecycle (candidate -> active -> stale, rejected, merged), type widening and descriptions.
 import { z } from 'zod';
+import { compareCodePoints } from '../core/order.ts';
 import type { Catalog, EntryStatus } from './snapshot.ts';
 
 /** Discovery settings (the DISCOVERY_CONFIG variable, JSON; every key optional). */
@@ -127,21 +128,6 @@ export interface EntityDelta {
   /** Distinct, sorted by code point, at most 100 (like the catalog's lists). */
   readonly annotators: readonly string[];
   readonly datasets: readonly string[];
-}
-
-/** Code point order (the warehouse's order for text), not UTF-16's. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (D800-DFFF) encode code points above FFFF: move them after E000-FFFF.
-    x += x >= 0xe000 ? -0x800 : x >= 0xd800 ? 0x2000 : 0;
-    y += y >= 0xe000 ? -0x800 : y >= 0xd800 ? 0x2000 : 0;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 const LIST_LIMIT = 100;

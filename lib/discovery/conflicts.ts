@@ -1,8 +1,8 @@
 // Near-duplicate names: every new name against every known name of the same kind, through an index (by
 // length and trigram), never all pairs. Pure: the caller brings the names, aliases and past decisions.
 import { distance } from 'fastest-levenshtein';
+import { compareCodePoints } from '../core/order.ts';
 import { distancesFrom, normaliseName, wordKey } from './similarity.ts';
-import { compare } from './snapshot.ts';
 
 export type ConflictReason =
   | { readonly kind: 'same_after_normalising'; readonly normalised: string }
@@ -267,7 +267,7 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
   // more frequent one (then the alphabetically first) as the existing side.
   const since = (n: string) => input.firstSeen?.get(n) ?? Number.POSITIVE_INFINITY;
   const ordered = [...new Set(input.newNames)].sort(
-    (a, b) => weight(b) - weight(a) || since(a) - since(b) || compare(a, b),
+    (a, b) => weight(b) - weight(a) || since(a) - since(b) || compareCodePoints(a, b),
   );
   for (const name of ordered) {
     const normalised = normaliseName(name);
@@ -288,7 +288,8 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
     index.add(name);
   }
   return [...found.values()].sort(
-    (a, b) => b.score - a.score || compare(a.newName, b.newName) || compare(a.existingName, b.existingName),
+    (a, b) =>
+      b.score - a.score || compareCodePoints(a.newName, b.newName) || compareCodePoints(a.existingName, b.existingName),
   );
 }
 

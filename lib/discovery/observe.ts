@@ -1,9 +1,11 @@
 // What a discovery run reads from the warehouse: the loads it has not taken in yet, entity types from the
 // current submitted annotations (and proposals), fields from the loads' profiles (load_fields), and a few
 // example values. Every statement is aggregated in the warehouse; only summaries travel.
+
+import { compareCodePoints } from '../core/order.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
-import { compareCodePoints, type EntityDelta, type EntityObservation, type FieldObservation } from './catalog.ts';
+import type { EntityDelta, EntityObservation, FieldObservation } from './catalog.ts';
 
 export interface PendingLoad {
   readonly id: string;

@@ -2,8 +2,8 @@
 // the API. One batch makes one run (the queue's batch window is the debounce); requested runs in the same
 // batch are coalesced into it.
 import { z } from 'zod';
+import { retryDelaySeconds } from '../core/backoff.ts';
 import { errorMessage } from '../errors.ts';
-import { retryDelaySeconds } from '../ingest/consumer.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from './run.ts';
 import { finishRun } from './runs.ts';
 

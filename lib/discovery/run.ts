@@ -1,5 +1,6 @@
 // One discovery run: take the lock, read what changed, plan the catalog, detect conflicts, write it all
 // and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
+import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
@@ -7,7 +8,6 @@ import { quoteLiteral } from '../warehouse/sql.ts';
 import {
   advanceEntity,
   catalogOf,
-  compareCodePoints,
   type DiscoveryConfig,
   type EntityObservation,
   type EntityRow,

@@ -1,6 +1,8 @@
 // Published schema: the catalog as a canonical document, the typed difference between two of them, and the
 // semantic version a difference earns. Pure and deterministic.
 import { z } from 'zod';
+import { sha256Hex } from '../core/hash.ts';
+import { compareCodePoints } from '../core/order.ts';
 
 export const EntryStatus = z.enum(['candidate', 'active', 'stale', 'rejected', 'merged']);
 export type EntryStatus = z.infer<typeof EntryStatus>;
@@ -60,21 +62,16 @@ export type Change =
 
 export type Bump = 'major' | 'minor' | 'patch';
 
-/** Code-point order: the same everywhere (localeCompare depends on the runtime's ICU data). */
-export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Sorted, so the same catalog is always the same document (and hash). */
 export function canonicalCatalog(c: Catalog): Catalog {
   return {
-    entityTypes: [...c.entityTypes].sort((a, b) => compare(a.name, b.name)),
-    fields: [...c.fields].sort((a, b) => compare(a.source, b.source) || compare(a.name, b.name)),
+    entityTypes: [...c.entityTypes].sort((a, b) => compareCodePoints(a.name, b.name)),
+    fields: [...c.fields].sort((a, b) => compareCodePoints(a.source, b.source) || compareCodePoints(a.name, b.name)),
   };
 }
 
 export async function contentHash(c: Catalog): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(canonicalCatalog(c)));
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(JSON.stringify(canonicalCatalog(c)));
 }
 
 const keyOf = (k: EntryKey): string => (k.kind === 'entity_type' ? `e:${k.name}` : `f:${k.source}\u0000${k.name}`);
@@ -138,7 +135,7 @@ export function diffCatalogs(from: Catalog, to: Catalog): Change[] {
   for (const [k, { key, entry }] of a) {
     if (!b.has(k)) changes.push({ change: 'removed', key, entry, reason: `${label(key)} no longer in the catalog` });
   }
-  return changes.sort((x, y) => compare(keyOf(x.key), keyOf(y.key)) || compare(x.change, y.change));
+  return changes.sort((x, y) => compareCodePoints(keyOf(x.key), keyOf(y.key)) || compareCodePoints(x.change, y.change));
 }
 
 /** MAJOR for removals and renames, MINOR for additions, PATCH for descriptions, statuses and types. */

@@ -1,4 +1,5 @@
 // Bearer-token checks for write endpoints.
+import { sha256 } from '../core/hash.ts';
 
 /** Compares the `Authorization: Bearer <token>` header with the expected token in constant time. */
 export async function bearerMatches(header: string | undefined | null, expected: string): Promise<boolean> {
@@ -9,8 +10,4 @@ export async function bearerMatches(header: string | undefined | null, expected:
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
   return diff === 0;
-}
-
-async function sha256(s: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
 }

@@ -1,5 +1,7 @@
 // The ingest queue consumer: one verdict per R2 event (ack or retry), never an ack before the rows are
 // committed, bad files recorded and dead-lettered, and one discovery message per batch that loaded data.
+
+import { retryDelaySeconds } from '../core/backoff.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
@@ -99,11 +101,6 @@ export function strategyFor(configured: Strategy, key: string): Strategy {
   if (configured !== 'remote') return configured;
   const unsafe = key.includes('?') || key.split('/').some((s) => s === '' || s === '.' || s === '..');
   return unsafe ? 'push' : configured;
-}
-
-/** Capped exponential backoff for transient failures: 10 s, 20 s, 40 s, ... at most 15 minutes. */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(900, 10 * 2 ** Math.max(0, attempts - 1));
 }
 
 /**

@@ -1,5 +1,6 @@
 // Applies sql/migrations/NNNN_*.sql in order, each in a transaction, recording name + SHA-256 checksum.
 // Applied migrations are append-only history: an edited, removed or reordered file stops the runner.
+import { sha256Hex } from '../core/hash.ts';
 import { errorMessage } from '../errors.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 
@@ -52,9 +53,7 @@ const BOOTSTRAP = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 /** SHA-256 of a migration's text, with line endings normalised so a CRLF checkout is not an "edit". */
 export async function checksumOf(sql: string): Promise<string> {
-  const bytes = new TextEncoder().encode(sql.replaceAll('\r\n', '\n'));
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(sql.replaceAll('\r\n', '\n'));
 }
 
 /** Compares what the warehouse has applied with the files; never writes. */

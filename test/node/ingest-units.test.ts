@@ -2,14 +2,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { type Data, Field, Float64, Int32, LargeUtf8, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { retryDelaySeconds } from '../../lib/core/backoff.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
-import {
-  type IngestDeps,
-  ingestBatch,
-  isDataError,
-  retryDelaySeconds,
-  type Verdict,
-} from '../../lib/ingest/consumer.ts';
+import { type IngestDeps, ingestBatch, isDataError, type Verdict } from '../../lib/ingest/consumer.ts';
 import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
