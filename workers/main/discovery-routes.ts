@@ -3,13 +3,14 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { Decision, decideConflict } from '../../lib/discovery/decide.ts';
 import type { RunMessage } from '../../lib/discovery/queue.ts';
-import { REVIEW_SCRIPT, renderReviewPage } from '../../lib/discovery/review-page.ts';
 import { getRun, listRuns, requestRun } from '../../lib/discovery/runs.ts';
 import { countConflicts, getConflict, listConflicts } from '../../lib/discovery/store.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createDeps, releaseDeps } from '../deps.ts';
 import type { AppEnv } from './app.ts';
 import { requireToken } from './auth.ts';
+import { REVIEW_PAGE_CSP, renderReviewPage } from './views/review-page.ts';
+import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from './views/review-script.ts';
 
 export const discoveryRoutes = new Hono<AppEnv>();
 
@@ -119,15 +120,12 @@ discoveryRoutes.get('/review', async (c) =>
       await listConflicts(deps.warehouse, { status: 'open', limit: 500 }),
       (await listConflicts(deps.warehouse, { limit: 50 })).filter((x) => x.status !== 'open'),
     ];
-    c.header(
-      'content-security-policy',
-      "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'",
-    );
+    c.header('content-security-policy', REVIEW_PAGE_CSP);
     return c.html(renderReviewPage({ open, decided }));
   }),
 );
 
-discoveryRoutes.get('/review.js', (c) => {
+discoveryRoutes.get(REVIEW_SCRIPT_PATH, (c) => {
   c.header('content-type', 'text/javascript; charset=utf-8');
   return c.body(REVIEW_SCRIPT);
 });
