@@ -8,12 +8,11 @@ import { initParquetWasm } from '../../lib/parquet/decode.ts';
 import type { Deps } from '../deps.ts';
 import { createR2Store } from './r2-store.ts';
 
-const RouteBindings = z.array(z.object({ bucket: z.string(), binding: z.string() }));
-
 /** Bucket name -> R2 binding, from the `binding` of each INGEST_ROUTES entry. */
 export function bucketBindings(env: Env): Map<string, R2Bucket> {
   const out = new Map<string, R2Bucket>();
-  for (const { bucket, binding } of RouteBindings.parse(JSON.parse(env.INGEST_ROUTES))) {
+  for (const { bucket, binding } of parseRoutes(env.INGEST_ROUTES)) {
+    if (binding === undefined) throw new Error(`INGEST_ROUTES names no binding for bucket ${bucket}`);
     const value = (env as unknown as Record<string, unknown>)[binding];
     if (!value || typeof (value as R2Bucket).head !== 'function') {
       throw new Error(
