@@ -21,9 +21,15 @@ export function localObjectEvent(o: {
 }
 
 /** The notification R2 sends when an object is deleted (no size or eTag). */
-export function localDeleteEvent(o: { bucket: string; key: string; now: Date }): R2Event {
+export function localDeleteEvent(o: {
+  bucket: string;
+  key: string;
+  now: Date;
+  /** As for localObjectEvent. */
+  account?: string;
+}): R2Event {
   return {
-    account: 'local',
+    account: o.account ?? 'local',
     action: 'DeleteObject',
     bucket: o.bucket,
     object: { key: o.key },
