@@ -3,14 +3,13 @@
 import { Hono } from 'hono';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
-import { keyProblem } from '../../lib/ingest/event.ts';
 import { IngestionQuery, listIngestions } from '../../lib/ingest/ingest-log.ts';
-import { localDeleteEvent, localObjectEvent } from '../../lib/ingest/local-upload.ts';
+import { deleteObject, uploadObject } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createDeps, releaseDeps } from '../deps.ts';
 import { localOnly, requireToken } from './auth.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
-import { bucketBindings } from './ingest-deps.ts';
+import { createUploadDeps } from './ingest-deps.ts';
 
 export type AppEnv = { Bindings: Env };
 
@@ -43,37 +42,18 @@ app.get('/api/ingestions', async (c) => {
   }
 });
 
-/** The local R2 bucket and key a /v1/objects/:bucket/:key request names; 404 for a bucket not ingested. */
-function localObject(c: { env: Env; req: { param(name: 'bucket' | 'key'): string } }) {
-  const bucketName = c.req.param('bucket');
-  const key = c.req.param('key');
-  const bucket = bucketBindings(c.env).get(bucketName);
-  if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
-  return { bucketName, key, bucket };
-}
-
-// Local stand-in for "a file landed in R2": stores it in local R2 and enqueues the notification R2
-// would send (miniflare emits none).
+// Local stand-ins for "a file landed in R2" and "an object was deleted from R2" (miniflare emits no
+// notifications): lib/ stores or deletes the object and enqueues what R2 would send.
 app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
-  const { bucketName, key, bucket } = localObject(c);
-  const problem = key.endsWith('/') ? 'the key ends with / and names no object' : keyProblem(key);
-  if (problem) throw new AppError('bad_request', `key refused: ${problem}`);
-  const body = await c.req.arrayBuffer();
-  const object = await bucket.put(key, body);
-  if (!object) throw new AppError('internal', `R2 did not store ${bucketName}/${key}`);
-  const event = localObjectEvent({ bucket: bucketName, key, size: object.size, etag: object.etag, now: new Date() });
-  await c.env.INGEST_QUEUE.send(event);
-  return c.json({ bucket: bucketName, key, etag: object.etag, size: object.size, event }, 202);
+  const { bucket, key } = c.req.param();
+  const deps = createUploadDeps(c.env, bucket, () => new Date());
+  return c.json(await uploadObject(deps, { bucket, key, body: () => c.req.arrayBuffer() }), 202);
 });
 
-// Local stand-in for "an object was deleted from R2": deletes it from local R2 and enqueues R2's notification.
 app.delete('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
-  const { bucketName, key, bucket } = localObject(c);
-  if (!(await bucket.head(key))) throw new AppError('not_found', `no object ${bucketName}/${key}`);
-  await bucket.delete(key);
-  const event = localDeleteEvent({ bucket: bucketName, key, now: new Date() });
-  await c.env.INGEST_QUEUE.send(event);
-  return c.json({ bucket: bucketName, key, event }, 202);
+  const { bucket, key } = c.req.param();
+  const deps = createUploadDeps(c.env, bucket, () => new Date());
+  return c.json(await deleteObject(deps, { bucket, key }), 202);
 });
 
 app.route('/', discoveryRoutes);
