@@ -5,7 +5,7 @@ import { DEFAULT_DISCOVERY_CONFIG, parseDiscoveryConfig } from '../../lib/discov
 import { handleDiscoveryBatch } from '../../lib/discovery/queue.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
 import { errorMessage } from '../../lib/errors.ts';
-import { createDeps, type Deps, releaseDeps } from '../deps.ts';
+import { type Deps, withDeps } from '../deps.ts';
 import { aiDescriber } from './ai.ts';
 import type { DiscoveryEnv } from './bindings.ts';
 
@@ -33,13 +33,10 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
   };
 }
 
-async function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual'): Promise<RunOutcome> {
-  const deps = createDeps(env, 'living-schema-discovery');
-  try {
-    return await runDiscovery(discoveryDeps(env, deps), { trigger, full: false });
-  } finally {
-    releaseDeps(deps, ctx);
-  }
+const WORKER = 'living-schema-discovery';
+
+function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual'): Promise<RunOutcome> {
+  return withDeps(env, ctx, WORKER, (deps) => runDiscovery(discoveryDeps(env, deps), { trigger, full: false }));
 }
 
 export class DiscoveryControl extends WorkerEntrypoint<DiscoveryEnv> {
@@ -56,16 +53,13 @@ export default {
   },
 
   async queue(batch, env, ctx) {
-    const deps = createDeps(env, 'living-schema-discovery');
-    try {
-      const { verdict } = await handleDiscoveryBatch(
+    const { verdict } = await withDeps(env, ctx, WORKER, (deps) =>
+      handleDiscoveryBatch(
         batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })),
         discoveryDeps(env, deps),
-      );
-      if (verdict.action === 'ack') batch.ackAll();
-      else batch.retryAll({ delaySeconds: verdict.delaySeconds });
-    } finally {
-      releaseDeps(deps, ctx);
-    }
+      ),
+    );
+    if (verdict.action === 'ack') batch.ackAll();
+    else batch.retryAll({ delaySeconds: verdict.delaySeconds });
   },
 } satisfies ExportedHandler<DiscoveryEnv>;
