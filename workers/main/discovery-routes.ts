@@ -6,9 +6,8 @@ import type { RunMessage } from '../../lib/discovery/queue.ts';
 import { getRun, listRuns, requestRun } from '../../lib/discovery/runs.ts';
 import { countConflicts, getConflict, listConflicts } from '../../lib/discovery/store.ts';
 import { AppError } from '../../lib/errors.ts';
-import { createDeps, releaseDeps } from '../deps.ts';
-import type { AppEnv } from './app.ts';
 import { requireToken } from './auth.ts';
+import type { AppEnv } from './context.ts';
 import { REVIEW_PAGE_CSP, renderReviewPage } from './views/review-page.ts';
 import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from './views/review-script.ts';
 
@@ -35,19 +34,6 @@ async function jsonBody(request: Request): Promise<unknown> {
   }
 }
 
-/** Runs `work` with this request's deps, released when the response is sent. */
-async function withDeps<T>(
-  c: { env: Env; executionCtx: { waitUntil(promise: Promise<unknown>): void } },
-  work: (deps: ReturnType<typeof createDeps>) => Promise<T>,
-): Promise<T> {
-  const deps = createDeps(c.env, 'living-schema');
-  try {
-    return await work(deps);
-  } finally {
-    releaseDeps(deps, c.executionCtx);
-  }
-}
-
 const RunRequestBody = z.strictObject({ full: z.boolean().default(false) });
 const RunRequestQuery = z.object({ full: z.enum(['true', 'false']).optional() });
 
@@ -55,26 +41,23 @@ const RunRequestQuery = z.object({ full: z.enum(['true', 'false']).optional() })
 discoveryRoutes.post('/api/discovery/run', requireToken, async (c) => {
   const body = parse(RunRequestBody, await jsonBody(c.req.raw));
   const full = body.full || parse(RunRequestQuery, c.req.query()).full === 'true';
-  return withDeps(c, async (deps) => {
-    const id = deps.newId();
-    await requestRun(deps.warehouse, { id, trigger: 'api', full, now: deps.clock() });
-    await c.env.DISCOVERY_QUEUE.send({ kind: 'run', runId: id, full } satisfies RunMessage);
-    return c.json({ id, status: 'queued', full, links: { self: `/api/discovery/runs/${id}` } }, 202);
-  });
+  const { deps } = c.var;
+  const id = deps.newId();
+  await requestRun(deps.warehouse, { id, trigger: 'api', full, now: deps.clock() });
+  await c.env.DISCOVERY_QUEUE.send({ kind: 'run', runId: id, full } satisfies RunMessage);
+  return c.json({ id, status: 'queued', full, links: { self: `/api/discovery/runs/${id}` } }, 202);
 });
 
 discoveryRoutes.get('/api/discovery/runs', async (c) => {
   const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }), c.req.query());
-  return withDeps(c, async (deps) => c.json({ runs: await listRuns(deps.warehouse, limit) }));
+  return c.json({ runs: await listRuns(c.var.deps.warehouse, limit) });
 });
 
-discoveryRoutes.get('/api/discovery/runs/:id', async (c) =>
-  withDeps(c, async (deps) => {
-    const run = await getRun(deps.warehouse, c.req.param('id'));
-    if (!run) throw new AppError('not_found', `no discovery run ${c.req.param('id')}`);
-    return c.json(run);
-  }),
-);
+discoveryRoutes.get('/api/discovery/runs/:id', async (c) => {
+  const run = await getRun(c.var.deps.warehouse, c.req.param('id'));
+  if (!run) throw new AppError('not_found', `no discovery run ${c.req.param('id')}`);
+  return c.json(run);
+});
 
 const ConflictQuery = z.object({
   status: z.enum(['open', 'approved', 'rejected', 'merged']).optional(),
@@ -85,45 +68,40 @@ const ConflictQuery = z.object({
 discoveryRoutes.get('/api/conflicts', async (c) => {
   const q = parse(ConflictQuery, c.req.query());
   const filter = { status: q.status, runId: q.run };
-  return withDeps(c, async (deps) => {
-    const conflicts = await listConflicts(deps.warehouse, { ...filter, limit: q.limit });
-    return c.json({ conflicts, total: await countConflicts(deps.warehouse, filter) });
-  });
+  const { warehouse } = c.var.deps;
+  const conflicts = await listConflicts(warehouse, { ...filter, limit: q.limit });
+  return c.json({ conflicts, total: await countConflicts(warehouse, filter) });
 });
 
-discoveryRoutes.get('/api/conflicts/:id', async (c) =>
-  withDeps(c, async (deps) => {
-    const conflict = await getConflict(deps.warehouse, c.req.param('id'));
-    if (!conflict) throw new AppError('not_found', `no conflict ${c.req.param('id')}`);
-    return c.json(conflict);
-  }),
-);
+discoveryRoutes.get('/api/conflicts/:id', async (c) => {
+  const conflict = await getConflict(c.var.deps.warehouse, c.req.param('id'));
+  if (!conflict) throw new AppError('not_found', `no conflict ${c.req.param('id')}`);
+  return c.json(conflict);
+});
 
 discoveryRoutes.post('/api/conflicts/:id/resolve', requireToken, async (c) => {
   const decision = parse(Decision, await jsonBody(c.req.raw));
-  return withDeps(c, async (deps) => {
-    const result = await decideConflict(deps.warehouse, c.req.param('id'), decision, deps.clock());
-    deps.log.info('conflict decided', {
-      id: result.conflict.id,
-      decision: decision.decision,
-      by: decision.by,
-      effect: result.effect,
-    });
-    return c.json({ ...result, note: 'the next discovery run publishes the change as a snapshot' });
+  const { deps } = c.var;
+  const result = await decideConflict(deps.warehouse, c.req.param('id'), decision, deps.clock());
+  deps.log.info('conflict decided', {
+    id: result.conflict.id,
+    decision: decision.decision,
+    by: decision.by,
+    effect: result.effect,
   });
+  return c.json({ ...result, note: 'the next discovery run publishes the change as a snapshot' });
 });
 
 // The review page: open conflicts with their reasons, and a form per conflict that posts a decision.
-discoveryRoutes.get('/review', async (c) =>
-  withDeps(c, async (deps) => {
-    const [open, decided] = [
-      await listConflicts(deps.warehouse, { status: 'open', limit: 500 }),
-      (await listConflicts(deps.warehouse, { limit: 50 })).filter((x) => x.status !== 'open'),
-    ];
-    c.header('content-security-policy', REVIEW_PAGE_CSP);
-    return c.html(renderReviewPage({ open, decided }));
-  }),
-);
+discoveryRoutes.get('/review', async (c) => {
+  const { warehouse } = c.var.deps;
+  const [open, decided] = [
+    await listConflicts(warehouse, { status: 'open', limit: 500 }),
+    (await listConflicts(warehouse, { limit: 50 })).filter((x) => x.status !== 'open'),
+  ];
+  c.header('content-security-policy', REVIEW_PAGE_CSP);
+  return c.html(renderReviewPage({ open, decided }));
+});
 
 discoveryRoutes.get(REVIEW_SCRIPT_PATH, (c) => {
   c.header('content-type', 'text/javascript; charset=utf-8');

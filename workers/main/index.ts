@@ -4,9 +4,8 @@ import { checkHealth } from '../../lib/health.ts';
 import { ingestBatch } from '../../lib/ingest/consumer.ts';
 import { withDeps } from '../deps.ts';
 import { app } from './app.ts';
+import { WORKER } from './context.ts';
 import { createIngestDeps } from './ingest-deps.ts';
-
-const WORKER = 'living-schema';
 
 export default {
   fetch: app.fetch,
