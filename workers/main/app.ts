@@ -8,8 +8,8 @@ import { deleteObject, uploadObject } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
 import { localOnly, requireToken } from './auth.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
-import { discoveryRoutes } from './discovery-routes.ts';
 import { createUploadDeps } from './ingest-deps.ts';
+import { discoveryRoutes } from './routes/discovery.ts';
 
 export const app = new Hono<AppEnv>();
 

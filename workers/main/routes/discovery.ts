@@ -1,15 +1,15 @@
 // Discovery on the main Worker: request a run, read runs, the conflicts review queue (API and page).
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { Decision, decideConflict } from '../../lib/discovery/decide.ts';
-import type { RunMessage } from '../../lib/discovery/queue.ts';
-import { getRun, listRuns, requestRun } from '../../lib/discovery/runs.ts';
-import { countConflicts, getConflict, listConflicts } from '../../lib/discovery/store.ts';
-import { AppError } from '../../lib/errors.ts';
-import { requireToken } from './auth.ts';
-import type { AppEnv } from './context.ts';
-import { REVIEW_PAGE_CSP, renderReviewPage } from './views/review-page.ts';
-import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from './views/review-script.ts';
+import { Decision, decideConflict } from '../../../lib/discovery/decide.ts';
+import type { RunMessage } from '../../../lib/discovery/queue.ts';
+import { getRun, listRuns, requestRun } from '../../../lib/discovery/runs.ts';
+import { countConflicts, getConflict, listConflicts } from '../../../lib/discovery/store.ts';
+import { AppError } from '../../../lib/errors.ts';
+import { requireToken } from '../auth.ts';
+import type { AppEnv } from '../context.ts';
+import { REVIEW_PAGE_CSP, renderReviewPage } from '../views/review-page.ts';
+import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from '../views/review-script.ts';
 
 export const discoveryRoutes = new Hono<AppEnv>();
 
