@@ -1,52 +1,26 @@
-// HTTP routes of the main Worker. Handlers parse input, build deps, call lib/, shape the response.
-
+// The main Worker's HTTP app, assembled: the deps middleware, one router per area, the JSON 404 and the
+// one error handler (AppError -> its status; anything else is logged and answers 500).
 import { Hono } from 'hono';
 import { AppError, errorMessage } from '../../lib/errors.ts';
-import { checkHealth } from '../../lib/health.ts';
-import { IngestionQuery, listIngestions } from '../../lib/ingest/ingest-log.ts';
-import { deleteObject, uploadObject } from '../../lib/ingest/local-upload.ts';
 import { createLogger } from '../../lib/log.ts';
-import { localOnly, requireToken } from './auth.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
-import { createUploadDeps } from './ingest-deps.ts';
+import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
+import { healthRoutes } from './routes/health.ts';
+import { ingestionRoutes } from './routes/ingestions.ts';
+import { objectRoutes } from './routes/objects.ts';
+import { scheduledRoutes } from './routes/scheduled.ts';
 
 export const app = new Hono<AppEnv>();
 
 app.use(provideDeps);
 
-app.get('/health', async (c) => {
-  const report = await checkHealth(c.var.deps);
-  return c.json(report, report.status === 'ok' ? 200 : 503);
-});
-
-app.post('/__scheduled/discovery', localOnly, requireToken, async (c) => {
-  const report = await c.env.DISCOVERY.fireCron();
-  return c.json(report, 200);
-});
-
-app.get('/api/ingestions', async (c) => {
-  const parsed = IngestionQuery.safeParse(c.req.query());
-  if (!parsed.success)
-    throw new AppError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return c.json({ ingestions: await listIngestions(c.var.deps.warehouse, parsed.data) });
-});
-
-// Local stand-ins for "a file landed in R2" and "an object was deleted from R2" (miniflare emits no
-// notifications): lib/ stores or deletes the object and enqueues what R2 would send.
-app.put('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
-  const { bucket, key } = c.req.param();
-  const deps = createUploadDeps(c.env, bucket, c.var.deps.clock);
-  return c.json(await uploadObject(deps, { bucket, key, body: () => c.req.arrayBuffer() }), 202);
-});
-
-app.delete('/v1/objects/:bucket/:key{.+}', localOnly, requireToken, async (c) => {
-  const { bucket, key } = c.req.param();
-  const deps = createUploadDeps(c.env, bucket, c.var.deps.clock);
-  return c.json(await deleteObject(deps, { bucket, key }), 202);
-});
-
+app.route('/', healthRoutes);
+app.route('/', scheduledRoutes);
+app.route('/', ingestionRoutes);
+app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
+app.route('/', conflictRoutes);
 
 app.notFound((c) =>
   c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),

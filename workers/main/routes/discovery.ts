@@ -1,38 +1,14 @@
-// Discovery on the main Worker: request a run, read runs, the conflicts review queue (API and page).
+// Discovery runs on the main Worker: request one (it waits on the discovery queue), read them.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { Decision, decideConflict } from '../../../lib/discovery/decide.ts';
 import type { RunMessage } from '../../../lib/discovery/queue.ts';
 import { getRun, listRuns, requestRun } from '../../../lib/discovery/runs.ts';
-import { countConflicts, getConflict, listConflicts } from '../../../lib/discovery/store.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { requireToken } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
-import { REVIEW_PAGE_CSP, renderReviewPage } from '../views/review-page.ts';
-import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from '../views/review-script.ts';
+import { jsonBody, parse } from '../input.ts';
 
 export const discoveryRoutes = new Hono<AppEnv>();
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new AppError(
-      'bad_request',
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-    );
-  }
-  return parsed.data;
-}
-
-async function jsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError('bad_request', 'the body is not valid JSON');
-  }
-}
 
 const RunRequestBody = z.strictObject({ full: z.boolean().default(false) });
 const RunRequestQuery = z.object({ full: z.enum(['true', 'false']).optional() });
@@ -57,53 +33,4 @@ discoveryRoutes.get('/api/discovery/runs/:id', async (c) => {
   const run = await getRun(c.var.deps.warehouse, c.req.param('id'));
   if (!run) throw new AppError('not_found', `no discovery run ${c.req.param('id')}`);
   return c.json(run);
-});
-
-const ConflictQuery = z.object({
-  status: z.enum(['open', 'approved', 'rejected', 'merged']).optional(),
-  run: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
-discoveryRoutes.get('/api/conflicts', async (c) => {
-  const q = parse(ConflictQuery, c.req.query());
-  const filter = { status: q.status, runId: q.run };
-  const { warehouse } = c.var.deps;
-  const conflicts = await listConflicts(warehouse, { ...filter, limit: q.limit });
-  return c.json({ conflicts, total: await countConflicts(warehouse, filter) });
-});
-
-discoveryRoutes.get('/api/conflicts/:id', async (c) => {
-  const conflict = await getConflict(c.var.deps.warehouse, c.req.param('id'));
-  if (!conflict) throw new AppError('not_found', `no conflict ${c.req.param('id')}`);
-  return c.json(conflict);
-});
-
-discoveryRoutes.post('/api/conflicts/:id/resolve', requireToken, async (c) => {
-  const decision = parse(Decision, await jsonBody(c.req.raw));
-  const { deps } = c.var;
-  const result = await decideConflict(deps.warehouse, c.req.param('id'), decision, deps.clock());
-  deps.log.info('conflict decided', {
-    id: result.conflict.id,
-    decision: decision.decision,
-    by: decision.by,
-    effect: result.effect,
-  });
-  return c.json({ ...result, note: 'the next discovery run publishes the change as a snapshot' });
-});
-
-// The review page: open conflicts with their reasons, and a form per conflict that posts a decision.
-discoveryRoutes.get('/review', async (c) => {
-  const { warehouse } = c.var.deps;
-  const [open, decided] = [
-    await listConflicts(warehouse, { status: 'open', limit: 500 }),
-    (await listConflicts(warehouse, { limit: 50 })).filter((x) => x.status !== 'open'),
-  ];
-  c.header('content-security-policy', REVIEW_PAGE_CSP);
-  return c.html(renderReviewPage({ open, decided }));
-});
-
-discoveryRoutes.get(REVIEW_SCRIPT_PATH, (c) => {
-  c.header('content-type', 'text/javascript; charset=utf-8');
-  return c.body(REVIEW_SCRIPT);
 });
