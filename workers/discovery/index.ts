@@ -5,7 +5,8 @@ import { DEFAULT_DISCOVERY_CONFIG, parseDiscoveryConfig } from '../../lib/discov
 import { handleDiscoveryBatch } from '../../lib/discovery/queue.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
 import { errorMessage } from '../../lib/errors.ts';
-import { type Deps, withDeps } from '../deps.ts';
+import { linkBaseProblem } from '../../lib/http/public-url.ts';
+import { type Deps, isLocalDev, withDeps } from '../deps.ts';
 import { aiDescriber } from './ai.ts';
 import type { DiscoveryEnv } from './bindings.ts';
 
@@ -18,6 +19,14 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
     config = parseDiscoveryConfig(env.DISCOVERY_CONFIG);
   } catch (error) {
     configError = errorMessage(error);
+  }
+  // NOTE: the configs' top-level PUBLIC_URL is loopback, for local development; deployed like that (a
+  // plain `wrangler deploy`), every link in the digest would open nothing. Said once per run.
+  const linkProblem = isLocalDev(env) ? null : linkBaseProblem(env.PUBLIC_URL);
+  if (linkProblem) {
+    base.log.error(`discovery: ${linkProblem}; the links in Slack digests are unusable`, {
+      fix: 'deploy with `npm run deploy` and the main Worker’s public https URL as PUBLIC_URL',
+    });
   }
   return {
     warehouse: base.warehouse,
