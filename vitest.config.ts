@@ -68,6 +68,7 @@ export default defineConfig({
                     ...(discoveryOptions.bindings as Record<string, unknown> | undefined),
                     WAREHOUSE_URL: `${inject('warehouseBaseUrl')}workers_default`,
                     SLACK_WEBHOOK_URL: `${inject('fixturesUrl')}slack/default/webhook`,
+                    LOCAL_DEV: 'true',
                   },
                 },
               ],

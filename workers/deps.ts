@@ -31,6 +31,21 @@ export function releaseDeps(deps: Deps, ctx: { waitUntil(promise: Promise<unknow
   ctx.waitUntil(deps.warehouse.close().catch(() => {}));
 }
 
+/** Runs `work` with this invocation's deps and releases them when it settles, whatever the outcome. */
+export async function withDeps<T>(
+  env: { readonly WAREHOUSE_URL: string },
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  worker: string,
+  work: (deps: Deps) => Promise<T>,
+): Promise<T> {
+  const deps = createDeps(env, worker);
+  try {
+    return await work(deps);
+  } finally {
+    releaseDeps(deps, ctx);
+  }
+}
+
 /** Whether local-only routes are enabled (`npm start` sets LOCAL_DEV=true in .dev.vars). */
 export function isLocalDev(env: { readonly LOCAL_DEV?: string }): boolean {
   return env.LOCAL_DEV === 'true';

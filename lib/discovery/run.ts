@@ -141,7 +141,7 @@ export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Pr
     await finishRun(deps.warehouse, { id: runId, status: 'failed', now: started, error: deps.configError });
     return { status: 'failed', runId, error: deps.configError, retryable: false };
   }
-  const lock = await acquireLock(deps.warehouse, runId, started, deps.config.lockSeconds);
+  const lock = await acquireLock(deps.warehouse, runId, started, deps.config.lockSeconds, deps.newId);
   if (!lock.acquired) {
     deps.log.info('discovery: another run holds the lock', { runId, holder: lock.holder, trigger: request.trigger });
     // A requested run stays queued (its message is retried); a cron run is recorded as skipped.
@@ -223,7 +223,7 @@ async function discover(
   const { config } = deps;
   const now = started;
   // Proves the lock is still ours and ties it to this transaction (see fenceLock).
-  await fenceLock(tx, runId, deps.clock(), config.lockSeconds);
+  await fenceLock(tx, runId, deps.clock(), config.lockSeconds, deps.newId);
   const timings: Record<RunPhase, number> = {
     entityTypesMs: 0,
     fieldsMs: 0,

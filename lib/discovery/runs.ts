@@ -159,12 +159,14 @@ export const LOCK_NAME = 'discovery';
  * Takes the lock for `holder` unless someone else holds it unexpired. Two runs racing for it write the
  * same row; the warehouse lets one of them commit. NOTE: plain UPDATE and INSERT ... DO NOTHING only:
  * DuckDB detects no write-write conflict for an upsert with a WHERE clause or a DELETE racing an UPDATE.
+ * `newId` makes the row's fence value (the deps' id source, so runs stay deterministic in tests).
  */
 export async function acquireLock(
   db: WarehouseSession,
   holder: string,
   now: Date,
   seconds: number,
+  newId: () => string,
 ): Promise<{ acquired: true } | { acquired: false; holder: string | null; expiresAt: Date | null }> {
   const expires = new Date(now.getTime() + seconds * 1000);
   try {
@@ -172,13 +174,13 @@ export async function acquireLock(
       `UPDATE discovery_lock SET holder = $2::VARCHAR, acquired_at = $3::TIMESTAMPTZ, expires_at = $4::TIMESTAMPTZ,
          fence = $5::VARCHAR
        WHERE name = $1::VARCHAR AND (expires_at < $3::TIMESTAMPTZ OR holder = $2::VARCHAR)`,
-      [LOCK_NAME, holder, now, expires, crypto.randomUUID()],
+      [LOCK_NAME, holder, now, expires, newId()],
     );
     if (taken === 1) return { acquired: true };
     const inserted = await db.execute(
       `INSERT INTO discovery_lock (name, holder, acquired_at, expires_at, fence)
        VALUES ($1::VARCHAR, $2::VARCHAR, $3::TIMESTAMPTZ, $4::TIMESTAMPTZ, $5::VARCHAR) ON CONFLICT (name) DO NOTHING`,
-      [LOCK_NAME, holder, now, expires, crypto.randomUUID()],
+      [LOCK_NAME, holder, now, expires, newId()],
     );
     if (inserted === 1) return { acquired: true };
   } catch (error) {
@@ -201,11 +203,17 @@ export class LockLostError extends Error {
  * Inside the publishing transaction: proves `holder` still holds the lock and extends it. Writing the
  * lock row makes a concurrent take-over and this transaction conflict, so at most one of them commits.
  */
-export async function fenceLock(tx: WarehouseSession, holder: string, now: Date, seconds: number): Promise<void> {
+export async function fenceLock(
+  tx: WarehouseSession,
+  holder: string,
+  now: Date,
+  seconds: number,
+  newId: () => string,
+): Promise<void> {
   const updated = await tx.execute(
     `UPDATE discovery_lock SET expires_at = $3::TIMESTAMPTZ, fence = $5::VARCHAR
      WHERE name = $1::VARCHAR AND holder = $2::VARCHAR AND expires_at >= $4::TIMESTAMPTZ`,
-    [LOCK_NAME, holder, new Date(now.getTime() + seconds * 1000), now, crypto.randomUUID()],
+    [LOCK_NAME, holder, new Date(now.getTime() + seconds * 1000), now, newId()],
   );
   if (updated !== 1) throw new LockLostError(`run ${holder} no longer holds the discovery lock (it expired)`);
 }

@@ -9,6 +9,8 @@ export const IngestRoute = z.object({
   /** Only keys starting with this load through the route; the longest matching prefix wins. */
   prefix: z.string().default(''),
   target: z.enum(TARGETS),
+  /** The main Worker's R2 binding for the bucket (wrangler.toml); loads outside a Worker read files otherwise. */
+  binding: z.string().min(1).optional(),
 });
 export type IngestRoute = z.infer<typeof IngestRoute>;
 

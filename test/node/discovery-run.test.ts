@@ -207,13 +207,17 @@ describe('runs racing each other', () => {
   });
 
   it('a run whose lock was taken over cannot publish', async () => {
+    let fences = 0;
+    const fence = () => `fence-${++fences}`;
     const now = new Date(DAY1.getTime() + 7_200_000);
-    expect(await acquireLock(warehouse, 'run-a', now, 10)).toEqual({ acquired: true });
+    expect(await acquireLock(warehouse, 'run-a', now, 10, fence)).toEqual({ acquired: true });
     const later = new Date(now.getTime() + 60_000);
-    expect(await acquireLock(warehouse, 'run-b', later, 10)).toEqual({ acquired: true });
-    await expect(warehouse.transaction((tx) => fenceLock(tx, 'run-a', later, 10))).rejects.toThrow(LockLostError);
+    expect(await acquireLock(warehouse, 'run-b', later, 10, fence)).toEqual({ acquired: true });
+    await expect(warehouse.transaction((tx) => fenceLock(tx, 'run-a', later, 10, fence))).rejects.toThrow(
+      LockLostError,
+    );
     await releaseLock(warehouse, 'run-a');
-    expect(await acquireLock(warehouse, 'run-c', later, 10)).toMatchObject({ acquired: false, holder: 'run-b' });
+    expect(await acquireLock(warehouse, 'run-c', later, 10, fence)).toMatchObject({ acquired: false, holder: 'run-b' });
     await releaseLock(warehouse, 'run-b');
   });
 });

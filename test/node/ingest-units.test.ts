@@ -207,6 +207,11 @@ describe('routing and events', () => {
     expect(routeFor(routes, 'other', 'a.parquet')).toBeNull();
   });
 
+  it('keeps the R2 binding a route names, which the main Worker reads the bucket through', () => {
+    expect(routes.map((r) => r.binding)).toEqual([undefined, 'CSV_BUCKET']);
+    expect(() => parseRoutes('[{"bucket":"b","target":"annotations","binding":""}]')).toThrow(/binding/);
+  });
+
   it('refuses a bad INGEST_ROUTES with the reason', () => {
     expect(() => parseRoutes('[{"bucket":"b","target":"nowhere"}]')).toThrow(/INGEST_ROUTES is invalid: .*target/s);
     expect(() => parseRoutes('nope')).toThrow(/not valid JSON/);

@@ -1,3 +1,9 @@
+import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { databaseUrl, uniqueDatabase } from '../support/databases.ts';
+import { describePostgresWarehouse } from '../support/postgres-warehouse.ts';
 import { describeWarehouseContract } from '../support/warehouse-contract.ts';
 
-describeWarehouseContract('node');
+describeWarehouseContract('postgres.js, node', () =>
+  createPostgresWarehouse(databaseUrl(uniqueDatabase('contract_node')), { max: 4 }),
+);
+describePostgresWarehouse('node');

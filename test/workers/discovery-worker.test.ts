@@ -341,3 +341,49 @@ describe('runs requested through the API and the discovery queue', () => {
     }
   });
 });
+
+describe('a PUBLIC_URL that nobody else can open', () => {
+  /** The PUBLIC_URL errors one discovery run logs (an invalid DISCOVERY_CONFIG ends the run at once). */
+  async function publicUrlErrors(extra: Record<string, string>): Promise<unknown[]> {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(String(line)));
+    try {
+      const batch = createMessageBatch('discovery', [
+        {
+          id: `u-${crypto.randomUUID()}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body: { kind: 'ingested', loads: [], sentAt: new Date().toISOString() },
+        },
+      ]);
+      const ctx = createExecutionContext();
+      await discovery.queue(
+        batch,
+        { ...env, ...overrides(), DISCOVERY_CONFIG: '{"lockSeconds": "soon"}', ...extra },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+    } finally {
+      spy.mockRestore();
+    }
+    return lines.filter((l) => l.includes('PUBLIC_URL')).map((l) => JSON.parse(l));
+  }
+
+  it('is logged as an error once per run outside local development, naming the problem', async () => {
+    const fix = 'deploy with `npm run deploy` and the main Worker’s public https URL as PUBLIC_URL';
+    expect(await publicUrlErrors({ LOCAL_DEV: 'false' })).toEqual([
+      {
+        level: 'error',
+        message:
+          'discovery: PUBLIC_URL http://127.0.0.1:8787 is a loopback address, which only this machine can open; the links in Slack digests are unusable',
+        worker: 'living-schema-discovery',
+        fix,
+      },
+    ]);
+    expect(await publicUrlErrors({ LOCAL_DEV: 'false', PUBLIC_URL: '' })).toEqual([
+      expect.objectContaining({ message: 'discovery: PUBLIC_URL is not set; the links in Slack digests are unusable' }),
+    ]);
+    expect(await publicUrlErrors({ LOCAL_DEV: 'true' })).toEqual([]);
+    expect(await publicUrlErrors({ LOCAL_DEV: 'false', PUBLIC_URL: 'https://schema.example.com' })).toEqual([]);
+  });
+});

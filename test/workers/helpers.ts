@@ -4,6 +4,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { inject, vi } from 'vitest';
 import type { R2Event } from '../../lib/ingest/event.ts';
+import { localDeleteEvent, localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import worker from '../../workers/main/index.ts';
 
 export type BucketName = 'vessel-ocr' | 'vessel-csv' | 'vessel-annotations';
@@ -41,25 +42,19 @@ export async function putObject(
   return { etag: object.etag, size: object.size };
 }
 
-/** The notification R2 sends for a new object. */
+/** The notification R2 sends for a new object (the builder local uploads use), from a test account. */
 export function putEvent(
   bucket: string,
   key: string,
   object: { etag: string; size: number },
   overrides: Partial<R2Event> = {},
 ): R2Event {
-  return {
-    account: 'test-account',
-    action: 'PutObject',
-    bucket,
-    object: { key, size: object.size, eTag: object.etag },
-    eventTime: '2026-11-21T12:00:00.000Z',
-    ...overrides,
-  };
+  const now = new Date('2026-11-21T12:00:00.000Z');
+  return { ...localObjectEvent({ bucket, key, ...object, now, account: 'test-account' }), ...overrides };
 }
 
 export function deleteEvent(bucket: string, key: string, eventTime = '2026-11-21T13:00:00.000Z'): R2Event {
-  return { account: 'test-account', action: 'DeleteObject', bucket, object: { key }, eventTime };
+  return localDeleteEvent({ bucket, key, now: new Date(eventTime), account: 'test-account' });
 }
 
 export interface Delivery {

@@ -8,6 +8,8 @@ export interface DiscoveryEnv {
   readonly SLACK_WEBHOOK_URL?: string;
   /** Base URL of the main Worker, for links in Slack. */
   readonly PUBLIC_URL: string;
+  /** 'true' under `npm start`; otherwise a PUBLIC_URL nobody else can open is logged as an error. */
+  readonly LOCAL_DEV?: string;
   /** Discovery settings, JSON (lib/discovery/catalog.ts DiscoveryConfig). */
   readonly DISCOVERY_CONFIG?: string;
   /** Workers AI, only when configured: better descriptions of new names. */
@@ -19,5 +21,6 @@ export const DISCOVERY_BINDINGS = [
   'WAREHOUSE_URL',
   'SLACK_WEBHOOK_URL',
   'PUBLIC_URL',
+  'LOCAL_DEV',
   'DISCOVERY_CONFIG',
 ] as const satisfies readonly (keyof DiscoveryEnv)[];

@@ -5,7 +5,8 @@ import { DEFAULT_DISCOVERY_CONFIG, parseDiscoveryConfig } from '../../lib/discov
 import { handleDiscoveryBatch } from '../../lib/discovery/queue.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
 import { errorMessage } from '../../lib/errors.ts';
-import { createDeps, type Deps, releaseDeps } from '../deps.ts';
+import { linkBaseProblem } from '../../lib/http/public-url.ts';
+import { type Deps, isLocalDev, withDeps } from '../deps.ts';
 import { aiDescriber } from './ai.ts';
 import type { DiscoveryEnv } from './bindings.ts';
 
@@ -18,6 +19,14 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
     config = parseDiscoveryConfig(env.DISCOVERY_CONFIG);
   } catch (error) {
     configError = errorMessage(error);
+  }
+  // NOTE: the configs' top-level PUBLIC_URL is loopback, for local development; deployed like that (a
+  // plain `wrangler deploy`), every link in the digest would open nothing. Said once per run.
+  const linkProblem = isLocalDev(env) ? null : linkBaseProblem(env.PUBLIC_URL);
+  if (linkProblem) {
+    base.log.error(`discovery: ${linkProblem}; the links in Slack digests are unusable`, {
+      fix: 'deploy with `npm run deploy` and the main Worker’s public https URL as PUBLIC_URL',
+    });
   }
   return {
     warehouse: base.warehouse,
@@ -33,13 +42,10 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
   };
 }
 
-async function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual'): Promise<RunOutcome> {
-  const deps = createDeps(env, 'living-schema-discovery');
-  try {
-    return await runDiscovery(discoveryDeps(env, deps), { trigger, full: false });
-  } finally {
-    releaseDeps(deps, ctx);
-  }
+const WORKER = 'living-schema-discovery';
+
+function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual'): Promise<RunOutcome> {
+  return withDeps(env, ctx, WORKER, (deps) => runDiscovery(discoveryDeps(env, deps), { trigger, full: false }));
 }
 
 export class DiscoveryControl extends WorkerEntrypoint<DiscoveryEnv> {
@@ -56,16 +62,13 @@ export default {
   },
 
   async queue(batch, env, ctx) {
-    const deps = createDeps(env, 'living-schema-discovery');
-    try {
-      const { verdict } = await handleDiscoveryBatch(
+    const { verdict } = await withDeps(env, ctx, WORKER, (deps) =>
+      handleDiscoveryBatch(
         batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })),
         discoveryDeps(env, deps),
-      );
-      if (verdict.action === 'ack') batch.ackAll();
-      else batch.retryAll({ delaySeconds: verdict.delaySeconds });
-    } finally {
-      releaseDeps(deps, ctx);
-    }
+      ),
+    );
+    if (verdict.action === 'ack') batch.ackAll();
+    else batch.retryAll({ delaySeconds: verdict.delaySeconds });
   },
 } satisfies ExportedHandler<DiscoveryEnv>;

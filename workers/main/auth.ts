@@ -3,8 +3,9 @@ import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../lib/errors.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
 import { isLocalDev } from '../deps.ts';
+import type { AppEnv } from './context.ts';
 
-type Guard = MiddlewareHandler<{ Bindings: Env }>;
+type Guard = MiddlewareHandler<AppEnv>;
 
 /** Write endpoints need `Authorization: Bearer <API_TOKEN>`. */
 export const requireToken: Guard = async (c, next) => {

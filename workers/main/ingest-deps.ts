@@ -1,19 +1,20 @@
 // Bindings of the ingest consumer (main Worker only: it alone carries parquet-wasm).
 import parquetWasm from 'parquet-wasm/esm/parquet_wasm_bg.wasm';
 import { z } from 'zod';
+import { AppError } from '../../lib/errors.ts';
 import type { DeadLetter, DiscoveryNote, IngestDeps } from '../../lib/ingest/consumer.ts';
 import { DEFAULT_PUSH_OPTIONS, type Strategy } from '../../lib/ingest/load.ts';
+import type { LocalUploadDeps } from '../../lib/ingest/local-upload.ts';
 import { parseRoutes } from '../../lib/ingest/routes.ts';
 import { initParquetWasm } from '../../lib/parquet/decode.ts';
 import type { Deps } from '../deps.ts';
 import { createR2Store } from './r2-store.ts';
 
-const RouteBindings = z.array(z.object({ bucket: z.string(), binding: z.string() }));
-
 /** Bucket name -> R2 binding, from the `binding` of each INGEST_ROUTES entry. */
 export function bucketBindings(env: Env): Map<string, R2Bucket> {
   const out = new Map<string, R2Bucket>();
-  for (const { bucket, binding } of RouteBindings.parse(JSON.parse(env.INGEST_ROUTES))) {
+  for (const { bucket, binding } of parseRoutes(env.INGEST_ROUTES)) {
+    if (binding === undefined) throw new Error(`INGEST_ROUTES names no binding for bucket ${bucket}`);
     const value = (env as unknown as Record<string, unknown>)[binding];
     if (!value || typeof (value as R2Bucket).head !== 'function') {
       throw new Error(
@@ -23,6 +24,19 @@ export function bucketBindings(env: Env): Map<string, R2Bucket> {
     out.set(bucket, value as R2Bucket);
   }
   return out;
+}
+
+/** What a local upload to or delete from `bucketName` needs; not_found for a bucket not ingested. */
+export function createUploadDeps(env: Env, bucketName: string, clock: () => Date): LocalUploadDeps {
+  const bucket = bucketBindings(env).get(bucketName);
+  if (!bucket) throw new AppError('not_found', `no R2 bucket '${bucketName}' is configured for ingestion`);
+  return {
+    bucket,
+    send: async (event) => {
+      await env.INGEST_QUEUE.send(event);
+    },
+    clock,
+  };
 }
 
 /** Dependencies of the ingest consumer. */

@@ -1,8 +1,13 @@
-// The conflicts review page: server-rendered HTML (names escaped), one card per open conflict with its
-// reasons and a decision form. Decisions go through the same authenticated API as everything else: the
-// page asks for the API token and keeps it in the tab's sessionStorage only.
-import { describeReason } from './conflicts.ts';
-import type { ConflictRow } from './store.ts';
+// The conflicts review page's markup: server-rendered HTML (names escaped), one card per open conflict
+// with its reasons and a decision form. The page runs no inline script: its behaviour is the client
+// script in review-script.ts, served from REVIEW_SCRIPT_PATH.
+import { describeReason } from '../../../lib/discovery/conflicts.ts';
+import type { ConflictRow } from '../../../lib/discovery/store.ts';
+import { REVIEW_SCRIPT_PATH } from './review-script.ts';
+
+/** The page's Content-Security-Policy: scripts only from this origin (the client script), no inline ones. */
+export const REVIEW_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'";
 
 export function escapeHtml(s: string): string {
   return s
@@ -73,43 +78,7 @@ ${data.open.length === 0 ? '<p id="empty">Nothing to review.</p>' : data.open.ma
 <table id="decided"><tbody>
 ${data.decided.map(decidedRow).join('\n')}
 </tbody></table>
-<script src="/review.js"></script>
+<script src="${REVIEW_SCRIPT_PATH}"></script>
 </body>
 </html>`;
 }
-
-/** The page's script: posts a decision with the token and shows the outcome on the card. */
-export const REVIEW_SCRIPT = `'use strict';
-const identity = document.getElementById('identity');
-identity.by.value = sessionStorage.getItem('living-schema.by') || '';
-identity.token.value = sessionStorage.getItem('living-schema.token') || '';
-for (const form of document.querySelectorAll('form.decide')) {
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const card = form.closest('.conflict');
-    const out = form.querySelector('output');
-    const by = identity.by.value.trim();
-    const token = identity.token.value.trim();
-    if (!by || !token) { out.textContent = 'Enter your name and the API token first.'; return; }
-    sessionStorage.setItem('living-schema.by', by);
-    sessionStorage.setItem('living-schema.token', token);
-    const body = { decision: form.decision.value, by };
-    if (form.note.value.trim()) body.note = form.note.value.trim();
-    out.textContent = 'Saving…';
-    try {
-      const response = await fetch('/api/conflicts/' + encodeURIComponent(card.dataset.id) + '/resolve', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
-        body: JSON.stringify(body),
-      });
-      const result = await response.json();
-      if (!response.ok) { out.textContent = result.error ? result.error.message : 'HTTP ' + response.status; return; }
-      out.textContent = 'Done: ' + result.effect + '.';
-      card.classList.add('done');
-      for (const input of form.querySelectorAll('input, button')) input.disabled = true;
-    } catch (error) {
-      out.textContent = 'Could not reach the API: ' + error;
-    }
-  });
-}
-`;

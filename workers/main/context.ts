@@ -1,0 +1,18 @@
+// The main Worker's Hono context: its bindings, and this request's deps on `c.var.deps`.
+import type { MiddlewareHandler } from 'hono';
+import { type Deps, withDeps } from '../deps.ts';
+
+/** The main Worker's name in logs and in the warehouse's application_name. */
+export const WORKER = 'living-schema';
+
+export type AppEnv = { Bindings: Env; Variables: { deps: Deps } };
+
+/**
+ * Puts this request's deps on the context for the handlers after it, and releases them once the
+ * response is made (the warehouse client closes in waitUntil, not delaying the response).
+ */
+export const provideDeps: MiddlewareHandler<AppEnv> = (c, next) =>
+  withDeps(c.env, c.executionCtx, WORKER, async (deps) => {
+    c.set('deps', deps);
+    await next();
+  });
