@@ -1,4 +1,4 @@
-// Descriptions from Workers AI, when an `AI` binding is configured (see README, "Descriptions").
+// Descriptions from Workers AI, when an `AI` binding is configured (see docs/discovery.md, "Lifecycle and descriptions").
 import { z } from 'zod';
 import type { Describer } from '../../lib/discovery/run.ts';
 
