@@ -26,9 +26,9 @@ import {
   type Strategy,
   warehouseReaches,
 } from './load.ts';
+import { ObjectChangedError, type ObjectStore } from './object-store.ts';
 import { recordLoadFields } from './profile.ts';
 import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
-import { ObjectChangedError, type ObjectStore } from './store.ts';
 
 export interface IngestDeps {
   readonly warehouse: Warehouse;

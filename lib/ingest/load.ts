@@ -17,6 +17,7 @@ import { UnsupportedColumnError } from './arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
 import { parseDuckType } from './duck-types.ts';
 import { type LoadContext, pushInsert, remoteLoad, supersede, supersedeProbe } from './load-sql.ts';
+import type { ObjectStore } from './object-store.ts';
 import {
   BadFileError,
   type ColumnKind,
@@ -28,7 +29,6 @@ import {
 } from './plan.ts';
 import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
 import type { FileFormat, Target } from './routes.ts';
-import type { ObjectStore } from './store.ts';
 import { type ColumnHint, csvTransport, type TransportColumn, transportColumn } from './transport.ts';
 
 export type Strategy = 'push' | 'remote';
