@@ -1,5 +1,6 @@
 // Reads a Parquet footer through range reads and cuts a file into self-contained one-row-group files, so a
 // Worker holds one row group at a time and decodes it with parquet-wasm's synchronous reader.
+import { CC, CMD, FMD, int, list, MAGIC, PHYSICAL_FIXED, PHYSICAL_INT96, RG, SE, struct, text } from './metadata.ts';
 import { decodeStruct, encodeStruct, ThriftError, type ThriftStruct, type ThriftValue, TType } from './thrift.ts';
 
 /** Random access to an object's bytes (an R2 object through range reads, a buffer in tests). */
@@ -40,21 +41,8 @@ export interface ParquetFooter {
   readonly raw: ThriftStruct;
 }
 
-const MAGIC = 'PAR1';
 const MAX_FOOTER_BYTES = 64 * 1024 * 1024;
 
-// parquet.thrift field ids
-const SE = {
-  type: 1,
-  typeLength: 2,
-  name: 4,
-  numChildren: 5,
-  convertedType: 6,
-  precision: 8,
-  logicalType: 10,
-} as const;
-const PHYSICAL_INT96 = 3;
-const PHYSICAL_FIXED = 7;
 const CONVERTED_MAP = 1;
 const CONVERTED_MAP_KEY_VALUE = 2;
 const LOGICAL_MAP = 2;
@@ -62,55 +50,6 @@ const LOGICAL_TIME = 7;
 const LOGICAL_JSON = 12;
 const LOGICAL_UUID = 14;
 const CONVERTED_JSON = 19;
-const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6, columnOrders: 7 } as const;
-const RG = {
-  columns: 1,
-  totalByteSize: 2,
-  numRows: 3,
-  sortingColumns: 4,
-  fileOffset: 5,
-  totalCompressedSize: 6,
-} as const;
-const CC = {
-  filePath: 1,
-  fileOffset: 2,
-  metaData: 3,
-  offsetIndexOffset: 4,
-  offsetIndexLength: 5,
-  columnIndexOffset: 6,
-  columnIndexLength: 7,
-} as const;
-const CMD = {
-  type: 1,
-  numValues: 5,
-  statistics: 12,
-  totalUncompressedSize: 6,
-  totalCompressedSize: 7,
-  dataPageOffset: 9,
-  indexPageOffset: 10,
-  dictionaryPageOffset: 11,
-  bloomFilterOffset: 14,
-  bloomFilterLength: 15,
-} as const;
-
-function text(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes);
-}
-
-function int(field: ThriftValue | undefined): number | null {
-  if (!field) return null;
-  if (field.type === TType.I64) return Number(field.value);
-  if (field.type === TType.I32 || field.type === TType.I16 || field.type === TType.Byte) return field.value;
-  return null;
-}
-
-function struct(field: ThriftValue | undefined): ThriftStruct | null {
-  return field?.type === TType.Struct ? field.value : null;
-}
-
-function list(field: ThriftValue | undefined): ThriftValue[] {
-  return field?.type === TType.List || field?.type === TType.Set ? field.value : [];
-}
 
 /** Reads and decodes the footer: two range reads (the 8-byte tail, then the metadata). */
 export async function readFooter(source: RangeSource): Promise<ParquetFooter> {
