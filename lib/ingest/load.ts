@@ -4,13 +4,8 @@
 import type { Vector } from 'apache-arrow';
 import { DataType, type Field, type Schema, Type } from 'apache-arrow';
 import { type DecodedRowGroup, readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
-import {
-  columnBytes,
-  type ParquetFooter,
-  ParquetFormatError,
-  type RangeSource,
-  readFooter,
-} from '../parquet/footer.ts';
+import { type ParquetFooter, ParquetFormatError, type RangeSource, readFooter } from '../parquet/footer.ts';
+import { columnBytes } from '../parquet/size-estimate.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
 import { UnsupportedColumnError } from './arrow-json.ts';

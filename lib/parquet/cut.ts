@@ -1,15 +1,9 @@
 // Cuts a Parquet file down to what a Worker decodes at once: one row group (rowGroupFile), some of its
 // top-level columns (columnsFile) or no rows at all (schemaFile). Each is a complete file, with the schema
 // as DuckDB reads it, for parquet-wasm's synchronous reader.
-import {
-  chunkRange,
-  type ParquetFooter,
-  ParquetFormatError,
-  recordedBytes,
-  type TopLevelColumn,
-  topLevelColumns,
-} from './footer.ts';
+import { chunkRange, type ParquetFooter, ParquetFormatError, type TopLevelColumn, topLevelColumns } from './footer.ts';
 import { CC, CMD, FMD, int, list, MAGIC, PHYSICAL_FIXED, PHYSICAL_INT96, RG, SE, struct } from './metadata.ts';
+import { recordedBytes } from './size-estimate.ts';
 import { encodeStruct, type ThriftStruct, type ThriftValue, TType } from './thrift.ts';
 
 const CONVERTED_TIMESTAMP_MILLIS = 9;

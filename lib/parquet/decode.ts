@@ -4,7 +4,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import { initSync, readParquet, wasmMemory } from 'parquet-wasm/esm/parquet_wasm.js';
 import { columnsFile, rowGroupFile, schemaFile } from './cut.ts';
-import { decodedColumnBytes, type ParquetFooter, ParquetFormatError, type RangeSource } from './footer.ts';
+import { type ParquetFooter, ParquetFormatError, type RangeSource } from './footer.ts';
+import { decodedColumnBytes } from './size-estimate.ts';
 
 /** A row group's top-level columns, decoded into JavaScript memory. */
 export interface DecodedRowGroup {
