@@ -4,7 +4,13 @@
 import type { Vector } from 'apache-arrow';
 import { DataType, type Field, type Schema, Type } from 'apache-arrow';
 import { type DecodedRowGroup, readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
-import { type ParquetFooter, ParquetFormatError, type RangeSource, readFooter } from '../parquet/footer.ts';
+import {
+  type ColumnHint,
+  type ParquetFooter,
+  ParquetFormatError,
+  type RangeSource,
+  readFooter,
+} from '../parquet/footer.ts';
 import { columnBytes } from '../parquet/size-estimate.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
@@ -24,7 +30,7 @@ import {
 } from './plan.ts';
 import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
 import type { FileFormat, Target } from './routes.ts';
-import { type ColumnHint, csvTransport, type TransportColumn, transportColumn } from './transport.ts';
+import { csvTransport, type TransportColumn, transportColumn } from './transport.ts';
 
 export type Strategy = 'push' | 'remote';
 

@@ -24,14 +24,20 @@ export interface RowGroupInfo {
   readonly end: number;
 }
 
+/**
+ * What the footer says of a column that Arrow does not carry: a legacy INT96 timestamp (which we decode
+ * ourselves), a UUID or JSON (which Arrow sees as plain binary and strings), a TIME adjusted to UTC.
+ */
+export type ColumnHint = 'int96' | 'uuid' | 'json' | 'timetz';
+
+/** The same for one leaf of a nested column (nested INT96 is refused), null when there is nothing to say. */
+export type LeafHint = Exclude<ColumnHint, 'int96'> | null;
+
 export interface ParquetFooter {
-  /**
-   * Top-level columns the Arrow reader does not describe as DuckDB does: legacy INT96 timestamps (which we
-   * decode ourselves), UUIDs and JSON (which Arrow sees as plain binary and strings).
-   */
-  readonly hints: ReadonlyMap<string, 'int96' | 'uuid' | 'json' | 'timetz'>;
-  /** Nested columns: each leaf's UUID or JSON logical type (else null), in depth-first order. */
-  readonly leafHints: ReadonlyMap<string, ('uuid' | 'json' | 'timetz' | null)[]>;
+  /** Top-level columns the Arrow reader does not describe as DuckDB does. */
+  readonly hints: ReadonlyMap<string, ColumnHint>;
+  /** Nested columns: each leaf's hint, in depth-first order. */
+  readonly leafHints: ReadonlyMap<string, LeafHint[]>;
   readonly fileSize: number;
   readonly numRows: number;
   readonly rowGroups: readonly RowGroupInfo[];
@@ -109,8 +115,8 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
  * hints for top-level columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
  */
 function checkSchema(elements: readonly ThriftValue[]) {
-  const hints = new Map<string, 'int96' | 'uuid' | 'json' | 'timetz'>();
-  const leafHints = new Map<string, ('uuid' | 'json' | 'timetz' | null)[]>();
+  const hints = new Map<string, ColumnHint>();
+  const leafHints = new Map<string, LeafHint[]>();
   let at = 1;
   const walk = (depth: number, path: string, parentIsMap: boolean, top: string): void => {
     const el = struct(elements[at]);
