@@ -198,7 +198,7 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
     plan.extras.filter((c) => !nulls.has(c.name)).map((c) => c.name),
   );
   for (const [name, n] of prescan.nulls) nulls.set(name, n);
-  const rows = await tx.loadParquet(remoteLoad(plan, ctx, url, req.format, types, prescan.finite));
+  const rows = await tx.loadFile(remoteLoad(plan, ctx, url, req.format, types, prescan.finite));
   await closeSuperseded(tx, req.target, ctx);
   return { rows, batchId, schemaVersion, peakBytes: 0, profile: profileOf(shapes, rows, nulls) };
 }

@@ -16,7 +16,7 @@ import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
 import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
 import type { SqlParam, WarehouseSession } from '../../lib/warehouse/port.ts';
-import { parquetLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
+import { fileLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
 import { rewriteFileLiterals } from '../../tools/embedded-warehouse/sql-text.ts';
 import { parquetBytes } from '../support/parquet-bytes.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
@@ -242,9 +242,9 @@ describe('routing and events', () => {
     const url = r2ObjectUrl('vessel-csv', 'g/*[1]?.parquet');
     expect(url).toBe('r2://vessel-csv/g/[*][[]1][?].parquet');
     const load = { table: 't', columns: ['a'], select: ['a'] };
-    expect(parquetLoadSql({ ...load, url })).toContain(`read_parquet('r2://vessel-csv/g/[*][[]1][?].parquet')`);
-    expect(() => parquetLoadSql({ ...load, url: 'r2://vessel-csv/g/*.parquet' })).toThrow(/glob pattern/);
-    expect(() => parquetLoadSql({ ...load, url: 'r2://vessel-csv/g/[*]/[a-z].parquet' })).toThrow(/glob pattern/);
+    expect(fileLoadSql({ ...load, url })).toContain(`read_parquet('r2://vessel-csv/g/[*][[]1][?].parquet')`);
+    expect(() => fileLoadSql({ ...load, url: 'r2://vessel-csv/g/*.parquet' })).toThrow(/glob pattern/);
+    expect(() => fileLoadSql({ ...load, url: 'r2://vessel-csv/g/[*]/[a-z].parquet' })).toThrow(/glob pattern/);
   });
 
   it('rejects a file at once only for errors about its data; the warehouse’s own trouble is retried', () => {
@@ -441,7 +441,7 @@ describe('ingest batch', () => {
         query: refuse,
         execute: refuse,
         exec: refuse,
-        loadParquet: refuse,
+        loadFile: refuse,
         transaction: refuse,
         close: refuse,
       },
