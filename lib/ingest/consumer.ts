@@ -25,7 +25,7 @@ import {
   type PushOptions,
   type Strategy,
   warehouseReaches,
-} from './load.ts';
+} from './load/push.ts';
 import { ObjectChangedError, type ObjectStore } from './object-store.ts';
 import { recordLoadFields } from './profile.ts';
 import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';

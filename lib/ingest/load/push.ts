@@ -3,22 +3,22 @@
 //   push    the Worker reads the object (Parquet: one row group at a time) and sends batched INSERTs.
 import type { Vector } from 'apache-arrow';
 import { DataType, type Field, type Schema, Type } from 'apache-arrow';
-import { type DecodedRowGroup, readRowGroup, readSchema, wasmBytes } from '../parquet/decode.ts';
+import { type DecodedRowGroup, readRowGroup, readSchema, wasmBytes } from '../../parquet/decode.ts';
 import {
   type ColumnHint,
   type ParquetFooter,
   ParquetFormatError,
   type RangeSource,
   readFooter,
-} from '../parquet/footer.ts';
-import { columnBytes } from '../parquet/size-estimate.ts';
-import type { WarehouseSession } from '../warehouse/port.ts';
-import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../warehouse/sql.ts';
-import { UnsupportedColumnError } from './arrow-json.ts';
-import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from './csv.ts';
-import { parseDuckType } from './duck-types.ts';
-import { type LoadContext, pushInsert, remoteLoad, supersede, supersedeProbe } from './load-sql.ts';
-import type { ObjectStore } from './object-store.ts';
+} from '../../parquet/footer.ts';
+import { columnBytes } from '../../parquet/size-estimate.ts';
+import type { WarehouseSession } from '../../warehouse/port.ts';
+import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../../warehouse/sql.ts';
+import { UnsupportedColumnError } from '../arrow-json.ts';
+import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from '../csv.ts';
+import { parseDuckType } from '../duck-types.ts';
+import { type LoadContext, pushInsert, remoteLoad, supersede, supersedeProbe } from '../load-sql.ts';
+import type { ObjectStore } from '../object-store.ts';
 import {
   BadFileError,
   type ColumnKind,
@@ -27,10 +27,10 @@ import {
   planLoad,
   type SourceColumn,
   uniqueNames,
-} from './plan.ts';
-import { arrowShapes, duckShapes, type FieldProfile, profileOf } from './profile.ts';
-import type { FileFormat, Target } from './routes.ts';
-import { csvTransport, type TransportColumn, transportColumn } from './transport.ts';
+} from '../plan.ts';
+import { arrowShapes, duckShapes, type FieldProfile, profileOf } from '../profile.ts';
+import type { FileFormat, Target } from '../routes.ts';
+import { csvTransport, type TransportColumn, transportColumn } from '../transport.ts';
 
 export type Strategy = 'push' | 'remote';
 
