@@ -16,17 +16,10 @@ import {
   recordIngest,
   recordOutcome,
 } from './ingest-log.ts';
-import {
-  BadFileError,
-  DEFAULT_PUSH_OPTIONS,
-  type LoadResult,
-  loadPush,
-  loadRemote,
-  type PushOptions,
-  type Strategy,
-  warehouseReaches,
-} from './load/push.ts';
+import { loadPush, loadRemote, warehouseReaches } from './load/push.ts';
+import { DEFAULT_PUSH_OPTIONS, type LoadResult, type PushOptions, type Strategy } from './load/types.ts';
 import { ObjectChangedError, type ObjectStore } from './object-store.ts';
+import { BadFileError } from './plan.ts';
 import { recordLoadFields } from './profile.ts';
 import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
 

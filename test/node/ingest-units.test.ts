@@ -9,7 +9,8 @@ import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/i
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
 import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text.ts';
-import { DEFAULT_PUSH_OPTIONS, type LoadRequest, loadPush } from '../../lib/ingest/load/push.ts';
+import { loadPush } from '../../lib/ingest/load/push.ts';
+import { DEFAULT_PUSH_OPTIONS, type LoadRequest } from '../../lib/ingest/load/types.ts';
 import { supersede } from '../../lib/ingest/load-sql.ts';
 import type { ObjectStore } from '../../lib/ingest/object-store.ts';
 import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';

@@ -2,7 +2,7 @@
 import parquetWasm from 'parquet-wasm/esm/parquet_wasm_bg.wasm';
 import { z } from 'zod';
 import type { DeadLetter, DiscoveryNote, IngestDeps } from '../../lib/ingest/consumer.ts';
-import { DEFAULT_PUSH_OPTIONS, type Strategy } from '../../lib/ingest/load/push.ts';
+import { DEFAULT_PUSH_OPTIONS, type Strategy } from '../../lib/ingest/load/types.ts';
 import { parseRoutes } from '../../lib/ingest/routes.ts';
 import { initParquetWasm } from '../../lib/parquet/decode.ts';
 import type { Deps } from '../deps.ts';

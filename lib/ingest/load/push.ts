@@ -17,7 +17,7 @@ import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../../warehouse/sql.ts';
 import { UnsupportedColumnError } from '../arrow-json.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from '../csv.ts';
 import { parseDuckType } from '../duck-types.ts';
-import { type LoadContext, pushInsert, remoteLoad, supersede, supersedeProbe } from '../load-sql.ts';
+import { pushInsert, remoteLoad } from '../load-sql.ts';
 import type { ObjectStore } from '../object-store.ts';
 import {
   BadFileError,
@@ -28,62 +28,10 @@ import {
   type SourceColumn,
   uniqueNames,
 } from '../plan.ts';
-import { arrowShapes, duckShapes, type FieldProfile, profileOf } from '../profile.ts';
-import type { FileFormat, Target } from '../routes.ts';
+import { arrowShapes, duckShapes, profileOf } from '../profile.ts';
 import { csvTransport, type TransportColumn, transportColumn } from '../transport.ts';
-
-export type Strategy = 'push' | 'remote';
-
-export interface LoadRequest {
-  readonly target: Target;
-  readonly format: FileFormat;
-  readonly bucket: string;
-  readonly key: string;
-  readonly etag: string;
-  readonly size: number;
-  readonly loadId: string;
-  readonly now: Date;
-  /** The R2 event's time: orders this version against the others. */
-  readonly eventTime: Date;
-  /** `structured_data.source`. */
-  readonly source: string;
-}
-
-export interface LoadResult {
-  readonly rows: number;
-  readonly batchId: string;
-  readonly schemaVersion: string | null;
-  /**
-   * Most bytes the Worker held at once for this file: parquet-wasm's memory, the decoded row group, the
-   * batch being built and the one in flight.
-   */
-  readonly peakBytes: number;
-  /** The fields of the JSON column (metadata / data), for discovery. */
-  readonly profile: readonly FieldProfile[];
-}
-
-export interface PushOptions {
-  /**
-   * Row groups larger than this decoded (as recorded, or as estimated from their dictionaries) are refused
-   * instead of exhausting Worker memory, and so is a row group with a column of more than a quarter of it (a
-   * column is decoded whole).
-   */
-  readonly maxRowGroupBytes: number;
-  /** Rows per INSERT at most: a row group is sent in slices, keeping each batch small. */
-  readonly batchRows: number;
-  /**
-   * Text per INSERT (characters of all its parameters), which bounds a batch of wide rows: the Worker holds
-   * the batch it builds and the one in flight. Rows per batch follow the previous batch's characters per
-   * row; a batch that comes out over a quarter more is built again with fewer rows.
-   */
-  readonly batchChars: number;
-}
-
-export const DEFAULT_PUSH_OPTIONS: PushOptions = {
-  maxRowGroupBytes: 32 * 1024 * 1024,
-  batchRows: 32_768,
-  batchChars: 4 * 1024 * 1024,
-};
+import { closeSuperseded, derivedBatchId, fileName, loadContext } from './context.ts';
+import { DEFAULT_PUSH_OPTIONS, type LoadRequest, type LoadResult, type PushOptions } from './types.ts';
 
 const CSV_SAMPLE_ROWS = 20_480;
 /**
@@ -100,39 +48,6 @@ function leading(sizes: readonly number[], rows: number, chars: number): { n: nu
   let held = 0;
   while (n < sizes.length && n < rows && held < chars) held += sizes[n++] as number;
   return { n, chars: held };
-}
-
-function fileName(req: LoadRequest): string {
-  return `${req.bucket}/${req.key}`;
-}
-
-function context(req: LoadRequest, batchId: string, schemaVersion: string | null): LoadContext {
-  return {
-    loadId: req.loadId,
-    batchId,
-    sourceKey: `r2://${req.bucket}/${req.key}`,
-    schemaVersion,
-    now: req.now,
-    eventTime: req.eventTime,
-    source: req.source,
-    sourceFile: req.key,
-  };
-}
-
-/**
- * Closes what this load replaces. One question first: are there current rows of other loads at all (not
- * in a table's first load, whose rows then need no comparing), and is a later event's load in (rarely:
- * the ordering then costs more)?
- */
-async function closeSuperseded(tx: WarehouseSession, target: Target, ctx: LoadContext): Promise<void> {
-  const [found] = await tx.query<{ others: boolean; later: boolean }>(supersedeProbe(target, ctx));
-  if (!found?.others) return;
-  for (const s of supersede(target, ctx, found.later)) await tx.execute(s.sql, s.params);
-}
-
-/** Batch id when the file does not carry one: stable for one object version. */
-export function derivedBatchId(key: string, etag: string): string {
-  return `${key}@${etag}`;
 }
 
 /** Rewords reader failures as BadFileError naming the file; anything else passes through. */
@@ -180,7 +95,7 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
     if (key === 'batch_id' && value !== '') batchId = value;
   }
   const plan = planLoad(req.target, columns, fileName(req));
-  const ctx = context(req, batchId, schemaVersion);
+  const ctx = loadContext(req, batchId, schemaVersion);
   const types = new Map(described.map((c) => [c.column_name, c.column_type]));
   const shapes = plan.extras.map((c) => ({ name: c.name, shapes: duckShapes(c.name, parseDuckType(c.typeText)) }));
   // Parquet statistics give top-level NULL counts for free; other columns are counted in the prescan.
@@ -405,7 +320,7 @@ async function loadPushParquet(
   const names = uniqueNames(schema.fields.map((f) => f.name));
   const at = new Map(names.map((name, i) => [name, i]));
   const plan = planLoad(req.target, arrowColumns(schema, footer, names), file);
-  const ctx = context(
+  const ctx = loadContext(
     req,
     footer.keyValue.get('batch_id') || derivedBatchId(req.key, req.etag),
     footer.keyValue.get('schema_version') ?? null,
@@ -513,7 +428,7 @@ async function loadPushCsv(
   let pending: string[][] = [];
   let types: CsvType[] = [];
   let plan: LoadPlan | null = null;
-  const ctx = context(req, derivedBatchId(req.key, req.etag), null);
+  const ctx = loadContext(req, derivedBatchId(req.key, req.etag), null);
   const pipeline = new Pipeline(tx);
   let firstRow = 1;
   let line = 1;
@@ -624,5 +539,3 @@ export async function loadPush(
     throw asBadFile(error, fileName(req));
   }
 }
-
-export { BadFileError };
