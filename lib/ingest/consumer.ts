@@ -16,7 +16,8 @@ import {
   recordIngest,
   recordOutcome,
 } from './ingest-log.ts';
-import { loadPush, loadRemote, warehouseReaches } from './load/push.ts';
+import { loadPush } from './load/push.ts';
+import { loadRemote, warehouseReaches } from './load/remote.ts';
 import { DEFAULT_PUSH_OPTIONS, type LoadResult, type PushOptions, type Strategy } from './load/types.ts';
 import { ObjectChangedError, type ObjectStore } from './object-store.ts';
 import { BadFileError } from './plan.ts';
