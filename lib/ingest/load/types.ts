@@ -1,4 +1,7 @@
-// What a load is asked to do and what it reports, whichever strategy runs it.
+// What a load is asked to do and what it reports. A load puts one object into its target table, inside a
+// transaction the caller owns: all rows or none.
+//   remote  (remote.ts) the warehouse reads r2://bucket/key itself; the Worker never holds the file.
+//   push    (push.ts) the Worker reads the object (Parquet: one row group at a time) and sends batched INSERTs.
 import type { FieldProfile } from '../profile.ts';
 import type { FileFormat, Target } from '../routes.ts';
 
