@@ -5,7 +5,7 @@ import { retryDelaySeconds } from '../core/backoff.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
-import { describeUnknown, isDelete, keyProblem, R2Event } from './event.ts';
+import { describeUnknown, isDelete, keyProblem, normaliseEtag, R2Event } from './event.ts';
 import {
   claimHead,
   clearUnsettled,
@@ -522,9 +522,4 @@ async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus,
  */
 function reason(message: string): string {
   return message.split(/\n\s*LINE \d+:/)[0]?.trim() ?? message;
-}
-
-/** R2 reports eTags without quotes in events and sometimes with them elsewhere. */
-export function normaliseEtag(etag: string): string {
-  return etag.replace(/^W\//, '').replaceAll('"', '');
 }
