@@ -5,6 +5,7 @@ import { retryDelaySeconds } from '../core/backoff.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
+import { isDataError, reason, TRANSIENT_WHILE_RECORDING } from './classify-error.ts';
 import { describeUnknown, isDelete, keyProblem, normaliseEtag, R2Event } from './event.ts';
 import {
   claimHead,
@@ -103,21 +104,6 @@ export function strategyFor(configured: Strategy, key: string): Strategy {
  * then dead-letters it on its own, without a record; giving up one delivery earlier keeps the record.
  */
 export const GIVE_UP_AFTER_ATTEMPTS = 10;
-
-const TRANSIENT_WHILE_RECORDING = new Set(['23505', '40001']);
-
-/**
- * Whether a warehouse error condemns the data itself, so that the same file fails the same way every
- * time: data exceptions (22: a value that does not convert, a corrupt or truncated file), constraint
- * violations other than a concurrent duplicate (23: NOT NULL, CHECK) and features the file needs that the
- * warehouse does not have (0A000: an unsupported compression or encoding). Anything else (an I/O error
- * reading the object, memory, a missing table before a migration, an internal error) is about the
- * warehouse's state, so it is retried and given up only after GIVE_UP_AFTER_ATTEMPTS deliveries.
- */
-export function isDataError(sqlstate: string | undefined): boolean {
-  if (sqlstate === undefined || sqlstate === '23505') return false;
-  return sqlstate.startsWith('22') || sqlstate.startsWith('23') || sqlstate === '0A000';
-}
 
 /** Handles one batch of R2 event notifications. Never throws: every message gets a verdict. */
 export async function ingestBatch(
@@ -514,12 +500,4 @@ async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus,
   } catch (error) {
     deps.log.error('ingest: could not record an outcome', { error: errorMessage(error) });
   }
-}
-
-/**
- * A warehouse error as the reason a file failed: DuckDB's message without the statement excerpt it
- * appends ("LINE 1: INSERT INTO ..."), which shows the loader's SQL, not the file's problem.
- */
-function reason(message: string): string {
-  return message.split(/\n\s*LINE \d+:/)[0]?.trim() ?? message;
 }
