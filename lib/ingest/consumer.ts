@@ -5,7 +5,7 @@ import { retryDelaySeconds } from '../core/backoff.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
-import { isDataError, reason, TRANSIENT_WHILE_RECORDING } from './classify-error.ts';
+import { classifyLoadError, type LoadErrorContext, type LoadErrorOutcome } from './classify-error.ts';
 import { describeUnknown, isDelete, keyProblem, normaliseEtag, R2Event } from './event.ts';
 import {
   claimHead,
@@ -21,7 +21,6 @@ import { loadPush } from './load/push.ts';
 import { loadRemote, warehouseReaches } from './load/remote.ts';
 import { DEFAULT_PUSH_OPTIONS, type LoadResult, type PushOptions, type Strategy } from './load/types.ts';
 import { ObjectChangedError, type ObjectStore } from './object-store.ts';
-import { BadFileError } from './plan.ts';
 import { recordLoadFields } from './profile.ts';
 import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
 
@@ -305,63 +304,7 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
       return loaded;
     });
   } catch (error) {
-    if (error instanceof ObjectChangedError)
-      return ignore(
-        deps,
-        withTarget,
-        'the object changed while it was being read; the newer version loads on its own event',
-      );
-    if (error instanceof BadFileError) return fail(deps, message, withTarget, error.message, 'bad_file');
-    if (error instanceof AppError && error.retryable) throw error;
-    if (error instanceof AppError && error.sqlstate !== undefined && TRANSIENT_WHILE_RECORDING.has(error.sqlstate)) {
-      // Another load of this object (this event delivered twice, or another event of it) committed first;
-      // the retry sees it and settles this one against it.
-      return retrying(deps, withTarget, 'another load of this object was committed at the same time');
-    }
-    if (error instanceof AppError && error.code === 'warehouse_query') {
-      if (isDataError(error.sqlstate)) {
-        return fail(
-          deps,
-          message,
-          withTarget,
-          `${bucket}/${key}: the warehouse refused the data: ${reason(error.message)}`,
-          error.sqlstate ?? 'warehouse_query',
-        );
-      }
-      // Not the data. The warehouse may have failed to read an object that is gone or replaced since the
-      // head (remote reads it by name), or be short of memory or not migrated yet: try again later.
-      const now = await deps.store.head(bucket, key);
-      if (!now) return ignore(deps, withTarget, 'the object no longer exists (deleted while it was being loaded)');
-      if (normaliseEtag(now.etag) !== etag)
-        return ignore(
-          deps,
-          withTarget,
-          'the object changed while it was being read; the newer version loads on its own event',
-        );
-      if (
-        strategy === 'remote' &&
-        error.sqlstate === '58030' &&
-        (await warehouseReaches(deps.warehouse, { bucket, key, size: head.size }))
-      ) {
-        return fail(
-          deps,
-          message,
-          withTarget,
-          `${bucket}/${key}: the warehouse reads the object but cannot load it: ${reason(error.message)}`,
-          error.sqlstate,
-        );
-      }
-      deps.log.warn('ingest: the warehouse could not load the file, will retry', {
-        messageId: message.id,
-        attempts: message.attempts,
-        bucket,
-        key,
-        sqlstate: error.sqlstate,
-        error: error.message,
-      });
-      return retrying(deps, withTarget, `${bucket}/${key}: the warehouse could not load it: ${reason(error.message)}`);
-    }
-    throw error;
+    return settleFailedLoad(deps, { message, bucket, key, etag, strategy, size: head.size, entry: withTarget }, error);
   }
   deps.log.info('ingest: loaded', {
     bucket,
@@ -377,6 +320,65 @@ async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promis
     load: { target: route.target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
     peakBytes: result.peakBytes,
   };
+}
+
+/** A load that threw: what deciding its outcome needs. */
+interface FailedLoad {
+  readonly message: IncomingMessage;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly strategy: Strategy;
+  readonly size: number;
+  readonly entry: Base;
+}
+
+/** The outcome of a load that threw, as classifyLoadError decides it. */
+async function settleFailedLoad(deps: IngestDeps, load: FailedLoad, error: unknown): Promise<Outcome> {
+  const decided = await classifyFailure(deps, load, error);
+  switch (decided.kind) {
+    case 'object_changed':
+    case 'object_gone':
+      return ignore(deps, load.entry, decided.reason);
+    case 'bad_file':
+      return fail(deps, load.message, load.entry, decided.error, decided.code);
+    case 'concurrent_load':
+      // This event delivered twice, or another event of the object, committed first: the retry sees it and
+      // settles this one against it.
+      return retrying(deps, load.entry, decided.detail);
+    case 'warehouse_failed':
+      deps.log.warn('ingest: the warehouse could not load the file, will retry', {
+        messageId: load.message.id,
+        attempts: load.message.attempts,
+        bucket: load.bucket,
+        key: load.key,
+        sqlstate: decided.sqlstate,
+        error: decided.message,
+      });
+      return retrying(deps, load.entry, decided.detail);
+    case 'transient':
+    case 'unknown':
+      // ingestBatch retries it with backoff, and gives up after GIVE_UP_AFTER_ATTEMPTS deliveries.
+      throw error;
+  }
+}
+
+/** classifyLoadError, given each fact it asks for: the object's head now, whether the warehouse reaches it. */
+async function classifyFailure(
+  deps: IngestDeps,
+  load: FailedLoad,
+  error: unknown,
+): Promise<Exclude<LoadErrorOutcome, { kind: 'ask' }>> {
+  const { bucket, key } = load;
+  let context: LoadErrorContext = { file: `${bucket}/${key}`, etag: load.etag, strategy: load.strategy };
+  for (;;) {
+    const decided = classifyLoadError(error, context);
+    if (decided.kind !== 'ask') return decided;
+    context =
+      decided.fact === 'headNow'
+        ? { ...context, headNow: await deps.store.head(bucket, key) }
+        : { ...context, reachable: await warehouseReaches(deps.warehouse, { bucket, key, size: load.size }) };
+  }
 }
 
 type Base = Omit<IngestLogEntry, 'status' | 'finishedAt'>;
