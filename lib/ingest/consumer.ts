@@ -19,10 +19,16 @@ import {
 } from './ingest-log.ts';
 import { loadPush } from './load/push.ts';
 import { loadRemote, warehouseReaches } from './load/remote.ts';
-import { DEFAULT_PUSH_OPTIONS, type LoadResult, type PushOptions, type Strategy } from './load/types.ts';
-import { ObjectChangedError, type ObjectStore } from './object-store.ts';
+import {
+  DEFAULT_PUSH_OPTIONS,
+  type LoadRequest,
+  type LoadResult,
+  type PushOptions,
+  type Strategy,
+} from './load/types.ts';
+import { ObjectChangedError, type ObjectHead, type ObjectStore } from './object-store.ts';
 import { recordLoadFields } from './profile.ts';
-import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
+import { type FileFormat, formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
 
 export interface IngestDeps {
   readonly warehouse: Warehouse;
@@ -163,163 +169,79 @@ export async function ingestBatch(
   return { verdicts, outcomes, counts };
 }
 
+/** One message, as a sequence of steps; each may settle it with an outcome before the load. */
 async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promise<Outcome> {
   const started = deps.clock();
-  const parsed = R2Event.safeParse(message.body);
-  if (!parsed.success || (!isDelete(parsed.data) && parsed.data.object.eTag === undefined)) {
-    const { bucket, key } = describeUnknown(message.body);
-    const detail = parsed.success
-      ? 'create event without an eTag'
-      : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    deps.log.warn('ingest: message is not an R2 event notification, acking', {
-      messageId: message.id,
-      bucket,
-      key,
-      detail,
-    });
-    await recordSafely(
-      deps,
-      base(deps, {
-        bucket,
-        key,
-        etag: `unknown:${message.id}`,
-        action: 'unknown',
-        attempts: message.attempts,
-        started,
-      }),
-      'ignored',
-      detail,
-    );
-    return { kind: 'unknown', detail };
-  }
-  const event = parsed.data;
-  const { bucket } = event;
-  const { key } = event.object;
-  const eventTime = new Date(event.eventTime);
-  const common = { bucket, key, action: event.action, attempts: message.attempts, started, eventTime };
-
-  if (isDelete(event)) {
-    const etag = `deleted@${event.eventTime}`;
-    if (isSettled((await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime })).status))
-      return { kind: 'duplicate', detail: 'delete already recorded' };
-    await recordOutcome(deps.warehouse, {
-      ...base(deps, { ...common, etag }),
-      status: 'deleted',
-      finishedAt: deps.clock(),
-    });
-    return { kind: 'deleted', detail: `${bucket}/${key} deleted (${event.action}); loaded rows are kept` };
-  }
-
-  const etag = normaliseEtag(event.object.eTag as string);
-  const entry = base(deps, { ...common, etag });
-  // Idempotent per event. The same bytes uploaded again later are a new event: they load if another version
-  // came in between (a revert) and are a recorded no-op otherwise. A failure or an ignore is not final: a
-  // later delivery (a replay from the dead-letter queue) tries again.
-  const prior = await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime });
-  if (isSettled(prior.status)) return { kind: 'duplicate', detail: `already ${prior.status}` };
-
-  const route = routeFor(deps.routes, bucket, key);
-  if (!route)
-    return ignore(deps, entry, `no ingest route for bucket '${bucket}'${key.includes('/') ? ` and key '${key}'` : ''}`);
-  const format = formatOf(key);
-  if (!format) return ignore(deps, entry, 'not a .parquet or .csv file', route.target);
-  const strategy = strategyFor(deps.strategy, key);
-  const withTarget = { ...entry, target: route.target, strategy };
-  const problem = keyProblem(key);
-  if (problem) return fail(deps, message, withTarget, `${bucket}/${key}: ${problem}`, 'bad_file');
-  if (format === 'csv' && route.target !== 'structured_data') {
-    return fail(
-      deps,
-      message,
-      withTarget,
-      `${bucket}/${key}: CSV loads only into structured_data; ${route.target} takes Parquet`,
-      'bad_file',
-    );
-  }
-
-  const head = await deps.store.head(bucket, key);
-  if (!head) return ignore(deps, withTarget, 'the object no longer exists (deleted before it could be loaded)');
-  if (normaliseEtag(head.etag) !== etag)
-    return ignore(deps, withTarget, 'a newer version of the object replaced this one; its own event loads it');
-  const newest = prior.newestLoaded;
-  if (newest !== null && newest.eventTime > eventTime) {
-    return ignore(
-      deps,
-      withTarget,
-      `a later event of this object (${newest.eventTime.toISOString()}) is already loaded; this one came late`,
-    );
-  }
-  if (newest !== null && newest.etag === etag) {
-    return ignore(
-      deps,
-      withTarget,
-      `the same content (eTag ${etag}) is the object's newest loaded version, from the event of ${newest.eventTime.toISOString()}; nothing to load`,
-    );
-  }
-
-  const loadId = deps.newId();
+  const read = readEvent(message.body);
+  if (!read.ok) return acknowledgeUnknown(deps, message, read.detail, started);
+  if (isDelete(read.event)) return recordDelete(deps, message, read.event, started);
+  const load = await admitLoad(deps, message, read.event, started);
+  if (load.kind !== 'admitted') return load;
   let result: LoadResult;
   try {
-    result = await deps.warehouse.transaction(async (tx) => {
-      // First, so that a concurrent load of the same object conflicts before either reads the file.
-      await claimHead(tx, { bucket, key, etag, eventTime, loadId });
-      const request = {
-        target: route.target,
-        format,
-        bucket,
-        key,
-        etag,
-        size: head.size,
-        loadId,
-        now: started,
-        eventTime,
-        source: sourceOf(key),
-      };
-      const loaded =
-        strategy === 'push'
-          ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
-          : await loadRemote(tx, request);
-      if (strategy === 'remote') {
-        // The warehouse reads the object by name, not by version: if another version replaced it since the
-        // head, the rows may be that version's, under this one's eTag. Its own event loads it.
-        const after = await deps.store.head(bucket, key);
-        if (after && normaliseEtag(after.etag) !== etag) throw new ObjectChangedError(`${bucket}/${key} changed`);
-      }
-      await recordLoadFields(
-        tx,
-        { loadId, target: route.target, source: request.source, now: started },
-        loaded.profile,
-      );
-      await clearUnsettled(tx, withTarget);
-      await recordIngest(tx, {
-        ...withTarget,
-        id: loadId,
-        batchId: loaded.batchId,
-        schemaVersion: loaded.schemaVersion,
-        rows: loaded.rows,
-        bytes: head.size,
-        status: 'loaded',
-        finishedAt: deps.clock(),
-      });
-      return loaded;
-    });
+    result = await loadObject(deps, load);
   } catch (error) {
-    return settleFailedLoad(deps, { message, bucket, key, etag, strategy, size: head.size, entry: withTarget }, error);
+    return settleFailedLoad(deps, load, error);
   }
-  deps.log.info('ingest: loaded', {
+  return reportLoaded(deps, load, result);
+}
+
+type ReadEvent = { readonly ok: true; readonly event: R2Event } | { readonly ok: false; readonly detail: string };
+
+/** The body as an R2 event notification the consumer can act on: a delete, or a create with an eTag. */
+function readEvent(body: unknown): ReadEvent {
+  const parsed = R2Event.safeParse(body);
+  if (!parsed.success) {
+    return { ok: false, detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+  if (!isDelete(parsed.data) && parsed.data.object.eTag === undefined) {
+    return { ok: false, detail: 'create event without an eTag' };
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/** A message that is not an R2 event: logged, recorded as ignored if the warehouse takes the record, acked. */
+async function acknowledgeUnknown(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  detail: string,
+  started: Date,
+): Promise<Outcome> {
+  const { bucket, key } = describeUnknown(message.body);
+  deps.log.warn('ingest: message is not an R2 event notification, acking', {
+    messageId: message.id,
     bucket,
     key,
-    target: route.target,
-    rows: result.rows,
-    strategy,
-    batchId: result.batchId,
-    peakBytes: result.peakBytes,
+    detail,
   });
-  return {
-    kind: 'loaded',
-    load: { target: route.target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
-    peakBytes: result.peakBytes,
-  };
+  await recordSafely(
+    deps,
+    base(deps, { bucket, key, etag: `unknown:${message.id}`, action: 'unknown', attempts: message.attempts, started }),
+    'ignored',
+    detail,
+  );
+  return { kind: 'unknown', detail };
+}
+
+/** A delete, recorded once; the rows loaded from the object are kept. */
+async function recordDelete(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  event: R2Event,
+  started: Date,
+): Promise<Outcome> {
+  const { bucket } = event;
+  const { key } = event.object;
+  const etag = `deleted@${event.eventTime}`;
+  const eventTime = new Date(event.eventTime);
+  if (isSettled((await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime })).status))
+    return { kind: 'duplicate', detail: 'delete already recorded' };
+  await recordOutcome(deps.warehouse, {
+    ...entryFor(deps, message, event, etag, started),
+    status: 'deleted',
+    finishedAt: deps.clock(),
+  });
+  return { kind: 'deleted', detail: `${bucket}/${key} deleted (${event.action}); loaded rows are kept` };
 }
 
 /** A load that threw: what deciding its outcome needs. */
@@ -327,10 +249,162 @@ interface FailedLoad {
   readonly message: IncomingMessage;
   readonly bucket: string;
   readonly key: string;
+  /** Normalised. */
   readonly etag: string;
   readonly strategy: Strategy;
+  /** The object's size, as its head reported it before the load. */
   readonly size: number;
+  /** Its ingest_log entry (target and strategy known), for whatever outcome the load comes to. */
   readonly entry: Base;
+}
+
+/** An object version that passed every check before its load, with what the load needs. */
+interface AdmittedLoad extends FailedLoad {
+  readonly kind: 'admitted';
+  readonly eventTime: Date;
+  readonly started: Date;
+  readonly target: Target;
+  readonly format: FileFormat;
+  readonly loadId: string;
+}
+
+/**
+ * The checks before a load, in order: is this event settled already, which route takes the object, is the
+ * version the event names still the object's own and not older than the one loaded. An outcome when one of
+ * them settles the event.
+ */
+async function admitLoad(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  event: R2Event,
+  started: Date,
+): Promise<AdmittedLoad | Outcome> {
+  const { bucket } = event;
+  const { key } = event.object;
+  const etag = normaliseEtag(event.object.eTag as string);
+  const eventTime = new Date(event.eventTime);
+  const entry = entryFor(deps, message, event, etag, started);
+  // Idempotent per event. The same bytes uploaded again later are a new event: they load if another version
+  // came in between (a revert) and are a recorded no-op otherwise. A failure or an ignore is not final: a
+  // later delivery (a replay from the dead-letter queue) tries again.
+  const prior = await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime });
+  if (isSettled(prior.status)) return { kind: 'duplicate', detail: `already ${prior.status}` };
+  const routed = await routeObject(deps, message, entry);
+  if (routed.kind !== 'routed') return routed;
+  const head = await deps.store.head(bucket, key);
+  if (!head) return ignore(deps, routed.entry, 'the object no longer exists (deleted before it could be loaded)');
+  const stale = staleVersion(head, etag, eventTime, prior.newestLoaded);
+  if (stale !== null) return ignore(deps, routed.entry, stale);
+  return {
+    kind: 'admitted',
+    message,
+    bucket,
+    key,
+    etag,
+    eventTime,
+    started,
+    target: routed.target,
+    format: routed.format,
+    strategy: routed.strategy,
+    size: head.size,
+    loadId: deps.newId(),
+    entry: routed.entry,
+  };
+}
+
+interface Routed {
+  readonly kind: 'routed';
+  readonly target: Target;
+  readonly format: FileFormat;
+  readonly strategy: Strategy;
+  readonly entry: Base;
+}
+
+/** The table, format and strategy the object loads with, or the outcome of an object no route loads. */
+async function routeObject(deps: IngestDeps, message: IncomingMessage, entry: Base): Promise<Routed | Outcome> {
+  const { bucket, key } = entry;
+  const route = routeFor(deps.routes, bucket, key);
+  if (!route)
+    return ignore(deps, entry, `no ingest route for bucket '${bucket}'${key.includes('/') ? ` and key '${key}'` : ''}`);
+  const format = formatOf(key);
+  if (!format) return ignore(deps, entry, 'not a .parquet or .csv file', route.target);
+  const strategy = strategyFor(deps.strategy, key);
+  const routed = { ...entry, target: route.target, strategy };
+  const problem =
+    keyProblem(key) ??
+    (format === 'csv' && route.target !== 'structured_data'
+      ? `CSV loads only into structured_data; ${route.target} takes Parquet`
+      : null);
+  if (problem) return fail(deps, message, routed, `${bucket}/${key}: ${problem}`, 'bad_file');
+  return { kind: 'routed', target: route.target, format, strategy, entry: routed };
+}
+
+/**
+ * Why the version an event names is not the one to load, or null: another version replaced it, a later
+ * event of the object is loaded already, or the same content is the object's newest loaded version.
+ */
+function staleVersion(
+  head: ObjectHead,
+  etag: string,
+  eventTime: Date,
+  newest: { readonly eventTime: Date; readonly etag: string } | null,
+): string | null {
+  if (normaliseEtag(head.etag) !== etag)
+    return 'a newer version of the object replaced this one; its own event loads it';
+  if (newest !== null && newest.eventTime > eventTime) {
+    return `a later event of this object (${newest.eventTime.toISOString()}) is already loaded; this one came late`;
+  }
+  if (newest !== null && newest.etag === etag) {
+    return `the same content (eTag ${etag}) is the object's newest loaded version, from the event of ${newest.eventTime.toISOString()}; nothing to load`;
+  }
+  return null;
+}
+
+/**
+ * Loads the object in one transaction with everything that records it (its head claim, the fields of its
+ * JSON column, its ingest_log row): all of it is committed, or none.
+ */
+async function loadObject(deps: IngestDeps, load: AdmittedLoad): Promise<LoadResult> {
+  const { bucket, key, etag, eventTime, loadId, started, target } = load;
+  return deps.warehouse.transaction(async (tx) => {
+    // First, so that a concurrent load of the same object conflicts before either reads the file.
+    await claimHead(tx, { bucket, key, etag, eventTime, loadId });
+    const request: LoadRequest = {
+      target,
+      format: load.format,
+      bucket,
+      key,
+      etag,
+      size: load.size,
+      loadId,
+      now: started,
+      eventTime,
+      source: sourceOf(key),
+    };
+    const loaded =
+      load.strategy === 'push'
+        ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
+        : await loadRemote(tx, request);
+    if (load.strategy === 'remote') {
+      // The warehouse reads the object by name, not by version: if another version replaced it since the
+      // head, the rows may be that version's, under this one's eTag. Its own event loads it.
+      const after = await deps.store.head(bucket, key);
+      if (after && normaliseEtag(after.etag) !== etag) throw new ObjectChangedError(`${bucket}/${key} changed`);
+    }
+    await recordLoadFields(tx, { loadId, target, source: request.source, now: started }, loaded.profile);
+    await clearUnsettled(tx, load.entry);
+    await recordIngest(tx, {
+      ...load.entry,
+      id: loadId,
+      batchId: loaded.batchId,
+      schemaVersion: loaded.schemaVersion,
+      rows: loaded.rows,
+      bytes: load.size,
+      status: 'loaded',
+      finishedAt: deps.clock(),
+    });
+    return loaded;
+  });
 }
 
 /** The outcome of a load that threw, as classifyLoadError decides it. */
@@ -381,6 +455,25 @@ async function classifyFailure(
   }
 }
 
+/** Logs a committed load; its outcome goes into the batch's note to discovery. */
+function reportLoaded(deps: IngestDeps, load: AdmittedLoad, result: LoadResult): Outcome {
+  const { bucket, key, target, loadId } = load;
+  deps.log.info('ingest: loaded', {
+    bucket,
+    key,
+    target,
+    rows: result.rows,
+    strategy: load.strategy,
+    batchId: result.batchId,
+    peakBytes: result.peakBytes,
+  });
+  return {
+    kind: 'loaded',
+    load: { target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
+    peakBytes: result.peakBytes,
+  };
+}
+
 type Base = Omit<IngestLogEntry, 'status' | 'finishedAt'>;
 
 function base(
@@ -405,6 +498,19 @@ function base(
     eventTime: e.eventTime ?? null,
     startedAt: e.started,
   };
+}
+
+/** The entry of an event's object version, before its outcome. */
+function entryFor(deps: IngestDeps, message: IncomingMessage, event: R2Event, etag: string, started: Date): Base {
+  return base(deps, {
+    bucket: event.bucket,
+    key: event.object.key,
+    etag,
+    action: event.action,
+    attempts: message.attempts,
+    started,
+    eventTime: new Date(event.eventTime),
+  });
 }
 
 async function ignore(deps: IngestDeps, entry: Base, reason: string, target?: Target): Promise<Outcome> {
@@ -462,15 +568,7 @@ async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps
   if (parsed.success && !isDelete(parsed.data) && parsed.data.object.eTag !== undefined) {
     const event = parsed.data;
     const route = routeFor(deps.routes, event.bucket, event.object.key);
-    const entry = base(deps, {
-      bucket: event.bucket,
-      key: event.object.key,
-      etag: normaliseEtag(event.object.eTag as string),
-      action: event.action,
-      attempts: message.attempts,
-      started: deps.clock(),
-      eventTime: new Date(event.eventTime),
-    });
+    const entry = entryFor(deps, message, event, normaliseEtag(event.object.eTag as string), deps.clock());
     try {
       await recordOutcome(deps.warehouse, {
         ...entry,
