@@ -1,16 +1,14 @@
 // `push` for CSV: the Worker streams the object, parses it, types its columns from the first rows as DuckDB's
 // read_csv would and sends batches bounded by rows and by text.
-import type { WarehouseSession } from '../../warehouse/port.ts';
 import { CsvError, CsvParser, type CsvType, csvColumns, fits, inferType } from '../csv.ts';
 import { parseDuckType } from '../duck-types.ts';
 import { pushInsert } from '../load-sql.ts';
-import type { ObjectStore } from '../object-store.ts';
 import { type LoadPlan, planLoad, uniqueNames } from '../plan.ts';
 import { duckShapes, profileOf } from '../profile.ts';
 import { csvTransport, type TransportColumn } from '../transport.ts';
 import { closeSuperseded, derivedBatchId, fileName, loadContext } from './context.ts';
 import { Pipeline, transportChars } from './pipeline.ts';
-import type { LoadRequest, LoadResult, PushOptions } from './types.ts';
+import type { PushLoader } from './types.ts';
 
 const CSV_SAMPLE_ROWS = 20_480;
 /**
@@ -55,12 +53,7 @@ async function* csvRows(stream: ReadableStream<Uint8Array>): AsyncGenerator<stri
 }
 
 /** A CSV object through `push`; returns after the rows are inserted (not committed). */
-export async function loadPushCsv(
-  tx: WarehouseSession,
-  store: ObjectStore,
-  req: LoadRequest,
-  options: PushOptions,
-): Promise<LoadResult> {
+export const loadPushCsv: PushLoader = async (tx, store, req, options) => {
   const file = fileName(req);
   const rowsIn = csvRows(await store.stream(req.bucket, req.key, req.etag));
   let header: string[] | null = null;
@@ -143,7 +136,7 @@ export async function loadPushCsv(
     new Map([...extras].map((name) => [name, strings[index.get(name) as number] ?? 0])),
   );
   return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
-}
+};
 
 /**
  * Column names as DuckDB's read_csv gives them: an empty one is `column<i>`, 0-based, with i padded to the

@@ -12,7 +12,6 @@ import {
   readFooter,
 } from '../../parquet/footer.ts';
 import { columnBytes } from '../../parquet/size-estimate.ts';
-import type { WarehouseSession } from '../../warehouse/port.ts';
 import { pushInsert } from '../load-sql.ts';
 import type { ObjectStore } from '../object-store.ts';
 import { type ColumnKind, type LoadPlan, planLoad, type SourceColumn, uniqueNames } from '../plan.ts';
@@ -20,7 +19,7 @@ import { arrowShapes, profileOf } from '../profile.ts';
 import { type TransportColumn, transportColumn } from '../transport.ts';
 import { closeSuperseded, derivedBatchId, fileName, loadContext } from './context.ts';
 import { Pipeline, transportChars } from './pipeline.ts';
-import type { LoadRequest, LoadResult, PushOptions } from './types.ts';
+import type { LoadRequest, PushLoader, PushOptions } from './types.ts';
 
 function kindOfArrow(field: Field, hint: ColumnHint | undefined): ColumnKind {
   if (hint === 'int96') return 'timestamp';
@@ -97,12 +96,7 @@ function nextTask(): Promise<void> {
 }
 
 /** A Parquet object through `push`; returns after the rows are inserted (not committed). */
-export async function loadPushParquet(
-  tx: WarehouseSession,
-  store: ObjectStore,
-  req: LoadRequest,
-  options: PushOptions,
-): Promise<LoadResult> {
+export const loadPushParquet: PushLoader = async (tx, store, req, options) => {
   const file = fileName(req);
   const source = rangeSource(store, req);
   const footer = await readFooter(source);
@@ -201,4 +195,4 @@ export async function loadPushParquet(
     peakBytes: pipeline.peak,
     profile: profileOf(shapes, rows, nulls),
   };
-}
+};

@@ -2,6 +2,8 @@
 // transaction the caller owns: all rows or none.
 //   remote  (remote.ts) the warehouse reads r2://bucket/key itself; the Worker never holds the file.
 //   push    (push.ts) the Worker reads the object (Parquet: one row group at a time) and sends batched INSERTs.
+import type { WarehouseSession } from '../../warehouse/port.ts';
+import type { ObjectStore } from '../object-store.ts';
 import type { FieldProfile } from '../profile.ts';
 import type { FileFormat, Target } from '../routes.ts';
 
@@ -51,6 +53,14 @@ export interface PushOptions {
    */
   readonly batchChars: number;
 }
+
+/** `push` for one format: returns after the rows are inserted (not committed). */
+export type PushLoader = (
+  tx: WarehouseSession,
+  store: ObjectStore,
+  req: LoadRequest,
+  options: PushOptions,
+) => Promise<LoadResult>;
 
 export const DEFAULT_PUSH_OPTIONS: PushOptions = {
   maxRowGroupBytes: 32 * 1024 * 1024,
