@@ -4,6 +4,7 @@
 // gives the column. From there both strategies render the same typed value with the same SQL
 // (duck-types.ts): a nested decimal keeps its scale, a whole double stays 1.0, a UUID stays a UUID.
 import { type Data, DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
+import type { LeafHint } from '../parquet/footer.ts';
 import { quoteIdent } from '../warehouse/sql.ts';
 import {
   base64,
@@ -20,9 +21,6 @@ import {
 export class UnsupportedColumnError extends Error {
   override readonly name = 'UnsupportedColumnError';
 }
-
-/** Logical types of a nested column's leaves, in depth-first order, that Arrow does not carry. */
-export type LeafHint = 'uuid' | 'json' | 'timetz' | null;
 
 const UNITS: Record<number, Unit> = {
   [TimeUnit.SECOND]: 's',

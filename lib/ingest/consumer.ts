@@ -5,7 +5,8 @@ import { retryDelaySeconds } from '../core/backoff.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
-import { describeUnknown, isDelete, keyProblem, R2Event } from './event.ts';
+import { classifyLoadError, type LoadErrorContext, type LoadErrorOutcome } from './classify-error.ts';
+import { describeUnknown, isDelete, keyProblem, normaliseEtag, R2Event } from './event.ts';
 import {
   claimHead,
   clearUnsettled,
@@ -16,19 +17,18 @@ import {
   recordIngest,
   recordOutcome,
 } from './ingest-log.ts';
+import { loadPush } from './load/push.ts';
+import { loadRemote, warehouseReaches } from './load/remote.ts';
 import {
-  BadFileError,
   DEFAULT_PUSH_OPTIONS,
+  type LoadRequest,
   type LoadResult,
-  loadPush,
-  loadRemote,
   type PushOptions,
   type Strategy,
-  warehouseReaches,
-} from './load.ts';
+} from './load/types.ts';
+import { ObjectChangedError, type ObjectHead, type ObjectStore } from './object-store.ts';
 import { recordLoadFields } from './profile.ts';
-import { formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
-import { ObjectChangedError, type ObjectStore } from './store.ts';
+import { type FileFormat, formatOf, type IngestRoute, routeFor, sourceOf, type Target } from './routes.ts';
 
 export interface IngestDeps {
   readonly warehouse: Warehouse;
@@ -110,21 +110,6 @@ export function strategyFor(configured: Strategy, key: string): Strategy {
  */
 export const GIVE_UP_AFTER_ATTEMPTS = 10;
 
-const TRANSIENT_WHILE_RECORDING = new Set(['23505', '40001']);
-
-/**
- * Whether a warehouse error condemns the data itself, so that the same file fails the same way every
- * time: data exceptions (22: a value that does not convert, a corrupt or truncated file), constraint
- * violations other than a concurrent duplicate (23: NOT NULL, CHECK) and features the file needs that the
- * warehouse does not have (0A000: an unsupported compression or encoding). Anything else (an I/O error
- * reading the object, memory, a missing table before a migration, an internal error) is about the
- * warehouse's state, so it is retried and given up only after GIVE_UP_AFTER_ATTEMPTS deliveries.
- */
-export function isDataError(sqlstate: string | undefined): boolean {
-  if (sqlstate === undefined || sqlstate === '23505') return false;
-  return sqlstate.startsWith('22') || sqlstate.startsWith('23') || sqlstate === '0A000';
-}
-
 /** Handles one batch of R2 event notifications. Never throws: every message gets a verdict. */
 export async function ingestBatch(
   messages: readonly IncomingMessage[],
@@ -184,217 +169,307 @@ export async function ingestBatch(
   return { verdicts, outcomes, counts };
 }
 
+/** One message, as a sequence of steps; each may settle it with an outcome before the load. */
 async function handleMessage(message: IncomingMessage, deps: IngestDeps): Promise<Outcome> {
   const started = deps.clock();
-  const parsed = R2Event.safeParse(message.body);
-  if (!parsed.success || (!isDelete(parsed.data) && parsed.data.object.eTag === undefined)) {
-    const { bucket, key } = describeUnknown(message.body);
-    const detail = parsed.success
-      ? 'create event without an eTag'
-      : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    deps.log.warn('ingest: message is not an R2 event notification, acking', {
-      messageId: message.id,
-      bucket,
-      key,
-      detail,
-    });
-    await recordSafely(
-      deps,
-      base(deps, {
-        bucket,
-        key,
-        etag: `unknown:${message.id}`,
-        action: 'unknown',
-        attempts: message.attempts,
-        started,
-      }),
-      'ignored',
-      detail,
-    );
-    return { kind: 'unknown', detail };
+  const read = readEvent(message.body);
+  if (!read.ok) return acknowledgeUnknown(deps, message, read.detail, started);
+  if (isDelete(read.event)) return recordDelete(deps, message, read.event, started);
+  const load = await admitLoad(deps, message, read.event, started);
+  if (load.kind !== 'admitted') return load;
+  let result: LoadResult;
+  try {
+    result = await loadObject(deps, load);
+  } catch (error) {
+    return settleFailedLoad(deps, load, error);
   }
-  const event = parsed.data;
+  return reportLoaded(deps, load, result);
+}
+
+type ReadEvent = { readonly ok: true; readonly event: R2Event } | { readonly ok: false; readonly detail: string };
+
+/** The body as an R2 event notification the consumer can act on: a delete, or a create with an eTag. */
+function readEvent(body: unknown): ReadEvent {
+  const parsed = R2Event.safeParse(body);
+  if (!parsed.success) {
+    return { ok: false, detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+  if (!isDelete(parsed.data) && parsed.data.object.eTag === undefined) {
+    return { ok: false, detail: 'create event without an eTag' };
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/** A message that is not an R2 event: logged, recorded as ignored if the warehouse takes the record, acked. */
+async function acknowledgeUnknown(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  detail: string,
+  started: Date,
+): Promise<Outcome> {
+  const { bucket, key } = describeUnknown(message.body);
+  deps.log.warn('ingest: message is not an R2 event notification, acking', {
+    messageId: message.id,
+    bucket,
+    key,
+    detail,
+  });
+  await recordSafely(
+    deps,
+    base(deps, { bucket, key, etag: `unknown:${message.id}`, action: 'unknown', attempts: message.attempts, started }),
+    'ignored',
+    detail,
+  );
+  return { kind: 'unknown', detail };
+}
+
+/** A delete, recorded once; the rows loaded from the object are kept. */
+async function recordDelete(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  event: R2Event,
+  started: Date,
+): Promise<Outcome> {
   const { bucket } = event;
   const { key } = event.object;
+  const etag = `deleted@${event.eventTime}`;
   const eventTime = new Date(event.eventTime);
-  const common = { bucket, key, action: event.action, attempts: message.attempts, started, eventTime };
+  if (isSettled((await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime })).status))
+    return { kind: 'duplicate', detail: 'delete already recorded' };
+  await recordOutcome(deps.warehouse, {
+    ...entryFor(deps, message, event, etag, started),
+    status: 'deleted',
+    finishedAt: deps.clock(),
+  });
+  return { kind: 'deleted', detail: `${bucket}/${key} deleted (${event.action}); loaded rows are kept` };
+}
 
-  if (isDelete(event)) {
-    const etag = `deleted@${event.eventTime}`;
-    if (isSettled((await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime })).status))
-      return { kind: 'duplicate', detail: 'delete already recorded' };
-    await recordOutcome(deps.warehouse, {
-      ...base(deps, { ...common, etag }),
-      status: 'deleted',
-      finishedAt: deps.clock(),
-    });
-    return { kind: 'deleted', detail: `${bucket}/${key} deleted (${event.action}); loaded rows are kept` };
-  }
+/** A load that threw: what deciding its outcome needs. */
+interface FailedLoad {
+  readonly message: IncomingMessage;
+  readonly bucket: string;
+  readonly key: string;
+  /** Normalised. */
+  readonly etag: string;
+  readonly strategy: Strategy;
+  /** The object's size, as its head reported it before the load. */
+  readonly size: number;
+  /** Its ingest_log entry (target and strategy known), for whatever outcome the load comes to. */
+  readonly entry: Base;
+}
 
+/** An object version that passed every check before its load, with what the load needs. */
+interface AdmittedLoad extends FailedLoad {
+  readonly kind: 'admitted';
+  readonly eventTime: Date;
+  readonly started: Date;
+  readonly target: Target;
+  readonly format: FileFormat;
+  readonly loadId: string;
+}
+
+/**
+ * The checks before a load, in order: is this event settled already, which route takes the object, is the
+ * version the event names still the object's own and not older than the one loaded. An outcome when one of
+ * them settles the event.
+ */
+async function admitLoad(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  event: R2Event,
+  started: Date,
+): Promise<AdmittedLoad | Outcome> {
+  const { bucket } = event;
+  const { key } = event.object;
   const etag = normaliseEtag(event.object.eTag as string);
-  const entry = base(deps, { ...common, etag });
+  const eventTime = new Date(event.eventTime);
+  const entry = entryFor(deps, message, event, etag, started);
   // Idempotent per event. The same bytes uploaded again later are a new event: they load if another version
   // came in between (a revert) and are a recorded no-op otherwise. A failure or an ignore is not final: a
   // later delivery (a replay from the dead-letter queue) tries again.
   const prior = await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime });
   if (isSettled(prior.status)) return { kind: 'duplicate', detail: `already ${prior.status}` };
+  const routed = await routeObject(deps, message, entry);
+  if (routed.kind !== 'routed') return routed;
+  const head = await deps.store.head(bucket, key);
+  if (!head) return ignore(deps, routed.entry, 'the object no longer exists (deleted before it could be loaded)');
+  const stale = staleVersion(head, etag, eventTime, prior.newestLoaded);
+  if (stale !== null) return ignore(deps, routed.entry, stale);
+  return {
+    kind: 'admitted',
+    message,
+    bucket,
+    key,
+    etag,
+    eventTime,
+    started,
+    target: routed.target,
+    format: routed.format,
+    strategy: routed.strategy,
+    size: head.size,
+    loadId: deps.newId(),
+    entry: routed.entry,
+  };
+}
 
+interface Routed {
+  readonly kind: 'routed';
+  readonly target: Target;
+  readonly format: FileFormat;
+  readonly strategy: Strategy;
+  readonly entry: Base;
+}
+
+/** The table, format and strategy the object loads with, or the outcome of an object no route loads. */
+async function routeObject(deps: IngestDeps, message: IncomingMessage, entry: Base): Promise<Routed | Outcome> {
+  const { bucket, key } = entry;
   const route = routeFor(deps.routes, bucket, key);
   if (!route)
     return ignore(deps, entry, `no ingest route for bucket '${bucket}'${key.includes('/') ? ` and key '${key}'` : ''}`);
   const format = formatOf(key);
   if (!format) return ignore(deps, entry, 'not a .parquet or .csv file', route.target);
   const strategy = strategyFor(deps.strategy, key);
-  const withTarget = { ...entry, target: route.target, strategy };
-  const problem = keyProblem(key);
-  if (problem) return fail(deps, message, withTarget, `${bucket}/${key}: ${problem}`, 'bad_file');
-  if (format === 'csv' && route.target !== 'structured_data') {
-    return fail(
-      deps,
-      message,
-      withTarget,
-      `${bucket}/${key}: CSV loads only into structured_data; ${route.target} takes Parquet`,
-      'bad_file',
-    );
-  }
+  const routed = { ...entry, target: route.target, strategy };
+  const problem =
+    keyProblem(key) ??
+    (format === 'csv' && route.target !== 'structured_data'
+      ? `CSV loads only into structured_data; ${route.target} takes Parquet`
+      : null);
+  if (problem) return fail(deps, message, routed, `${bucket}/${key}: ${problem}`, 'bad_file');
+  return { kind: 'routed', target: route.target, format, strategy, entry: routed };
+}
 
-  const head = await deps.store.head(bucket, key);
-  if (!head) return ignore(deps, withTarget, 'the object no longer exists (deleted before it could be loaded)');
+/**
+ * Why the version an event names is not the one to load, or null: another version replaced it, a later
+ * event of the object is loaded already, or the same content is the object's newest loaded version.
+ */
+function staleVersion(
+  head: ObjectHead,
+  etag: string,
+  eventTime: Date,
+  newest: { readonly eventTime: Date; readonly etag: string } | null,
+): string | null {
   if (normaliseEtag(head.etag) !== etag)
-    return ignore(deps, withTarget, 'a newer version of the object replaced this one; its own event loads it');
-  const newest = prior.newestLoaded;
+    return 'a newer version of the object replaced this one; its own event loads it';
   if (newest !== null && newest.eventTime > eventTime) {
-    return ignore(
-      deps,
-      withTarget,
-      `a later event of this object (${newest.eventTime.toISOString()}) is already loaded; this one came late`,
-    );
+    return `a later event of this object (${newest.eventTime.toISOString()}) is already loaded; this one came late`;
   }
   if (newest !== null && newest.etag === etag) {
-    return ignore(
-      deps,
-      withTarget,
-      `the same content (eTag ${etag}) is the object's newest loaded version, from the event of ${newest.eventTime.toISOString()}; nothing to load`,
-    );
+    return `the same content (eTag ${etag}) is the object's newest loaded version, from the event of ${newest.eventTime.toISOString()}; nothing to load`;
   }
+  return null;
+}
 
-  const loadId = deps.newId();
-  let result: LoadResult;
-  try {
-    result = await deps.warehouse.transaction(async (tx) => {
-      // First, so that a concurrent load of the same object conflicts before either reads the file.
-      await claimHead(tx, { bucket, key, etag, eventTime, loadId });
-      const request = {
-        target: route.target,
-        format,
-        bucket,
-        key,
-        etag,
-        size: head.size,
-        loadId,
-        now: started,
-        eventTime,
-        source: sourceOf(key),
-      };
-      const loaded =
-        strategy === 'push'
-          ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
-          : await loadRemote(tx, request);
-      if (strategy === 'remote') {
-        // The warehouse reads the object by name, not by version: if another version replaced it since the
-        // head, the rows may be that version's, under this one's eTag. Its own event loads it.
-        const after = await deps.store.head(bucket, key);
-        if (after && normaliseEtag(after.etag) !== etag) throw new ObjectChangedError(`${bucket}/${key} changed`);
-      }
-      await recordLoadFields(
-        tx,
-        { loadId, target: route.target, source: request.source, now: started },
-        loaded.profile,
-      );
-      await clearUnsettled(tx, withTarget);
-      await recordIngest(tx, {
-        ...withTarget,
-        id: loadId,
-        batchId: loaded.batchId,
-        schemaVersion: loaded.schemaVersion,
-        rows: loaded.rows,
-        bytes: head.size,
-        status: 'loaded',
-        finishedAt: deps.clock(),
-      });
-      return loaded;
+/**
+ * Loads the object in one transaction with everything that records it (its head claim, the fields of its
+ * JSON column, its ingest_log row): all of it is committed, or none.
+ */
+async function loadObject(deps: IngestDeps, load: AdmittedLoad): Promise<LoadResult> {
+  const { bucket, key, etag, eventTime, loadId, started, target } = load;
+  return deps.warehouse.transaction(async (tx) => {
+    // First, so that a concurrent load of the same object conflicts before either reads the file.
+    await claimHead(tx, { bucket, key, etag, eventTime, loadId });
+    const request: LoadRequest = {
+      target,
+      format: load.format,
+      bucket,
+      key,
+      etag,
+      size: load.size,
+      loadId,
+      now: started,
+      eventTime,
+      source: sourceOf(key),
+    };
+    const loaded =
+      load.strategy === 'push'
+        ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
+        : await loadRemote(tx, request);
+    if (load.strategy === 'remote') {
+      // The warehouse reads the object by name, not by version: if another version replaced it since the
+      // head, the rows may be that version's, under this one's eTag. Its own event loads it.
+      const after = await deps.store.head(bucket, key);
+      if (after && normaliseEtag(after.etag) !== etag) throw new ObjectChangedError(`${bucket}/${key} changed`);
+    }
+    await recordLoadFields(tx, { loadId, target, source: request.source, now: started }, loaded.profile);
+    await clearUnsettled(tx, load.entry);
+    await recordIngest(tx, {
+      ...load.entry,
+      id: loadId,
+      batchId: loaded.batchId,
+      schemaVersion: loaded.schemaVersion,
+      rows: loaded.rows,
+      bytes: load.size,
+      status: 'loaded',
+      finishedAt: deps.clock(),
     });
-  } catch (error) {
-    if (error instanceof ObjectChangedError)
-      return ignore(
-        deps,
-        withTarget,
-        'the object changed while it was being read; the newer version loads on its own event',
-      );
-    if (error instanceof BadFileError) return fail(deps, message, withTarget, error.message, 'bad_file');
-    if (error instanceof AppError && error.retryable) throw error;
-    if (error instanceof AppError && error.sqlstate !== undefined && TRANSIENT_WHILE_RECORDING.has(error.sqlstate)) {
-      // Another load of this object (this event delivered twice, or another event of it) committed first;
-      // the retry sees it and settles this one against it.
-      return retrying(deps, withTarget, 'another load of this object was committed at the same time');
-    }
-    if (error instanceof AppError && error.code === 'warehouse_query') {
-      if (isDataError(error.sqlstate)) {
-        return fail(
-          deps,
-          message,
-          withTarget,
-          `${bucket}/${key}: the warehouse refused the data: ${reason(error.message)}`,
-          error.sqlstate ?? 'warehouse_query',
-        );
-      }
-      // Not the data. The warehouse may have failed to read an object that is gone or replaced since the
-      // head (remote reads it by name), or be short of memory or not migrated yet: try again later.
-      const now = await deps.store.head(bucket, key);
-      if (!now) return ignore(deps, withTarget, 'the object no longer exists (deleted while it was being loaded)');
-      if (normaliseEtag(now.etag) !== etag)
-        return ignore(
-          deps,
-          withTarget,
-          'the object changed while it was being read; the newer version loads on its own event',
-        );
-      if (
-        strategy === 'remote' &&
-        error.sqlstate === '58030' &&
-        (await warehouseReaches(deps.warehouse, { bucket, key, size: head.size }))
-      ) {
-        return fail(
-          deps,
-          message,
-          withTarget,
-          `${bucket}/${key}: the warehouse reads the object but cannot load it: ${reason(error.message)}`,
-          error.sqlstate,
-        );
-      }
+    return loaded;
+  });
+}
+
+/** The outcome of a load that threw, as classifyLoadError decides it. */
+async function settleFailedLoad(deps: IngestDeps, load: FailedLoad, error: unknown): Promise<Outcome> {
+  const decided = await classifyFailure(deps, load, error);
+  switch (decided.kind) {
+    case 'object_changed':
+    case 'object_gone':
+      return ignore(deps, load.entry, decided.reason);
+    case 'bad_file':
+      return fail(deps, load.message, load.entry, decided.error, decided.code);
+    case 'concurrent_load':
+      // This event delivered twice, or another event of the object, committed first: the retry sees it and
+      // settles this one against it.
+      return retrying(deps, load.entry, decided.detail);
+    case 'warehouse_failed':
       deps.log.warn('ingest: the warehouse could not load the file, will retry', {
-        messageId: message.id,
-        attempts: message.attempts,
-        bucket,
-        key,
-        sqlstate: error.sqlstate,
-        error: error.message,
+        messageId: load.message.id,
+        attempts: load.message.attempts,
+        bucket: load.bucket,
+        key: load.key,
+        sqlstate: decided.sqlstate,
+        error: decided.message,
       });
-      return retrying(deps, withTarget, `${bucket}/${key}: the warehouse could not load it: ${reason(error.message)}`);
-    }
-    throw error;
+      return retrying(deps, load.entry, decided.detail);
+    case 'transient':
+    case 'unknown':
+      // ingestBatch retries it with backoff, and gives up after GIVE_UP_AFTER_ATTEMPTS deliveries.
+      throw error;
   }
+}
+
+/** classifyLoadError, given each fact it asks for: the object's head now, whether the warehouse reaches it. */
+async function classifyFailure(
+  deps: IngestDeps,
+  load: FailedLoad,
+  error: unknown,
+): Promise<Exclude<LoadErrorOutcome, { kind: 'ask' }>> {
+  const { bucket, key } = load;
+  let context: LoadErrorContext = { file: `${bucket}/${key}`, etag: load.etag, strategy: load.strategy };
+  for (;;) {
+    const decided = classifyLoadError(error, context);
+    if (decided.kind !== 'ask') return decided;
+    context =
+      decided.fact === 'headNow'
+        ? { ...context, headNow: await deps.store.head(bucket, key) }
+        : { ...context, reachable: await warehouseReaches(deps.warehouse, { bucket, key, size: load.size }) };
+  }
+}
+
+/** Logs a committed load; its outcome goes into the batch's note to discovery. */
+function reportLoaded(deps: IngestDeps, load: AdmittedLoad, result: LoadResult): Outcome {
+  const { bucket, key, target, loadId } = load;
   deps.log.info('ingest: loaded', {
     bucket,
     key,
-    target: route.target,
+    target,
     rows: result.rows,
-    strategy,
+    strategy: load.strategy,
     batchId: result.batchId,
     peakBytes: result.peakBytes,
   });
   return {
     kind: 'loaded',
-    load: { target: route.target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
+    load: { target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
     peakBytes: result.peakBytes,
   };
 }
@@ -423,6 +498,19 @@ function base(
     eventTime: e.eventTime ?? null,
     startedAt: e.started,
   };
+}
+
+/** The entry of an event's object version, before its outcome. */
+function entryFor(deps: IngestDeps, message: IncomingMessage, event: R2Event, etag: string, started: Date): Base {
+  return base(deps, {
+    bucket: event.bucket,
+    key: event.object.key,
+    etag,
+    action: event.action,
+    attempts: message.attempts,
+    started,
+    eventTime: new Date(event.eventTime),
+  });
 }
 
 async function ignore(deps: IngestDeps, entry: Base, reason: string, target?: Target): Promise<Outcome> {
@@ -480,15 +568,7 @@ async function giveUp(message: IncomingMessage, detail: string, deps: IngestDeps
   if (parsed.success && !isDelete(parsed.data) && parsed.data.object.eTag !== undefined) {
     const event = parsed.data;
     const route = routeFor(deps.routes, event.bucket, event.object.key);
-    const entry = base(deps, {
-      bucket: event.bucket,
-      key: event.object.key,
-      etag: normaliseEtag(event.object.eTag as string),
-      action: event.action,
-      attempts: message.attempts,
-      started: deps.clock(),
-      eventTime: new Date(event.eventTime),
-    });
+    const entry = entryFor(deps, message, event, normaliseEtag(event.object.eTag as string), deps.clock());
     try {
       await recordOutcome(deps.warehouse, {
         ...entry,
@@ -520,17 +600,4 @@ async function recordSafely(deps: IngestDeps, entry: Base, status: IngestStatus,
   } catch (error) {
     deps.log.error('ingest: could not record an outcome', { error: errorMessage(error) });
   }
-}
-
-/**
- * A warehouse error as the reason a file failed: DuckDB's message without the statement excerpt it
- * appends ("LINE 1: INSERT INTO ..."), which shows the loader's SQL, not the file's problem.
- */
-function reason(message: string): string {
-  return message.split(/\n\s*LINE \d+:/)[0]?.trim() ?? message;
-}
-
-/** R2 reports eTags without quotes in events and sometimes with them elsewhere. */
-export function normaliseEtag(etag: string): string {
-  return etag.replace(/^W\//, '').replaceAll('"', '');
 }

@@ -23,6 +23,11 @@ export function isDelete(event: R2Event): boolean {
   return (DELETE_ACTIONS as readonly string[]).includes(event.action);
 }
 
+/** R2 reports eTags without quotes in events and sometimes with them elsewhere. */
+export function normaliseEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replaceAll('"', '');
+}
+
 /**
  * Why a key cannot be loaded, or null: statements carry the key in their text, where a NUL ends it; R2
  * stores keys of at most 1,024 bytes.

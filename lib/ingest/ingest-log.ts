@@ -2,7 +2,53 @@
 import { z } from 'zod';
 import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
 
-export type IngestStatus = 'loaded' | 'failed' | 'deleted' | 'ignored' | 'retrying';
+/** What became of an object event (ingest_log.status). */
+export const IngestStatus = z.enum(['loaded', 'failed', 'deleted', 'ignored', 'retrying']);
+export type IngestStatus = z.infer<typeof IngestStatus>;
+
+/**
+ * A row of ingest_log as the warehouse returns it, in the table's column order (the order the API's JSON
+ * keeps). `rows` and `bytes` are read as DOUBLE: a BIGINT would arrive as text.
+ */
+export const IngestLogRow = z.object({
+  id: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  strategy: z.string().nullable(),
+  batch_id: z.string().nullable(),
+  schema_version: z.string().nullable(),
+  rows: z.number().nullable(),
+  bytes: z.number().nullable(),
+  status: IngestStatus,
+  error: z.string().nullable(),
+  error_code: z.string().nullable(),
+  attempts: z.number(),
+  event_time: z.date().nullable(),
+  started_at: z.date(),
+  finished_at: z.date().nullable(),
+  duration_ms: z.number().nullable(),
+});
+export type IngestLogRow = z.infer<typeof IngestLogRow>;
+
+/** A row of ingest_heads: each object's newest loaded event. */
+export const IngestHeadsRow = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string(),
+  event_time: z.date(),
+  load_id: z.string(),
+});
+export type IngestHeadsRow = z.infer<typeof IngestHeadsRow>;
+
+/** What priorOutcome reads: this event's ingest_log status and its key's ingest_heads row, each if any. */
+const PriorOutcomeRow = z.object({
+  status: IngestLogRow.shape.status.nullable(),
+  newest: IngestHeadsRow.shape.event_time.nullable(),
+  newest_etag: IngestHeadsRow.shape.etag.nullable(),
+});
 
 export interface IngestLogEntry {
   readonly id: string;
@@ -46,15 +92,16 @@ export async function priorOutcome(
   e: ObjectEvent,
 ): Promise<{ status: IngestStatus | null; newestLoaded: { eventTime: Date; etag: string } | null }> {
   const head = 'FROM ingest_heads WHERE bucket = $1::VARCHAR AND key = $2::VARCHAR';
-  const [row] = await db.query<{ status: IngestStatus | null; newest: Date | null; newest_etag: string | null }>(
-    `SELECT (SELECT status FROM ingest_log WHERE ${SAME_EVENT} LIMIT 1) AS status,
-            (SELECT event_time ${head}) AS newest, (SELECT etag ${head}) AS newest_etag`,
-    eventParams(e),
+  const [row] = PriorOutcomeRow.array().parse(
+    await db.query(
+      `SELECT (SELECT status FROM ingest_log WHERE ${SAME_EVENT} LIMIT 1) AS status,
+              (SELECT event_time ${head}) AS newest, (SELECT etag ${head}) AS newest_etag`,
+      eventParams(e),
+    ),
   );
   return {
     status: row?.status ?? null,
-    newestLoaded:
-      row?.newest && row.newest_etag !== null ? { eventTime: new Date(row.newest), etag: row.newest_etag } : null,
+    newestLoaded: row?.newest && row.newest_etag !== null ? { eventTime: row.newest, etag: row.newest_etag } : null,
   };
 }
 
@@ -140,7 +187,7 @@ function sinceInstant(since: string): Date {
 }
 
 export const IngestionQuery = z.object({
-  status: z.enum(['loaded', 'failed', 'deleted', 'ignored', 'retrying']).optional(),
+  status: IngestStatus.optional(),
   bucket: z.string().min(1).optional(),
   // A date alone means its start, and a date-time without an offset is read, in UTC.
   since: z
@@ -152,30 +199,8 @@ export const IngestionQuery = z.object({
 });
 export type IngestionQuery = z.infer<typeof IngestionQuery>;
 
-export interface IngestionRow {
-  readonly id: string;
-  readonly bucket: string;
-  readonly key: string;
-  readonly etag: string;
-  readonly action: string;
-  readonly target: string | null;
-  readonly strategy: string | null;
-  readonly batch_id: string | null;
-  readonly schema_version: string | null;
-  readonly rows: number | null;
-  readonly bytes: number | null;
-  readonly status: IngestStatus;
-  readonly error: string | null;
-  readonly error_code: string | null;
-  readonly attempts: number;
-  readonly event_time: Date | null;
-  readonly started_at: Date;
-  readonly finished_at: Date | null;
-  readonly duration_ms: number | null;
-}
-
 /** Newest first, filtered by status, bucket and finish time. */
-export async function listIngestions(db: WarehouseSession, q: IngestionQuery): Promise<IngestionRow[]> {
+export async function listIngestions(db: WarehouseSession, q: IngestionQuery): Promise<IngestLogRow[]> {
   const where: string[] = [];
   const params: SqlParam[] = [];
   if (q.status) {
@@ -191,11 +216,13 @@ export async function listIngestions(db: WarehouseSession, q: IngestionQuery): P
     where.push(`started_at >= $${params.length}::TIMESTAMPTZ`);
   }
   params.push(q.limit);
-  return db.query<IngestionRow>(
-    `SELECT id, bucket, key, etag, action, target, strategy, batch_id, schema_version, rows::DOUBLE AS rows,
-            bytes::DOUBLE AS bytes, status, error, error_code, attempts, event_time, started_at, finished_at, duration_ms
-     FROM ingest_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY started_at DESC, id LIMIT $${params.length}::INTEGER`,
-    params,
+  return IngestLogRow.array().parse(
+    await db.query(
+      `SELECT id, bucket, key, etag, action, target, strategy, batch_id, schema_version, rows::DOUBLE AS rows,
+              bytes::DOUBLE AS bytes, status, error, error_code, attempts, event_time, started_at, finished_at, duration_ms
+       FROM ingest_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY started_at DESC, id LIMIT $${params.length}::INTEGER`,
+      params,
+    ),
   );
 }

@@ -1,7 +1,7 @@
-// The SQL both strategies send: one INSERT ... SELECT per file (remote, through the port's loadParquet)
+// The SQL both strategies send: one INSERT ... SELECT per file (remote, through the port's loadFile)
 // or per batch of rows (push) into the target table, and the UPDATE that closes rows a load supersedes.
 // Either way the warehouse casts the typed columns and renders the JSON column with the same SQL.
-import type { ParquetLoad, SqlParam } from '../warehouse/port.ts';
+import type { FileLoad, SqlParam } from '../warehouse/port.ts';
 import { quoteIdent, quoteLiteral } from '../warehouse/sql.ts';
 import { type DuckType, normaliseSql, parseDuckType, rowJsonSql } from './duck-types.ts';
 import { JSON_COLUMN, type LoadPlan } from './plan.ts';
@@ -133,7 +133,7 @@ function selectList(plan: LoadPlan, ctx: LoadContext, projection: Projection): {
 }
 
 /**
- * `remote`: what the port's loadParquet runs. `types` maps source column names to DuckDB types; `finite`
+ * `remote`: what the port's loadFile runs. `types` maps source column names to DuckDB types; `finite`
  * names the floating point columns the warehouse found free of NaN and infinities.
  */
 export function remoteLoad(
@@ -143,7 +143,7 @@ export function remoteLoad(
   format: 'parquet' | 'csv',
   types: ReadonlyMap<string, string>,
   finite: ReadonlySet<string>,
-): ParquetLoad {
+): FileLoad {
   const source = (name: string): SourceExpr => ({
     expr: quoteIdent(name),
     type: parseDuckType(types.get(name) as string),

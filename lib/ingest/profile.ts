@@ -2,11 +2,11 @@
 // discovery's vocabulary and their null counts. Written in the load's transaction (load_fields), so
 // discovery reads a few profile rows per file instead of parsing millions of JSON values.
 import { DataType, type Field, Type } from 'apache-arrow';
+import type { ColumnHint } from '../parquet/footer.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
 import type { DuckType } from './duck-types.ts';
 import type { Target } from './routes.ts';
-import type { ColumnHint } from './transport.ts';
 
 /**
  * Field types discovery reports. Numbers widen int -> bigint -> decimal -> double -> varchar (see

@@ -7,14 +7,12 @@
 // the Worker builds the text with typed-array joins and one byte copy per string column: no per-value
 // strings, no escaping.
 import { type Data, type DataType, type Field, TimeUnit, Type, type Vector } from 'apache-arrow';
+import type { ColumnHint, LeafHint } from '../parquet/footer.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
-import { halfToFloat, type LeafHint, nestedTransform, readDecimal, uuidText } from './arrow-json.ts';
+import { halfToFloat, nestedTransform, readDecimal, uuidText } from './arrow-json.ts';
 import { type CsvType, fitsSql } from './csv.ts';
 import { type DuckType, normaliseSql, parseDuckType } from './duck-types.ts';
 import { base64, DATE_INFINITY, decimalText, INFINITY_COUNT, infinityName, timeText } from './json-text.ts';
-
-/** Per-column facts from the Parquet footer that Arrow does not carry (see parquet/footer.ts). */
-export type ColumnHint = 'int96' | 'uuid' | 'json' | 'timetz';
 
 export interface TransportColumn {
   /** The rows' values as one VARCHAR parameter. */

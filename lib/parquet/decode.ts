@@ -3,15 +3,9 @@ import type { Data, Field, Table, Vector } from 'apache-arrow';
 import { tableFromIPC } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import { initSync, readParquet, wasmMemory } from 'parquet-wasm/esm/parquet_wasm.js';
-import {
-  columnsFile,
-  decodedColumnBytes,
-  type ParquetFooter,
-  ParquetFormatError,
-  type RangeSource,
-  rowGroupFile,
-  schemaFile,
-} from './footer.ts';
+import { columnsFile, rowGroupFile, schemaFile } from './cut.ts';
+import { type ParquetFooter, ParquetFormatError, type RangeSource } from './footer.ts';
+import { decodedColumnBytes } from './size-estimate.ts';
 
 /** A row group's top-level columns, decoded into JavaScript memory. */
 export interface DecodedRowGroup {

@@ -1,6 +1,7 @@
-// Reads a Parquet footer through range reads and cuts a file into self-contained one-row-group files, so a
-// Worker holds one row group at a time and decodes it with parquet-wasm's synchronous reader.
-import { decodeStruct, encodeStruct, ThriftError, type ThriftStruct, type ThriftValue, TType } from './thrift.ts';
+// Reads a Parquet footer through range reads: the schema (and the hints Arrow does not carry), the row
+// groups and where their column chunks lie, without reading any column data.
+import { CC, CMD, FMD, int, list, MAGIC, PHYSICAL_INT96, RG, SE, struct, text } from './metadata.ts';
+import { decodeStruct, ThriftError, type ThriftStruct, type ThriftValue, TType } from './thrift.ts';
 
 /** Random access to an object's bytes (an R2 object through range reads, a buffer in tests). */
 export interface RangeSource {
@@ -23,14 +24,20 @@ export interface RowGroupInfo {
   readonly end: number;
 }
 
+/**
+ * What the footer says of a column that Arrow does not carry: a legacy INT96 timestamp (which we decode
+ * ourselves), a UUID or JSON (which Arrow sees as plain binary and strings), a TIME adjusted to UTC.
+ */
+export type ColumnHint = 'int96' | 'uuid' | 'json' | 'timetz';
+
+/** The same for one leaf of a nested column (nested INT96 is refused), null when there is nothing to say. */
+export type LeafHint = Exclude<ColumnHint, 'int96'> | null;
+
 export interface ParquetFooter {
-  /**
-   * Top-level columns the Arrow reader does not describe as DuckDB does: legacy INT96 timestamps (which we
-   * decode ourselves), UUIDs and JSON (which Arrow sees as plain binary and strings).
-   */
-  readonly hints: ReadonlyMap<string, 'int96' | 'uuid' | 'json' | 'timetz'>;
-  /** Nested columns: each leaf's UUID or JSON logical type (else null), in depth-first order. */
-  readonly leafHints: ReadonlyMap<string, ('uuid' | 'json' | 'timetz' | null)[]>;
+  /** Top-level columns the Arrow reader does not describe as DuckDB does. */
+  readonly hints: ReadonlyMap<string, ColumnHint>;
+  /** Nested columns: each leaf's hint, in depth-first order. */
+  readonly leafHints: ReadonlyMap<string, LeafHint[]>;
   readonly fileSize: number;
   readonly numRows: number;
   readonly rowGroups: readonly RowGroupInfo[];
@@ -40,21 +47,8 @@ export interface ParquetFooter {
   readonly raw: ThriftStruct;
 }
 
-const MAGIC = 'PAR1';
 const MAX_FOOTER_BYTES = 64 * 1024 * 1024;
 
-// parquet.thrift field ids
-const SE = {
-  type: 1,
-  typeLength: 2,
-  name: 4,
-  numChildren: 5,
-  convertedType: 6,
-  precision: 8,
-  logicalType: 10,
-} as const;
-const PHYSICAL_INT96 = 3;
-const PHYSICAL_FIXED = 7;
 const CONVERTED_MAP = 1;
 const CONVERTED_MAP_KEY_VALUE = 2;
 const LOGICAL_MAP = 2;
@@ -62,55 +56,6 @@ const LOGICAL_TIME = 7;
 const LOGICAL_JSON = 12;
 const LOGICAL_UUID = 14;
 const CONVERTED_JSON = 19;
-const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6, columnOrders: 7 } as const;
-const RG = {
-  columns: 1,
-  totalByteSize: 2,
-  numRows: 3,
-  sortingColumns: 4,
-  fileOffset: 5,
-  totalCompressedSize: 6,
-} as const;
-const CC = {
-  filePath: 1,
-  fileOffset: 2,
-  metaData: 3,
-  offsetIndexOffset: 4,
-  offsetIndexLength: 5,
-  columnIndexOffset: 6,
-  columnIndexLength: 7,
-} as const;
-const CMD = {
-  type: 1,
-  numValues: 5,
-  statistics: 12,
-  totalUncompressedSize: 6,
-  totalCompressedSize: 7,
-  dataPageOffset: 9,
-  indexPageOffset: 10,
-  dictionaryPageOffset: 11,
-  bloomFilterOffset: 14,
-  bloomFilterLength: 15,
-} as const;
-
-function text(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes);
-}
-
-function int(field: ThriftValue | undefined): number | null {
-  if (!field) return null;
-  if (field.type === TType.I64) return Number(field.value);
-  if (field.type === TType.I32 || field.type === TType.I16 || field.type === TType.Byte) return field.value;
-  return null;
-}
-
-function struct(field: ThriftValue | undefined): ThriftStruct | null {
-  return field?.type === TType.Struct ? field.value : null;
-}
-
-function list(field: ThriftValue | undefined): ThriftValue[] {
-  return field?.type === TType.List || field?.type === TType.Set ? field.value : [];
-}
 
 /** Reads and decodes the footer: two range reads (the 8-byte tail, then the metadata). */
 export async function readFooter(source: RangeSource): Promise<ParquetFooter> {
@@ -170,8 +115,8 @@ function describeFooter(raw: ThriftStruct, fileSize: number): ParquetFooter {
  * hints for top-level columns. Nested INT96 is refused: its timestamps cannot be decoded exactly here.
  */
 function checkSchema(elements: readonly ThriftValue[]) {
-  const hints = new Map<string, 'int96' | 'uuid' | 'json' | 'timetz'>();
-  const leafHints = new Map<string, ('uuid' | 'json' | 'timetz' | null)[]>();
+  const hints = new Map<string, ColumnHint>();
+  const leafHints = new Map<string, LeafHint[]>();
   let at = 1;
   const walk = (depth: number, path: string, parentIsMap: boolean, top: string): void => {
     const el = struct(elements[at]);
@@ -215,46 +160,8 @@ function checkSchema(elements: readonly ThriftValue[]) {
   return { hints, leafHints };
 }
 
-const CONVERTED_TIMESTAMP_MILLIS = 9;
-const CONVERTED_TIMESTAMP_MICROS = 10;
-const LOGICAL_TIMESTAMP = 8;
-
-/**
- * The schema as DuckDB reads it, for the Arrow reader: INT96 columns become 12-byte fixed binaries (we
- * decode those ourselves), and timestamps annotated only with the legacy converted type are marked
- * "not adjusted to UTC", as DuckDB treats them (the Arrow reader would assume UTC).
- */
-function asDuckDbReadsIt(elements: readonly ThriftValue[]): ThriftValue[] {
-  return elements.map((e) => {
-    const el = struct(e);
-    if (!el) return e;
-    const converted = int(el.get(SE.convertedType));
-    const isInt96 = int(el.get(SE.type)) === PHYSICAL_INT96;
-    const legacyTimestamp =
-      (converted === CONVERTED_TIMESTAMP_MILLIS || converted === CONVERTED_TIMESTAMP_MICROS) && !el.has(SE.logicalType);
-    if (!isInt96 && !legacyTimestamp) return e;
-    const copy = new Map(el);
-    if (isInt96) {
-      copy.set(SE.type, { type: TType.I32, value: PHYSICAL_FIXED });
-      copy.set(SE.typeLength, { type: TType.I32, value: 12 });
-    } else {
-      const unit: ThriftStruct = new Map([
-        [converted === CONVERTED_TIMESTAMP_MILLIS ? 1 : 2, { type: TType.Struct, value: new Map() }],
-      ]);
-      const timestamp: ThriftStruct = new Map<number, ThriftValue>([
-        [1, { type: TType.False, value: false }],
-        [2, { type: TType.Struct, value: unit }],
-      ]);
-      copy.set(SE.logicalType, {
-        type: TType.Struct,
-        value: new Map([[LOGICAL_TIMESTAMP, { type: TType.Struct, value: timestamp }]]),
-      });
-    }
-    return { type: TType.Struct, value: copy };
-  });
-}
-
-function chunkRange(chunk: ThriftStruct): { start: number; end: number } {
+/** Byte range [start, end) of a column chunk in its file: its dictionary page, if any, then its data pages. */
+export function chunkRange(chunk: ThriftStruct): { start: number; end: number } {
   if (chunk.get(CC.filePath)) throw new ParquetFormatError('column chunks stored in other files are not supported');
   const meta = struct(chunk.get(CC.metaData));
   if (!meta) throw new ParquetFormatError('corrupt footer: column chunk without metadata');
@@ -301,53 +208,6 @@ function describeRowGroup(value: ThriftValue, index: number, fileSize: number): 
   return { index, numRows, uncompressedBytes: int(g.get(RG.totalByteSize)) ?? 0, start, end };
 }
 
-function shifted(v: ThriftValue | undefined, delta: number): ThriftValue | undefined {
-  if (!v) return v;
-  if (v.type === TType.I64) return { type: TType.I64, value: v.value + BigInt(delta) };
-  return v;
-}
-
-/**
- * A complete Parquet file holding only row group `index`, given that row group's bytes (its [start, end)
- * range). Page-index and bloom-filter references are dropped because their bytes are not copied.
- */
-export function rowGroupFile(footer: ParquetFooter, index: number, chunkBytes: Uint8Array): Uint8Array {
-  const info = footer.rowGroups[index];
-  if (!info) throw new Error(`no row group ${index}`);
-  if (chunkBytes.length !== info.end - info.start) throw new Error('row group bytes do not match its range');
-  const delta = 4 - info.start;
-  const original = struct(list(footer.raw.get(FMD.rowGroups))[index]) as ThriftStruct;
-  const columns = list(original.get(RG.columns)).map((c) => relocated(struct(c) as ThriftStruct, delta));
-  const group = new Map(original);
-  group.set(RG.columns, { type: TType.List, elementType: TType.Struct, value: columns });
-  const fileOffset = shifted(group.get(RG.fileOffset), delta);
-  if (fileOffset) group.set(RG.fileOffset, fileOffset);
-
-  return assemble(footer, info.numRows, [{ type: TType.Struct, value: group }], chunkBytes);
-}
-
-/** A column chunk's metadata with its offsets moved by `delta`, without what points at uncopied bytes. */
-function relocated(original: ThriftStruct, delta: number): ThriftValue {
-  const chunk = new Map(original);
-  const meta = new Map(struct(chunk.get(CC.metaData)) as ThriftStruct);
-  // Some writers record offset 0 for "no dictionary (or index) page" (see chunkRange): moved, it would
-  // point into another chunk.
-  for (const id of [CMD.indexPageOffset, CMD.dictionaryPageOffset]) if ((int(meta.get(id)) ?? 0) <= 0) meta.delete(id);
-  for (const id of [CMD.dataPageOffset, CMD.indexPageOffset, CMD.dictionaryPageOffset]) {
-    const v = shifted(meta.get(id), delta);
-    if (v) meta.set(id, v);
-  }
-  meta.delete(CMD.bloomFilterOffset);
-  meta.delete(CMD.bloomFilterLength);
-  if (int(meta.get(CMD.type)) === PHYSICAL_INT96) meta.set(CMD.type, { type: TType.I32, value: PHYSICAL_FIXED });
-  chunk.set(CC.metaData, { type: TType.Struct, value: meta });
-  const fileOffset = shifted(chunk.get(CC.fileOffset), delta);
-  if (fileOffset) chunk.set(CC.fileOffset, fileOffset);
-  for (const id of [CC.offsetIndexOffset, CC.offsetIndexLength, CC.columnIndexOffset, CC.columnIndexLength])
-    chunk.delete(id);
-  return { type: TType.Struct, value: chunk };
-}
-
 /** A top-level column: its schema elements [from, to) and its leaves (column chunks) [from, to). */
 export interface TopLevelColumn {
   readonly elements: readonly [number, number];
@@ -373,210 +233,6 @@ export function topLevelColumns(footer: ParquetFooter): TopLevelColumn[] {
     out.push({ elements: [from, at], leaves: [first, leaf] });
   }
   return out;
-}
-
-/**
- * Uncompressed bytes of each top-level column in row group `index` (its chunks', as the writer recorded);
- * null when the row group's chunks do not match the schema's leaves one for one.
- */
-export function columnBytes(footer: ParquetFooter, index: number): number[] | null {
-  return perColumn(footer, index, recordedBytes);
-}
-
-/** A column chunk's uncompressed size, as its writer recorded it. */
-function recordedBytes(chunk: ThriftStruct | null | undefined): number {
-  return int(struct(chunk?.get(CC.metaData))?.get(CMD.totalUncompressedSize)) ?? 0;
-}
-
-/**
- * `leafBytes` of each column chunk of row group `index` (and its leaf's index), summed per top-level column;
- * null when the row group's chunks do not match the schema's leaves one for one.
- */
-function perColumn(
-  footer: ParquetFooter,
-  index: number,
-  leafBytes: (chunk: ThriftStruct | null, leaf: number) => number,
-): number[] | null {
-  const chunks = list(struct(list(footer.raw.get(FMD.rowGroups))[index])?.get(RG.columns));
-  const tops = topLevelColumns(footer);
-  if ((tops.at(-1)?.leaves[1] ?? 0) !== chunks.length) return null;
-  return tops.map(({ leaves: [from, to] }) => {
-    let n = 0;
-    for (let leaf = from; leaf < to; leaf++) n += leafBytes(struct(chunks[leaf]), leaf);
-    return n;
-  });
-}
-
-// PageHeader (parquet.thrift): a dictionary page's header says how many entries it holds in how many bytes.
-const PAGE = { type: 1, uncompressedSize: 2, dictionaryHeader: 7 } as const;
-const DICTIONARY_PAGE = 2;
-const STATISTICS_NULL_COUNT = 3;
-const LOGICAL_DECIMAL = 5;
-const CONVERTED_DECIMAL = 5;
-/** Bytes per value of the fixed-width physical types, as Arrow holds them decoded. */
-const PHYSICAL_WIDTH: Readonly<Record<number, number>> = { 0: 1, 1: 4, 2: 8, 3: 12, 4: 4, 5: 8 };
-
-/**
- * Bytes each top-level column of row group `index` takes once decoded, estimated from its chunks (`chunkBytes`
- * is the row group's range): the size the writer recorded, or more where values expand: a fixed-width value
- * takes its width whatever its encoding, and dictionary-encoded text its non-null values times the
- * dictionary's average entry. A few distinct long strings repeated on every row record a few kilobytes and
- * decode to hundreds of megabytes. Null when the chunks do not match the schema's leaves.
- */
-export function decodedColumnBytes(footer: ParquetFooter, index: number, chunkBytes: Uint8Array): number[] | null {
-  const info = footer.rowGroups[index];
-  if (!info) return null;
-  const leafWidths = leafTypeWidths(footer);
-  const count = (v: ThriftValue | undefined) => Math.max(0, int(v) ?? 0);
-  return perColumn(footer, index, (chunk, leaf) => {
-    const meta = struct(chunk?.get(CC.metaData));
-    // Value slots (nulls and empty lists included) and, when the writer says, how many are null.
-    const values = count(meta?.get(CMD.numValues));
-    const nonNull = Math.max(0, values - count(struct(meta?.get(CMD.statistics))?.get(STATISTICS_NULL_COUNT)));
-    const width = leafWidths[leaf] ?? PHYSICAL_WIDTH[int(meta?.get(CMD.type)) ?? -1];
-    const recorded = count(meta?.get(CMD.totalUncompressedSize));
-    // A fixed-width value takes its width decoded whatever its encoding (dictionary, delta, null).
-    if (width !== undefined) return Math.max(recorded, values * width);
-    const dictionary = chunk ? dictionaryHeader(chunk, chunkBytes, info.start) : null;
-    if (dictionary === null) return recorded;
-    // Text: each non-null value's bytes (an entry is stored with a 4-byte length), a 4-byte offset per slot.
-    return Math.max(recorded, nonNull * Math.max(0, dictionary.bytes / dictionary.entries - 4) + values * 4);
-  });
-}
-
-/** The dictionary page at the start of a chunk: its entries and uncompressed bytes; null when there is none. */
-function dictionaryHeader(
-  chunk: ThriftStruct,
-  chunkBytes: Uint8Array,
-  groupStart: number,
-): { entries: number; bytes: number } | null {
-  let range: { start: number; end: number };
-  let header: ThriftStruct;
-  try {
-    range = chunkRange(chunk);
-    header = decodeStruct(chunkBytes.subarray(range.start - groupStart, range.end - groupStart));
-  } catch {
-    return null; // The decoder will say what is wrong with this chunk.
-  }
-  if (int(header.get(PAGE.type)) !== DICTIONARY_PAGE) return null;
-  const entries = int(struct(header.get(PAGE.dictionaryHeader))?.get(1)) ?? 0;
-  const bytes = int(header.get(PAGE.uncompressedSize)) ?? 0;
-  return entries > 0 ? { entries, bytes } : null;
-}
-
-/**
- * Per leaf, the decoded width its type gives beyond its physical type: a decimal's 16 (or 32) bytes, a
- * FIXED_LEN_BYTE_ARRAY's type length; undefined for the others.
- */
-function leafTypeWidths(footer: ParquetFooter): (number | undefined)[] {
-  const widths: (number | undefined)[] = [];
-  for (const e of list(footer.raw.get(FMD.schema)).slice(1)) {
-    const el = struct(e);
-    if ((int(el?.get(SE.numChildren)) ?? 0) > 0) continue;
-    // The Arrow reader makes every decimal a 128-bit (or, beyond 38 digits, 256-bit) value.
-    const decimal = struct(struct(el?.get(SE.logicalType))?.get(LOGICAL_DECIMAL));
-    const precision =
-      int(decimal?.get(2)) ??
-      (int(el?.get(SE.convertedType)) === CONVERTED_DECIMAL ? int(el?.get(SE.precision)) : null);
-    if (precision !== null) widths.push(precision > 38 ? 32 : 16);
-    else widths.push(int(el?.get(SE.type)) === PHYSICAL_FIXED ? (int(el?.get(SE.typeLength)) ?? undefined) : undefined);
-  }
-  return widths;
-}
-
-/**
- * A Parquet file holding only the top-level columns `columns` (indexes, ascending) of row group `index`,
- * given that row group's bytes: their chunks are copied one after another and the schema keeps only them.
- */
-export function columnsFile(
-  footer: ParquetFooter,
-  index: number,
-  chunkBytes: Uint8Array,
-  columns: readonly number[],
-): Uint8Array {
-  const info = footer.rowGroups[index];
-  if (!info) throw new Error(`no row group ${index}`);
-  if (chunkBytes.length !== info.end - info.start) throw new Error('row group bytes do not match its range');
-  const tops = topLevelColumns(footer);
-  const original = struct(list(footer.raw.get(FMD.rowGroups))[index]) as ThriftStruct;
-  const chunks = list(original.get(RG.columns));
-  const leaves = columns.flatMap((c) => {
-    const [from, to] = (tops[c] as TopLevelColumn).leaves;
-    return Array.from({ length: to - from }, (_, i) => from + i);
-  });
-  const ranges = leaves.map((l) => chunkRange(struct(chunks[l]) as ThriftStruct));
-  const bytes = new Uint8Array(ranges.reduce((n, r) => n + r.end - r.start, 0));
-  let p = 0;
-  const selected = leaves.map((l, i) => {
-    const r = ranges[i] as { start: number; end: number };
-    bytes.set(chunkBytes.subarray(r.start - info.start, r.end - info.start), p);
-    const moved = relocated(struct(chunks[l]) as ThriftStruct, 4 + p - r.start);
-    p += r.end - r.start;
-    return moved;
-  });
-  const group: ThriftStruct = new Map(original);
-  group.set(RG.columns, { type: TType.List, elementType: TType.Struct, value: selected });
-  // These describe all the columns (or name them by position): not true of the subset.
-  for (const id of [RG.fileOffset, RG.totalCompressedSize, RG.sortingColumns]) group.delete(id);
-  const total = leaves.reduce((n, l) => n + recordedBytes(struct(chunks[l])), 0);
-  group.set(RG.totalByteSize, { type: TType.I64, value: BigInt(total) });
-
-  const elements = list(footer.raw.get(FMD.schema));
-  const root = new Map(struct(elements[0]) as ThriftStruct);
-  root.set(SE.numChildren, { type: TType.I32, value: columns.length });
-  const schema: ThriftValue[] = [
-    { type: TType.Struct, value: root },
-    ...columns.flatMap((c) => elements.slice(...(tops[c] as TopLevelColumn).elements)),
-  ];
-  const orders = list(footer.raw.get(FMD.columnOrders));
-  const leafCount = tops.at(-1)?.leaves[1] ?? 0;
-  if (orders.length > 0 && orders.length !== leafCount) {
-    throw new ParquetFormatError(`corrupt footer: ${orders.length} column orders for ${leafCount} columns`);
-  }
-  return assemble(footer, info.numRows, [{ type: TType.Struct, value: group }], bytes, {
-    schema,
-    columnOrders: orders.length > 0 ? leaves.map((l) => orders[l] as ThriftValue) : undefined,
-  });
-}
-
-/**
- * PAR1 + column chunks + footer + length + PAR1, with the schema as DuckDB reads it. NOTE: the ARROW:schema
- * hint makes the Arrow reader disagree with DuckDB (time zones, durations); without key-value metadata
- * both read the Parquet types alone.
- */
-function assemble(
-  footer: ParquetFooter,
-  numRows: number,
-  rowGroups: ThriftValue[],
-  chunkBytes: Uint8Array,
-  subset?: { schema: ThriftValue[]; columnOrders: ThriftValue[] | undefined },
-): Uint8Array {
-  const meta = new Map(footer.raw);
-  meta.set(FMD.schema, {
-    type: TType.List,
-    elementType: TType.Struct,
-    value: asDuckDbReadsIt(subset?.schema ?? list(footer.raw.get(FMD.schema))),
-  });
-  if (subset?.columnOrders) {
-    meta.set(FMD.columnOrders, { type: TType.List, elementType: TType.Struct, value: subset.columnOrders });
-  } else if (subset) meta.delete(FMD.columnOrders);
-  meta.delete(FMD.keyValue);
-  meta.set(FMD.numRows, { type: TType.I64, value: BigInt(numRows) });
-  meta.set(FMD.rowGroups, { type: TType.List, elementType: TType.Struct, value: rowGroups });
-  const metaBytes = encodeStruct(meta);
-  const out = new Uint8Array(4 + chunkBytes.length + metaBytes.length + 8);
-  const magic = new TextEncoder().encode(MAGIC);
-  out.set(magic, 0);
-  out.set(chunkBytes, 4);
-  out.set(metaBytes, 4 + chunkBytes.length);
-  new DataView(out.buffer).setUint32(4 + chunkBytes.length + metaBytes.length, metaBytes.length, true);
-  out.set(magic, out.length - 4);
-  return out;
-}
-
-/** A Parquet file with the footer's schema and no rows, to learn the columns of any file. */
-export function schemaFile(footer: ParquetFooter): Uint8Array {
-  return assemble(footer, 0, [], new Uint8Array(0));
 }
 
 /** A RangeSource over bytes already in memory. */

@@ -6,7 +6,7 @@ export type SqlParam = string | number | bigint | boolean | null | Date | Uint8A
 export type Row = Record<string, unknown>;
 
 /** Loads a file the warehouse reads itself, server side (`read_parquet`, or `read_csv` for CSV). */
-export interface ParquetLoad {
+export interface FileLoad {
   /** `r2://<bucket>/<key>`; MotherDuck reads it with its R2 secret, the embedded warehouse from a local directory. */
   readonly url: string;
   /** Target table. */
@@ -35,8 +35,11 @@ export interface WarehouseSession {
   execute(sql: string, params?: readonly SqlParam[]): Promise<number>;
   /** Runs one or more statements without parameters (simple protocol), e.g. a migration file. */
   exec(sql: string): Promise<void>;
-  /** `INSERT INTO table SELECT ... FROM read_parquet(url)`; returns the number of rows inserted. */
-  loadParquet(load: ParquetLoad): Promise<number>;
+  /**
+   * `INSERT INTO table SELECT ... FROM read_parquet(url)` (`read_csv` for CSV), read by the warehouse itself;
+   * returns the number of rows inserted.
+   */
+  loadFile(load: FileLoad): Promise<number>;
 }
 
 export interface Warehouse extends WarehouseSession {

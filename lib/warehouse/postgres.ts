@@ -3,7 +3,7 @@
 import postgres from 'postgres';
 import { AppError } from '../errors.ts';
 import type { Row, SqlParam, Warehouse, WarehouseSession } from './port.ts';
-import { parquetLoadSql } from './sql.ts';
+import { fileLoadSql } from './sql.ts';
 
 export interface PostgresWarehouseOptions {
   /** Connections in the pool; a Worker invocation rarely needs more than a few. */
@@ -12,7 +12,7 @@ export interface PostgresWarehouseOptions {
   /** A statement running longer is cancelled and reported as a transient failure. */
   readonly queryTimeoutMs?: number;
   /**
-   * The same for loadParquet, the warehouse reading a whole file: a large one may take minutes. The
+   * The same for loadFile, the warehouse reading a whole file: a large one may take minutes. The
    * default (10 min) stays inside a queue consumer's 15 minutes of wall time.
    */
   readonly loadTimeoutMs?: number;
@@ -135,8 +135,8 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
     exec: async (text: string) => {
       await withTimeout(sql.unsafe(text), queryTimeoutMs);
     },
-    loadParquet: async (load) => {
-      const result = await withTimeout(unsafe(sql, parquetLoadSql(load), load.params ?? []), loadTimeoutMs);
+    loadFile: async (load) => {
+      const result = await withTimeout(unsafe(sql, fileLoadSql(load), load.params ?? []), loadTimeoutMs);
       return result.count;
     },
   });
@@ -145,7 +145,7 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
     query: (text, params) => guarded((sql) => session(sql).query(text, params)),
     execute: (text, params) => guarded((sql) => session(sql).execute(text, params)),
     exec: (text) => guarded((sql) => session(sql).exec(text)),
-    loadParquet: (load) => guarded((sql) => session(sql).loadParquet(load)),
+    loadFile: (load) => guarded((sql) => session(sql).loadFile(load)),
     transaction: (fn) =>
       guarded((sql) => sql.begin((tx) => fn(session(tx))) as Promise<Awaited<ReturnType<typeof fn>>>),
     close: async () => {

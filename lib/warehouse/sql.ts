@@ -1,5 +1,5 @@
-// Quoting helpers for the few places where SQL text must be built (identifiers, read_parquet URLs).
-import type { ParquetLoad } from './port.ts';
+// Quoting helpers for the few places where SQL text must be built (identifiers, read_parquet/read_csv URLs).
+import type { FileLoad } from './port.ts';
 
 /** A double-quoted identifier. */
 export function quoteIdent(name: string): string {
@@ -27,12 +27,12 @@ function namesOneObject(url: string): boolean {
   return !/[*?[]/.test(url.replace(/\[[*?[]\]/g, ''));
 }
 
-/** The statement a ParquetLoad runs; the same text goes to MotherDuck and to the embedded warehouse. */
-export function parquetLoadSql(load: ParquetLoad): string {
+/** The statement a FileLoad runs; the same text goes to MotherDuck and to the embedded warehouse. */
+export function fileLoadSql(load: FileLoad): string {
   if (!R2_URL.test(load.url)) throw new Error(`not an R2 object URL: ${load.url}`);
   if (!namesOneObject(load.url)) throw new Error(`not one R2 object (a glob pattern): ${load.url}`);
   if (load.columns.length === 0 || load.columns.length !== load.select.length) {
-    throw new Error('a Parquet load needs one select expression per target column');
+    throw new Error('a file load needs one select expression per target column');
   }
   const url = quoteLiteral(load.url);
   const file = load.format === 'csv' ? `read_csv(${url})` : `read_parquet(${url})`;

@@ -3,20 +3,29 @@ import { type Data, Field, Float64, Int32, LargeUtf8, makeVector, Utf8, vectorFr
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { retryDelaySeconds } from '../../lib/core/backoff.ts';
+import { AppError } from '../../lib/errors.ts';
 import { bearerMatches } from '../../lib/http/auth.ts';
-import { type IngestDeps, ingestBatch, isDataError, type Verdict } from '../../lib/ingest/consumer.ts';
+import {
+  classifyLoadError,
+  isDataError,
+  type LoadErrorContext,
+  type LoadErrorOutcome,
+} from '../../lib/ingest/classify-error.ts';
+import { type IngestDeps, ingestBatch, type Verdict } from '../../lib/ingest/consumer.ts';
 import { CsvParser, fits, fitsSql, inferType, sniffDelimiter } from '../../lib/ingest/csv.ts';
 import { normaliseSql, parseDuckType, rowJsonSql } from '../../lib/ingest/duck-types.ts';
 import { R2Event } from '../../lib/ingest/event.ts';
 import { dateText, decimalText, timestampText } from '../../lib/ingest/json-text.ts';
-import { DEFAULT_PUSH_OPTIONS, type LoadRequest, loadPush } from '../../lib/ingest/load.ts';
+import { loadPush } from '../../lib/ingest/load/push.ts';
+import { DEFAULT_PUSH_OPTIONS, type LoadRequest } from '../../lib/ingest/load/types.ts';
 import { supersede } from '../../lib/ingest/load-sql.ts';
+import { ObjectChangedError, type ObjectStore } from '../../lib/ingest/object-store.ts';
 import { BadFileError, planLoad } from '../../lib/ingest/plan.ts';
 import { formatOf, parseRoutes, routeFor, sourceOf } from '../../lib/ingest/routes.ts';
-import type { ObjectStore } from '../../lib/ingest/store.ts';
 import { type TransportColumn, transportColumn } from '../../lib/ingest/transport.ts';
 import type { SqlParam, WarehouseSession } from '../../lib/warehouse/port.ts';
-import { parquetLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
+import { asWarehouseError } from '../../lib/warehouse/postgres.ts';
+import { fileLoadSql, r2ObjectUrl } from '../../lib/warehouse/sql.ts';
 import { rewriteFileLiterals } from '../../tools/embedded-warehouse/sql-text.ts';
 import { parquetBytes } from '../support/parquet-bytes.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
@@ -247,9 +256,9 @@ describe('routing and events', () => {
     const url = r2ObjectUrl('vessel-csv', 'g/*[1]?.parquet');
     expect(url).toBe('r2://vessel-csv/g/[*][[]1][?].parquet');
     const load = { table: 't', columns: ['a'], select: ['a'] };
-    expect(parquetLoadSql({ ...load, url })).toContain(`read_parquet('r2://vessel-csv/g/[*][[]1][?].parquet')`);
-    expect(() => parquetLoadSql({ ...load, url: 'r2://vessel-csv/g/*.parquet' })).toThrow(/glob pattern/);
-    expect(() => parquetLoadSql({ ...load, url: 'r2://vessel-csv/g/[*]/[a-z].parquet' })).toThrow(/glob pattern/);
+    expect(fileLoadSql({ ...load, url })).toContain(`read_parquet('r2://vessel-csv/g/[*][[]1][?].parquet')`);
+    expect(() => fileLoadSql({ ...load, url: 'r2://vessel-csv/g/*.parquet' })).toThrow(/glob pattern/);
+    expect(() => fileLoadSql({ ...load, url: 'r2://vessel-csv/g/[*]/[a-z].parquet' })).toThrow(/glob pattern/);
   });
 
   it('rejects a file at once only for errors about its data; the warehouse’s own trouble is retried', () => {
@@ -257,6 +266,171 @@ describe('routing and events', () => {
     const state = ['23505', '40001', '58030', '53200', '42P01', '42703', 'XX000', '08006', undefined];
     expect(data.filter(isDataError)).toEqual(data);
     expect(state.filter(isDataError)).toEqual([]);
+  });
+});
+
+describe('classifyLoadError', () => {
+  /** A server error as postgres.js reports it, mapped as the warehouse adapter maps it. */
+  const pg = (code: string, message: string) =>
+    asWarehouseError(Object.assign(new Error(message), { severity: 'ERROR', code })) as AppError;
+  const file = 'vessel-csv/m/a.parquet';
+  const changed = 'the object changed while it was being read; the newer version loads on its own event';
+  const ioError = 'IO Error: could not read r2://vessel-csv/m/a.parquet';
+  const cases: { name: string; error: unknown; facts?: Partial<LoadErrorContext>; expected: LoadErrorOutcome }[] = [
+    {
+      name: 'an object replaced while it was read (ObjectChangedError): ignored',
+      error: new ObjectChangedError(`${file} changed`),
+      expected: { kind: 'object_changed', reason: changed },
+    },
+    {
+      name: 'a file a reader refused (BadFileError): a bad file, as worded',
+      error: new BadFileError(`${file}: not a Parquet file`),
+      expected: { kind: 'bad_file', error: `${file}: not a Parquet file`, code: 'bad_file' },
+    },
+    {
+      name: 'a warehouse that cannot be reached: transient',
+      error: asWarehouseError(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      ),
+      expected: { kind: 'transient' },
+    },
+    {
+      name: 'a statement that timed out: transient',
+      error: new AppError('warehouse_unavailable', 'warehouse statement timed out after 120000 ms'),
+      expected: { kind: 'transient' },
+    },
+    {
+      name: 'an auth failure (28P01, a wrong token): transient, fixing the secret fixes the queue',
+      error: pg('28P01', 'password authentication failed for user "postgres"'),
+      expected: { kind: 'transient' },
+    },
+    {
+      name: 'a serialization conflict (40001) from the warehouse: transient',
+      error: pg('40001', 'TransactionContext Error: Catalog write-write conflict'),
+      expected: { kind: 'transient' },
+    },
+    {
+      name: 'a unique violation (23505): another load of the object committed first',
+      error: pg('23505', 'Constraint Error: Duplicate key "bucket: vessel-csv"'),
+      expected: { kind: 'concurrent_load', detail: 'another load of this object was committed at the same time' },
+    },
+    {
+      name: 'a serialization conflict (40001) not marked retryable: another load committed first',
+      error: new AppError('warehouse_query', 'write-write conflict', { sqlstate: '40001' }),
+      expected: { kind: 'concurrent_load', detail: 'another load of this object was committed at the same time' },
+    },
+    {
+      name: 'a value that does not convert (22003): a bad file, without the statement excerpt',
+      error: pg(
+        '22003',
+        'Conversion Error: Type INT64 with value 3000000000 can\'t be cast\n\nLINE 1: INSERT INTO "annotations" ...',
+      ),
+      expected: {
+        kind: 'bad_file',
+        error: `${file}: the warehouse refused the data: Conversion Error: Type INT64 with value 3000000000 can't be cast`,
+        code: '22003',
+      },
+    },
+    {
+      name: 'a NOT NULL violation (23502): a bad file',
+      error: pg('23502', 'Constraint Error: NOT NULL constraint failed: raw_documents.page'),
+      expected: {
+        kind: 'bad_file',
+        error: `${file}: the warehouse refused the data: Constraint Error: NOT NULL constraint failed: raw_documents.page`,
+        code: '23502',
+      },
+    },
+    {
+      name: 'a feature the warehouse does not have (0A000): a bad file',
+      error: pg('0A000', 'Not implemented Error: Unsupported compression codec "LZ4"'),
+      expected: {
+        kind: 'bad_file',
+        error: `${file}: the warehouse refused the data: Not implemented Error: Unsupported compression codec "LZ4"`,
+        code: '0A000',
+      },
+    },
+    {
+      name: 'a warehouse error about something else (XX000): first, the object’s head now',
+      error: pg('XX000', 'INTERNAL Error: something broke'),
+      expected: { kind: 'ask', fact: 'headNow' },
+    },
+    {
+      name: 'a warehouse error about something else, the object deleted since: ignored',
+      error: pg('XX000', 'INTERNAL Error: something broke'),
+      facts: { headNow: null },
+      expected: { kind: 'object_gone', reason: 'the object no longer exists (deleted while it was being loaded)' },
+    },
+    {
+      name: 'a warehouse error about something else, the object replaced since: ignored',
+      error: pg('XX000', 'INTERNAL Error: something broke'),
+      facts: { headNow: { etag: 'e2', size: 10 } },
+      expected: { kind: 'object_changed', reason: changed },
+    },
+    {
+      name: 'a table missing before a migration (42P01), the same object (its eTag quoted): retried',
+      error: pg('42P01', 'Catalog Error: Table with name annotations does not exist!\nLINE 1: INSERT INTO ...'),
+      facts: { headNow: { etag: '"e1"', size: 10 } },
+      expected: {
+        kind: 'warehouse_failed',
+        detail: `${file}: the warehouse could not load it: Catalog Error: Table with name annotations does not exist!`,
+        sqlstate: '42P01',
+        message: 'Catalog Error: Table with name annotations does not exist!\nLINE 1: INSERT INTO ...',
+      },
+    },
+    {
+      name: 'an I/O error (58030) under remote, the same object: then, whether the warehouse reaches it',
+      error: pg('58030', ioError),
+      facts: { headNow: { etag: 'e1', size: 10 } },
+      expected: { kind: 'ask', fact: 'reachable' },
+    },
+    {
+      name: 'an I/O error under remote on an object the warehouse reaches at its size: a bad file',
+      error: pg('58030', ioError),
+      facts: { headNow: { etag: 'e1', size: 10 }, reachable: true },
+      expected: {
+        kind: 'bad_file',
+        error: `${file}: the warehouse reads the object but cannot load it: ${ioError}`,
+        code: '58030',
+      },
+    },
+    {
+      name: 'an I/O error under remote on an object the warehouse does not reach: retried',
+      error: pg('58030', ioError),
+      facts: { headNow: { etag: 'e1', size: 10 }, reachable: false },
+      expected: {
+        kind: 'warehouse_failed',
+        detail: `${file}: the warehouse could not load it: ${ioError}`,
+        sqlstate: '58030',
+        message: ioError,
+      },
+    },
+    {
+      name: 'an I/O error under push: retried, without asking whether the warehouse reaches the object',
+      error: pg('58030', ioError),
+      facts: { strategy: 'push', headNow: { etag: 'e1', size: 10 } },
+      expected: {
+        kind: 'warehouse_failed',
+        detail: `${file}: the warehouse could not load it: ${ioError}`,
+        sqlstate: '58030',
+        message: ioError,
+      },
+    },
+    {
+      name: 'an application error that is not the warehouse’s: unknown',
+      error: new AppError('internal', 'a push batch of 3 rows inserted 2'),
+      expected: { kind: 'unknown' },
+    },
+    {
+      name: 'a plain Error (a bug): unknown',
+      error: new Error('a push batch of 3 rows inserted 2'),
+      expected: { kind: 'unknown' },
+    },
+    { name: 'something thrown that is not an Error: unknown', error: 'boom', expected: { kind: 'unknown' } },
+  ];
+
+  it.each(cases)('$name', ({ error, facts, expected }) => {
+    const context: LoadErrorContext = { file, etag: 'e1', strategy: 'remote', ...facts };
+    expect(classifyLoadError(error, context)).toEqual(expected);
   });
 });
 
@@ -446,7 +620,7 @@ describe('ingest batch', () => {
         query: refuse,
         execute: refuse,
         exec: refuse,
-        loadParquet: refuse,
+        loadFile: refuse,
         transaction: refuse,
         close: refuse,
       },

@@ -1,15 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { columnsFile, rowGroupFile } from '../../lib/parquet/cut.ts';
 import { type DecodedRowGroup, decodeGroups, readRowGroup, readSchema } from '../../lib/parquet/decode.ts';
-import {
-  bufferSource,
-  columnsFile,
-  ParquetFormatError,
-  readFooter,
-  rowGroupFile,
-  topLevelColumns,
-} from '../../lib/parquet/footer.ts';
+import { bufferSource, ParquetFormatError, readFooter, topLevelColumns } from '../../lib/parquet/footer.ts';
 import { decodeStruct, encodeStruct, type ThriftStruct, type ThriftValue, TType } from '../../lib/parquet/thrift.ts';
 import { parquetBytes } from '../support/parquet-bytes.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';

@@ -20,7 +20,7 @@ export function describePostgresWarehouse(runtime: string): void {
           code: 'warehouse_unavailable',
           message: 'warehouse statement timed out after 1 ms',
         });
-        const rows = await hurried.loadParquet({
+        const rows = await hurried.loadFile({
           url: 'r2://vessel-csv/corpus/data/alltypes_plain.parquet',
           table: 'loaded',
           columns: ['id'],

@@ -124,7 +124,7 @@ export function describeWarehouseContract(implementation: string, create: () => 
     });
 
     it('loads a Parquet file the warehouse reads from R2 itself', async () => {
-      const rows = await warehouse.loadParquet({
+      const rows = await warehouse.loadFile({
         url: 'r2://vessel-csv/corpus/data/alltypes_plain.parquet',
         table: 'loaded',
         columns: ['id', 'bool_col', 'string_col'],
@@ -138,7 +138,7 @@ export function describeWarehouseContract(implementation: string, create: () => 
 
     it('refuses an R2 bucket it does not know, naming it', async () => {
       const error = await warehouse
-        .loadParquet({ url: 'r2://no-such-bucket/x.parquet', table: 'loaded', columns: ['id'], select: ['id'] })
+        .loadFile({ url: 'r2://no-such-bucket/x.parquet', table: 'loaded', columns: ['id'], select: ['id'] })
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'warehouse_query' });
       expect((error as Error).message).toMatch(/unknown R2 bucket 'no-such-bucket'/);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
-import { ObjectChangedError, type ObjectHead, type ObjectStore } from '../../lib/ingest/store.ts';
+import { ObjectChangedError, type ObjectHead, type ObjectStore } from '../../lib/ingest/object-store.ts';
 
 /** An ObjectStore over `bucket -> directory`; eTags are MD5s of the content, as R2's are for simple uploads. */
 export function directoryStore(directories: Readonly<Record<string, string>>): ObjectStore {

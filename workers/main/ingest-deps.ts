@@ -3,7 +3,7 @@ import parquetWasm from 'parquet-wasm/esm/parquet_wasm_bg.wasm';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import type { DeadLetter, DiscoveryNote, IngestDeps } from '../../lib/ingest/consumer.ts';
-import { DEFAULT_PUSH_OPTIONS, type Strategy } from '../../lib/ingest/load.ts';
+import { DEFAULT_PUSH_OPTIONS, type Strategy } from '../../lib/ingest/load/types.ts';
 import type { LocalUploadDeps } from '../../lib/ingest/local-upload.ts';
 import { parseRoutes } from '../../lib/ingest/routes.ts';
 import { initParquetWasm } from '../../lib/parquet/decode.ts';

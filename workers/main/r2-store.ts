@@ -1,6 +1,6 @@
 // The ingestion ObjectStore over R2 bindings (bucket name -> binding).
 import { AppError, errorMessage } from '../../lib/errors.ts';
-import { ObjectChangedError, type ObjectHead, type ObjectStore } from '../../lib/ingest/store.ts';
+import { ObjectChangedError, type ObjectHead, type ObjectStore } from '../../lib/ingest/object-store.ts';
 
 export function createR2Store(buckets: ReadonlyMap<string, R2Bucket>): ObjectStore {
   const bucketFor = (name: string): R2Bucket => {
