@@ -3,11 +3,16 @@
 // Slack does not take now stays queued for the next run, what it refuses for good is marked failed.
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import {
+  type Block,
+  type Button,
+  clip,
+  escapeMrkdwn,
+  SLACK_LIMITS,
+  type SlackMessage,
+} from '../notify/slack-message.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { type ConflictReason, describeReason } from './conflicts.ts';
-
-/** Slack's limits: 50 blocks per message, 3000 characters per text object, 150 per header, 75 per button. */
-export const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150, button: 75, url: 3000 } as const;
 
 export interface DigestInput {
   readonly runId: string;
@@ -40,31 +45,7 @@ export interface DigestInput {
   readonly maxConflicts: number;
 }
 
-type Text = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };
-export type Block =
-  | { type: 'header'; text: Text }
-  | { type: 'section'; text: Text; accessory?: Button }
-  | { type: 'divider' }
-  | { type: 'context'; elements: Text[] }
-  | { type: 'actions'; elements: Button[] };
-type Button = { type: 'button'; text: Text; url: string; action_id: string };
-
-export interface SlackMessage {
-  readonly text: string;
-  readonly blocks: readonly Block[];
-}
-
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
-export function escapeMrkdwn(s: string): string {
-  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
 const code = (s: string) => `\`${escapeMrkdwn(s.replaceAll('`', "'"))}\``;
-
-/** `text` cut to `max` characters, ending in an ellipsis when cut. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** Bullet lines under a title, as many as fit in one text object, then "…and N more". */
 function listSection(title: string, lines: readonly string[]): Block | null {
