@@ -14,7 +14,7 @@ import {
 import { detectConflicts, detectConflictsNaively, NameIndex, pairKey } from '../../lib/discovery/conflicts.ts';
 import { jsonPath } from '../../lib/discovery/observe.ts';
 import { distancesFrom, normaliseName, similarity, wordKey } from '../../lib/discovery/similarity.ts';
-import { buildDigest, retryAfterSeconds } from '../../lib/discovery/slack.ts';
+import { buildDigest } from '../../lib/discovery/slack.ts';
 import {
   applyChanges,
   bumpFor,
@@ -26,6 +26,7 @@ import {
 } from '../../lib/discovery/snapshot.ts';
 import { parseDuckType } from '../../lib/ingest/duck-types.ts';
 import { duckShapes, profileOf } from '../../lib/ingest/profile.ts';
+import { retryAfterSeconds } from '../../lib/notify/slack.ts';
 import { SLACK_LIMITS } from '../../lib/notify/slack-message.ts';
 
 const nameArb = fc
