@@ -3,6 +3,7 @@
 import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { enqueueMessage, type FlushResult, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
 import {
@@ -40,7 +41,7 @@ import {
   startRun,
   updateRunReport,
 } from './runs.ts';
-import { buildDigest, enqueueMessage, type FlushResult, flushOutbox } from './slack.ts';
+import { buildDigest } from './slack.ts';
 import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
 import {
   type ConflictKind,

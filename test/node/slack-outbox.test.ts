@@ -1,8 +1,8 @@
 // Delivering the notifications outbox to a Slack-shaped webhook (the fixtures server's fake, which answers
 // like hooks.slack.com): what happens to a message on 429, 5xx, a network error, and Slack's final refusals.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { enqueueMessage, flushOutbox, MAX_SLACK_ATTEMPTS } from '../../lib/discovery/slack.ts';
 import { silentLogger } from '../../lib/log.ts';
+import { enqueueMessage, flushOutbox, MAX_SLACK_ATTEMPTS } from '../../lib/notify/slack-outbox.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
 
