@@ -20,6 +20,7 @@ import {
   planFields,
 } from './catalog.ts';
 import { type Conflict, detectConflicts } from './conflicts.ts';
+import { buildDigest } from './digest.ts';
 import {
   closedEntityTypes,
   entityDeltas,
@@ -41,7 +42,6 @@ import {
   startRun,
   updateRunReport,
 } from './runs.ts';
-import { buildDigest } from './slack.ts';
 import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
 import {
   type ConflictKind,

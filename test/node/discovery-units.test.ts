@@ -12,9 +12,9 @@ import {
   widen,
 } from '../../lib/discovery/catalog.ts';
 import { detectConflicts, detectConflictsNaively, NameIndex, pairKey } from '../../lib/discovery/conflicts.ts';
+import { buildDigest } from '../../lib/discovery/digest.ts';
 import { jsonPath } from '../../lib/discovery/observe.ts';
 import { distancesFrom, normaliseName, similarity, wordKey } from '../../lib/discovery/similarity.ts';
-import { buildDigest } from '../../lib/discovery/slack.ts';
 import {
   applyChanges,
   bumpFor,
