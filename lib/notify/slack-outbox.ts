@@ -1,8 +1,9 @@
-// Slack messages through the notifications outbox: a message is queued in its producer's transaction and
-// sent after it commits; what Slack does not take now stays queued for the next flush, what it refuses for
-// good is marked failed.
+// Slack messages through the notifications outbox (the outbox and the webhook sender wired together): a
+// message is queued in its producer's transaction and sent after it commits; what Slack does not take now
+// stays queued for the next flush, what it refuses for good is marked failed.
 import type { Logger } from '../log.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
+import { countPending, dueNotifications, enqueueNotification, markFailed, markRetrying, markSent } from './outbox.ts';
 import { postToSlack } from './slack.ts';
 import type { SlackMessage } from './slack-message.ts';
 
@@ -11,6 +12,7 @@ export const SLACK_CHANNEL = 'slack';
 /** Attempts after which a message Slack keeps failing with 5xx or network errors is given up (a day of hourly runs). */
 export const MAX_SLACK_ATTEMPTS = 24;
 
+/** Queues a Slack message once per dedupe key; flushOutbox sends it after the producer commits. */
 export async function enqueueMessage(
   db: WarehouseSession,
   m: {
@@ -21,12 +23,7 @@ export async function enqueueMessage(
     readonly now: Date;
   },
 ): Promise<void> {
-  await db.execute(
-    `INSERT INTO notifications_outbox (id, channel, dedupe_key, payload, status, attempts, run_id, created_at)
-     VALUES ($1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR::JSON, 'pending', 0, $5::VARCHAR, $6::TIMESTAMPTZ)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [m.id, SLACK_CHANNEL, m.dedupeKey, JSON.stringify(m.payload), m.runId, m.now],
-  );
+  await enqueueNotification(db, { ...m, channel: SLACK_CHANNEL });
 }
 
 export interface FlushResult {
@@ -52,16 +49,8 @@ export async function flushOutbox(
   },
 ): Promise<FlushResult> {
   const now = options.now();
-  const due = await db.query<{ id: string; payload: string; attempts: number }>(
-    `SELECT id, payload::VARCHAR AS payload, attempts FROM notifications_outbox
-     WHERE channel = $1::VARCHAR AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $2::TIMESTAMPTZ)
-     ORDER BY created_at, id`,
-    [SLACK_CHANNEL, now],
-  );
-  const [{ n: pending } = { n: 0 }] = await db.query<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM notifications_outbox WHERE channel = $1::VARCHAR AND status = 'pending'`,
-    [SLACK_CHANNEL],
-  );
+  const due = await dueNotifications(db, SLACK_CHANNEL, now);
+  const pending = await countPending(db, SLACK_CHANNEL);
   if (!options.webhookUrl) {
     if (due.length > 0)
       options.log.warn('slack: SLACK_WEBHOOK_URL is not set; messages wait in the outbox', { pending });
@@ -71,29 +60,23 @@ export async function flushOutbox(
   let retrying = 0;
   let failed = 0;
   for (const message of due) {
-    const attempts = Number(message.attempts) + 1;
-    const result = await postToSlack(options.fetcher, options.webhookUrl, JSON.parse(message.payload), options.now());
+    const attempts = message.attempts + 1;
+    const result = await postToSlack(options.fetcher, options.webhookUrl, message.payload, options.now());
     if (result.outcome === 'sent') {
       sent++;
-      await db.execute(
-        `UPDATE notifications_outbox SET status = 'sent', attempts = $2::INTEGER, sent_at = $3::TIMESTAMPTZ, last_error = NULL
-         WHERE id = $1::VARCHAR`,
-        [message.id, attempts, options.now()],
-      );
+      await markSent(db, message.id, { attempts, now: options.now() });
       continue;
     }
     const giveUp = result.outcome === 'failed' || attempts >= MAX_SLACK_ATTEMPTS;
     const error =
       result.outcome === 'retry' && giveUp ? `${result.error} (gave up after ${attempts} attempts)` : result.error;
-    await db.execute(
-      `UPDATE notifications_outbox SET status = $2::VARCHAR, attempts = $3::INTEGER, last_error = $4::VARCHAR,
-         next_attempt_at = $5::TIMESTAMPTZ WHERE id = $1::VARCHAR`,
-      [message.id, giveUp ? 'failed' : 'pending', attempts, error, result.outcome === 'retry' ? result.after : null],
-    );
+    const unsent = { attempts, error, nextAttemptAt: result.outcome === 'retry' ? result.after : null };
     if (giveUp) {
+      await markFailed(db, message.id, unsent);
       failed++;
       options.log.error('slack: message refused, marked failed', { id: message.id, attempts, error });
     } else {
+      await markRetrying(db, message.id, unsent);
       retrying++;
       options.log.warn('slack: delivery failed, kept for the next run', { id: message.id, attempts, error });
     }
