@@ -1,14 +1,15 @@
 // The catalog tables, read and written: entity_types, field_definitions, entity_conflicts, schema_snapshots.
 // Rows travel as one JSON document per statement (json_transform), whatever their number.
+import { z } from 'zod';
 import type { SqlParam, WarehouseSession } from '../warehouse/port.ts';
-import type { EntityRow, FieldKind, FieldRow } from './catalog.ts';
-import type { Conflict } from './conflicts.ts';
-import { pairKey } from './conflicts.ts';
-import { Catalog, type Change, type EntryStatus } from './snapshot.ts';
+import type { EntityRow, FieldRow } from './catalog.ts';
+import { type Conflict, ConflictReason, pairKey } from './conflicts.ts';
+import { jsonText, nullableJsonText } from './json-columns.ts';
+import { Bump, Catalog, CatalogField, Change, EntryStatus } from './snapshot.ts';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
-const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : ((v as T) ?? fallback));
+const CountRow = z.object({ n: z.coerce.number() });
+const names = nullableJsonText(z.array(z.string()), []);
 
 /**
  * Upserts `rows` (objects of `spec`'s keys) into `table`: one statement, the rows as one JSON parameter.
@@ -37,31 +38,54 @@ const asBigint = (c: string) => `CAST(r.${c} AS BIGINT)`;
 
 // ---- entity types ------------------------------------------------------------------------------
 
+/** An entity_types row as readEntityRows selects it. */
+export const EntityTypeRow = z.object({
+  name: z.string(),
+  status: EntryStatus,
+  merged_into: z.string().nullable(),
+  occurrence_count: z.coerce.number(),
+  document_count: z.coerce.number(),
+  proposal_count: z.coerce.number(),
+  first_seen: z.coerce.date().nullable(),
+  last_seen: z.coerce.date().nullable(),
+  annotators: names,
+  datasets: names,
+  examples: names,
+  description: z.string().nullable(),
+  description_source: z.string().nullable(),
+  created_at: z.coerce.date(),
+  updated_at: z.coerce.date(),
+});
+export type EntityTypeRow = z.infer<typeof EntityTypeRow>;
+
 export async function readEntityRows(db: WarehouseSession): Promise<EntityRow[]> {
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT name, status, merged_into, occurrence_count::DOUBLE AS occurrences, document_count::DOUBLE AS documents,
-            proposal_count::DOUBLE AS proposals, first_seen, last_seen, annotators::VARCHAR AS annotators,
-            datasets::VARCHAR AS datasets, examples::VARCHAR AS examples, description, description_source,
-            created_at, updated_at
+  const rows = await db.query(
+    `SELECT name, status, merged_into, occurrence_count::DOUBLE AS occurrence_count,
+            document_count::DOUBLE AS document_count, proposal_count::DOUBLE AS proposal_count, first_seen, last_seen,
+            annotators::VARCHAR AS annotators, datasets::VARCHAR AS datasets, examples::VARCHAR AS examples,
+            description, description_source, created_at, updated_at
      FROM entity_types ORDER BY name`,
   );
-  return rows.map((r) => ({
-    name: r.name as string,
-    status: r.status as EntryStatus,
-    mergedInto: (r.merged_into as string | null) ?? null,
-    occurrences: Number(r.occurrences),
-    documents: Number(r.documents),
-    proposals: Number(r.proposals),
-    firstSeen: date(r.first_seen),
-    lastSeen: date(r.last_seen),
-    annotators: json<string[]>(r.annotators, []),
-    datasets: json<string[]>(r.datasets, []),
-    examples: json<string[]>(r.examples, []),
-    description: (r.description as string | null) ?? null,
-    descriptionSource: (r.description_source as string | null) ?? null,
-    createdAt: date(r.created_at) as Date,
-    updatedAt: date(r.updated_at) as Date,
-  }));
+  return rows.map((row) => {
+    const r = EntityTypeRow.parse(row);
+    return {
+      name: r.name,
+      status: r.status,
+      mergedInto: r.merged_into,
+      occurrences: r.occurrence_count,
+      documents: r.document_count,
+      proposals: r.proposal_count,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      annotators: r.annotators,
+      datasets: r.datasets,
+      examples: r.examples,
+      description: r.description,
+      descriptionSource: r.description_source,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  });
 }
 
 export async function writeEntityRows(db: WarehouseSession, rows: readonly EntityRow[]): Promise<void> {
@@ -119,33 +143,58 @@ export async function writeEntityRows(db: WarehouseSession, rows: readonly Entit
 
 // ---- fields -------------------------------------------------------------------------------------
 
+/** A field_definitions row as readFieldRows selects it. */
+export const FieldDefinitionRow = z.object({
+  source: z.string(),
+  name: z.string(),
+  kind: CatalogField.shape.kind,
+  inferred_type: z.string(),
+  observed_types: nullableJsonText(z.record(z.string(), z.number()), {}),
+  occurrence_count: z.coerce.number(),
+  null_count: z.coerce.number(),
+  load_count: z.coerce.number(),
+  first_seen: z.coerce.date().nullable(),
+  last_seen: z.coerce.date().nullable(),
+  examples: names,
+  status: EntryStatus,
+  merged_into: z.string().nullable(),
+  description: z.string().nullable(),
+  description_source: z.string().nullable(),
+  created_at: z.coerce.date(),
+  updated_at: z.coerce.date(),
+});
+export type FieldDefinitionRow = z.infer<typeof FieldDefinitionRow>;
+
 export async function readFieldRows(db: WarehouseSession): Promise<FieldRow[]> {
-  const rows = await db.query<Record<string, unknown>>(
+  const rows = await db.query(
     `SELECT source, name, kind, inferred_type, observed_types::VARCHAR AS observed_types,
             occurrence_count::DOUBLE AS occurrence_count, null_count::DOUBLE AS null_count,
             coalesce(load_count, 0)::DOUBLE AS load_count, first_seen, last_seen, examples::VARCHAR AS examples,
             status, merged_into, description, description_source, created_at, updated_at
      FROM field_definitions ORDER BY source, name`,
   );
-  return rows.map((r) => ({
-    source: r.source as string,
-    name: r.name as string,
-    kind: r.kind as FieldKind,
-    inferredType: r.inferred_type as string,
-    observedTypes: json<Record<string, number>>(r.observed_types, {}),
-    occurrenceCount: Number(r.occurrence_count),
-    nullCount: Number(r.null_count),
-    loadCount: Number(r.load_count),
-    firstSeen: date(r.first_seen),
-    lastSeen: date(r.last_seen),
-    examples: json<string[]>(r.examples, []),
-    status: r.status as EntryStatus,
-    mergedInto: (r.merged_into as string | null) ?? null,
-    description: (r.description as string | null) ?? null,
-    descriptionSource: (r.description_source as string | null) ?? null,
-    createdAt: date(r.created_at) as Date,
-    updatedAt: date(r.updated_at) as Date,
-  }));
+  return rows.map((row) => {
+    const r = FieldDefinitionRow.parse(row);
+    return {
+      source: r.source,
+      name: r.name,
+      kind: r.kind,
+      inferredType: r.inferred_type,
+      observedTypes: r.observed_types,
+      occurrenceCount: r.occurrence_count,
+      nullCount: r.null_count,
+      loadCount: r.load_count,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      examples: r.examples,
+      status: r.status,
+      mergedInto: r.merged_into,
+      description: r.description,
+      descriptionSource: r.description_source,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  });
 }
 
 export async function writeFieldRows(db: WarehouseSession, rows: readonly FieldRow[]): Promise<void> {
@@ -206,8 +255,10 @@ export async function writeFieldRows(db: WarehouseSession, rows: readonly FieldR
 
 // ---- conflicts ----------------------------------------------------------------------------------
 
-export type ConflictKind = 'entity_type' | 'field';
-export type ConflictStatus = 'open' | 'approved' | 'rejected' | 'merged';
+export const ConflictKind = z.enum(['entity_type', 'field']);
+export type ConflictKind = z.infer<typeof ConflictKind>;
+export const ConflictStatus = z.enum(['open', 'approved', 'rejected', 'merged']);
+export type ConflictStatus = z.infer<typeof ConflictStatus>;
 
 export interface ConflictRow {
   readonly id: string;
@@ -226,14 +277,15 @@ export interface ConflictRow {
   readonly runId: string | null;
 }
 
+const RaisedPairRow = z.object({ kind: ConflictKind, source: z.string(), pair: z.string() });
+
 /** Every pair ever raised, decided or not, per kind and source: such a pair is never raised again. */
 export async function raisedPairs(db: WarehouseSession): Promise<Map<string, Set<string>>> {
-  const rows = await db.query<{ kind: string; source: string; pair: string }>(
-    'SELECT kind, source, pair FROM entity_conflicts',
-  );
+  const rows = await db.query('SELECT kind, source, pair FROM entity_conflicts');
   const out = new Map<string, Set<string>>();
-  for (const r of rows) {
-    const scope = `${r.kind}\u0000${r.source}`;
+  for (const row of rows) {
+    const r = RaisedPairRow.parse(row);
+    const scope = scopeKey(r.kind, r.source);
     const set = out.get(scope) ?? new Set<string>();
     set.add(r.pair);
     out.set(scope, set);
@@ -278,22 +330,42 @@ export async function insertConflicts(
 const CONFLICT_COLUMNS = `id, kind, source, new_name, existing_name, score, reasons::VARCHAR AS reasons, status, decision,
   decided_by, decided_at, note, detected_at, run_id`;
 
-function conflictRow(r: Record<string, unknown>): ConflictRow {
+/** An entity_conflicts row as CONFLICT_COLUMNS selects it. */
+export const EntityConflictRow = z.object({
+  id: z.string(),
+  kind: ConflictKind,
+  source: z.string(),
+  new_name: z.string(),
+  existing_name: z.string(),
+  score: z.coerce.number(),
+  reasons: jsonText(z.array(ConflictReason)),
+  status: ConflictStatus,
+  decision: z.enum(['approve', 'reject', 'merge']).nullable(),
+  decided_by: z.string().nullable(),
+  decided_at: z.coerce.date().nullable(),
+  note: z.string().nullable(),
+  detected_at: z.coerce.date(),
+  run_id: z.string().nullable(),
+});
+export type EntityConflictRow = z.infer<typeof EntityConflictRow>;
+
+function conflictRow(row: unknown): ConflictRow {
+  const r = EntityConflictRow.parse(row);
   return {
-    id: r.id as string,
-    kind: r.kind as ConflictKind,
-    source: r.source as string,
-    newName: r.new_name as string,
-    existingName: r.existing_name as string,
-    score: Number(r.score),
-    reasons: json<Conflict['reasons']>(r.reasons, []),
-    status: r.status as ConflictStatus,
-    decision: (r.decision as ConflictRow['decision']) ?? null,
-    decidedBy: (r.decided_by as string | null) ?? null,
-    decidedAt: date(r.decided_at),
-    note: (r.note as string | null) ?? null,
-    detectedAt: date(r.detected_at) as Date,
-    runId: (r.run_id as string | null) ?? null,
+    id: r.id,
+    kind: r.kind,
+    source: r.source,
+    newName: r.new_name,
+    existingName: r.existing_name,
+    score: r.score,
+    reasons: r.reasons,
+    status: r.status,
+    decision: r.decision,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at,
+    note: r.note,
+    detectedAt: r.detected_at,
+    runId: r.run_id,
   };
 }
 
@@ -319,7 +391,7 @@ export async function listConflicts(
 ): Promise<ConflictRow[]> {
   const { where, params } = conflictWhere(filter);
   params.push(filter.limit);
-  const rows = await db.query<Record<string, unknown>>(
+  const rows = await db.query(
     `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts ${where}
      ORDER BY detected_at DESC, score DESC, id LIMIT $${params.length}::INTEGER`,
     params,
@@ -330,15 +402,12 @@ export async function listConflicts(
 /** How many conflicts match, whatever the limit: a page says whether there are more. */
 export async function countConflicts(db: WarehouseSession, filter: ConflictFilter): Promise<number> {
   const { where, params } = conflictWhere(filter);
-  const [row] = await db.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM entity_conflicts ${where}`, params);
-  return row?.n ?? 0;
+  const [row] = await db.query(`SELECT count(*)::INTEGER AS n FROM entity_conflicts ${where}`, params);
+  return row ? CountRow.parse(row).n : 0;
 }
 
 export async function getConflict(db: WarehouseSession, id: string): Promise<ConflictRow | null> {
-  const [row] = await db.query<Record<string, unknown>>(
-    `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts WHERE id = $1::VARCHAR`,
-    [id],
-  );
+  const [row] = await db.query(`SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts WHERE id = $1::VARCHAR`, [id]);
   return row ? conflictRow(row) : null;
 }
 
@@ -347,7 +416,7 @@ export async function getConflict(db: WarehouseSession, id: string): Promise<Con
 export interface SnapshotRow {
   readonly version: number;
   readonly semver: string;
-  readonly bump: 'major' | 'minor' | 'patch';
+  readonly bump: Bump;
   readonly publishedAt: Date;
   readonly catalog: Catalog;
   readonly diff: readonly Change[];
@@ -359,32 +428,44 @@ export interface SnapshotRow {
 const SNAPSHOT_COLUMNS =
   'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id';
 
-function snapshotRow(r: Record<string, unknown>): SnapshotRow {
+/** A schema_snapshots row as SNAPSHOT_COLUMNS selects it. */
+export const SchemaSnapshotRow = z.object({
+  version: z.coerce.number(),
+  semver: z.string(),
+  bump: Bump,
+  published_at: z.coerce.date(),
+  catalog: jsonText(Catalog),
+  diff: jsonText(z.array(Change)),
+  content_hash: z.string(),
+  previous_hash: z.string().nullable(),
+  run_id: z.string().nullable(),
+});
+export type SchemaSnapshotRow = z.infer<typeof SchemaSnapshotRow>;
+
+function snapshotRow(row: unknown): SnapshotRow {
+  const r = SchemaSnapshotRow.parse(row);
   return {
-    version: Number(r.version),
-    semver: r.semver as string,
-    bump: r.bump as SnapshotRow['bump'],
-    publishedAt: date(r.published_at) as Date,
-    catalog: Catalog.parse(json(r.catalog, {})),
-    diff: json<Change[]>(r.diff, []),
-    contentHash: r.content_hash as string,
-    previousHash: (r.previous_hash as string | null) ?? null,
-    runId: (r.run_id as string | null) ?? null,
+    version: r.version,
+    semver: r.semver,
+    bump: r.bump,
+    publishedAt: r.published_at,
+    catalog: r.catalog,
+    diff: r.diff,
+    contentHash: r.content_hash,
+    previousHash: r.previous_hash,
+    runId: r.run_id,
   };
 }
 
 export async function latestSnapshot(db: WarehouseSession): Promise<SnapshotRow | null> {
-  const [row] = await db.query<Record<string, unknown>>(
-    `SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots ORDER BY version DESC LIMIT 1`,
-  );
+  const [row] = await db.query(`SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots ORDER BY version DESC LIMIT 1`);
   return row ? snapshotRow(row) : null;
 }
 
 export async function getSnapshot(db: WarehouseSession, version: number): Promise<SnapshotRow | null> {
-  const [row] = await db.query<Record<string, unknown>>(
-    `SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots WHERE version = $1::INTEGER`,
-    [version],
-  );
+  const [row] = await db.query(`SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots WHERE version = $1::INTEGER`, [
+    version,
+  ]);
   return row ? snapshotRow(row) : null;
 }
 
