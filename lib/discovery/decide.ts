@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { type ConflictRow, getConflict } from './store.ts';
+import { type ConflictRow, getConflict } from './catalog-tables/entity-conflicts.ts';
 
 export const Decision = z.strictObject({
   decision: z.enum(['approve', 'reject', 'merge']),

@@ -19,3 +19,6 @@ export function nullableJsonText<T extends z.ZodType>(schema: T, empty: z.output
     .pipe(schema.nullable())
     .transform((value): z.output<T> => value ?? empty);
 }
+
+/** A nullable JSON list of strings (names, examples): NULL reads as none. */
+export const stringList = nullableJsonText(z.array(z.string()), []);

@@ -1,8 +1,8 @@
 // The conflicts review page: server-rendered HTML (names escaped), one card per open conflict with its
 // reasons and a decision form. Decisions go through the same authenticated API as everything else: the
 // page asks for the API token and keeps it in the tab's sessionStorage only.
+import type { ConflictRow } from './catalog-tables/entity-conflicts.ts';
 import { describeReason } from './conflicts.ts';
-import type { ConflictRow } from './store.ts';
 
 export function escapeHtml(s: string): string {
   return s

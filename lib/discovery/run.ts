@@ -19,6 +19,10 @@ import {
   planEntityTypes,
   planFields,
 } from './catalog.ts';
+import { type ConflictKind, insertConflicts, raisedPairs, scopeKey } from './catalog-tables/entity-conflicts.ts';
+import { readEntityRows, writeEntityRows } from './catalog-tables/entity-types.ts';
+import { readFieldRows, writeFieldRows } from './catalog-tables/field-definitions.ts';
+import { insertSnapshot, latestSnapshot } from './catalog-tables/schema-snapshots.ts';
 import { type Conflict, detectConflicts } from './conflicts.ts';
 import { buildDigest } from './digest.ts';
 import {
@@ -43,18 +47,6 @@ import {
   updateRunReport,
 } from './runs.ts';
 import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
-import {
-  type ConflictKind,
-  insertConflicts,
-  insertSnapshot,
-  latestSnapshot,
-  raisedPairs,
-  readEntityRows,
-  readFieldRows,
-  scopeKey,
-  writeEntityRows,
-  writeFieldRows,
-} from './store.ts';
 
 /** Writes a better description of a new name, or null (Workers AI when configured). */
 export type Describer = (entry: {

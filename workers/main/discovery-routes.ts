@@ -1,11 +1,11 @@
 // Discovery on the main Worker: request a run, read runs, the conflicts review queue (API and page).
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { countConflicts, getConflict, listConflicts } from '../../lib/discovery/catalog-tables/entity-conflicts.ts';
 import { Decision, decideConflict } from '../../lib/discovery/decide.ts';
 import type { RunMessage } from '../../lib/discovery/queue.ts';
 import { REVIEW_SCRIPT, renderReviewPage } from '../../lib/discovery/review-page.ts';
 import { getRun, listRuns, requestRun } from '../../lib/discovery/runs.ts';
-import { countConflicts, getConflict, listConflicts } from '../../lib/discovery/store.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createDeps, releaseDeps } from '../deps.ts';
 import type { AppEnv } from './app.ts';
