@@ -1,5 +1,6 @@
 // One discovery run: take the lock, read what changed, plan the catalog, detect conflicts, write it all
 // and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
+import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -421,6 +422,9 @@ function overlay<T>(current: readonly T[], changed: readonly T[], key: (row: T) 
   return [...out.values()];
 }
 
+/** Two field names of one source that a loaded file had both of. */
+const SameFilePairRow = z.object({ source: z.string(), a: z.string(), b: z.string() });
+
 /**
  * Drops field conflicts whose two names were both in one loaded file: two columns of one file are two
  * fields by construction (`lot_size.min` and `lot_size.max`), not one field spelt twice. Entity types are
@@ -433,13 +437,18 @@ async function withoutColumnsOfOneFile(
   const fields = conflicts.filter((c) => c.kind === 'field');
   if (fields.length === 0) return [...conflicts];
   const pairs = fields.map((c) => `(${[c.source, c.newName, c.existingName].map(quoteLiteral).join(', ')})`);
-  const together = await tx.query<{ source: string; a: string; b: string }>(
+  const together = await tx.query(
     `SELECT DISTINCT p.source, p.a, p.b
      FROM (VALUES ${pairs.join(', ')}) p(source, a, b)
      JOIN load_fields x ON x.source = p.source AND x.path = p.a
      JOIN load_fields y ON y.load_id = x.load_id AND y.source = p.source AND y.path = p.b`,
   );
-  const drop = new Set(together.map((t) => `${t.source}\u0000${t.a}\u0000${t.b}`));
+  const drop = new Set(
+    together.map((row) => {
+      const t = SameFilePairRow.parse(row);
+      return `${t.source}\u0000${t.a}\u0000${t.b}`;
+    }),
+  );
   return conflicts.filter(
     (c) => c.kind !== 'field' || !drop.has(`${c.source}\u0000${c.newName}\u0000${c.existingName}`),
   );
