@@ -25,6 +25,7 @@ import { readEntityRows, writeEntityRows } from './catalog-tables/entity-types.t
 import { readFieldRows, writeFieldRows } from './catalog-tables/field-definitions.ts';
 import { insertSnapshot, latestSnapshot } from './catalog-tables/schema-snapshots.ts';
 import { type Conflict, detectConflicts } from './conflicts.ts';
+import { type Describer, describeNew } from './describe.ts';
 import { buildDigest } from './digest.ts';
 import {
   closedEntityTypes,
@@ -48,15 +49,6 @@ import {
   updateRunReport,
 } from './runs.ts';
 import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
-
-/** Writes a better description of a new name, or null (Workers AI when configured). */
-export type Describer = (entry: {
-  readonly kind: 'entity_type' | 'field';
-  readonly name: string;
-  readonly source?: string;
-  readonly type?: string;
-  readonly examples: readonly string[];
-}) => Promise<{ readonly text: string; readonly source: string } | null>;
 
 export interface DiscoveryDeps {
   readonly warehouse: Warehouse;
@@ -521,41 +513,6 @@ function findConflicts(
           firstSeen: f.firstSeen,
         })),
     );
-  }
-  return out;
-}
-
-/** New names get an AI description when a describer is configured (at most aiDescriptionsPerRun). */
-async function describeNew<
-  T extends { readonly description: string | null; readonly descriptionSource: string | null },
->(
-  deps: DiscoveryDeps,
-  rows: readonly T[],
-  fresh: ReadonlySet<string>,
-  entry: (row: T) => Parameters<Describer>[0],
-  key: (row: T) => string = (row) => (row as unknown as { name: string }).name,
-): Promise<T[]> {
-  const describe = deps.describe;
-  if (!describe) return [...rows];
-  let budget = deps.config.aiDescriptionsPerRun;
-  const out: T[] = [];
-  for (const row of rows) {
-    if (budget > 0 && fresh.has(key(row))) {
-      budget--;
-      try {
-        const better = await describe(entry(row));
-        if (better) {
-          out.push({ ...row, description: better.text, descriptionSource: better.source });
-          continue;
-        }
-      } catch (error) {
-        deps.log.warn('discovery: AI description failed; keeping the deterministic one', {
-          name: key(row),
-          error: errorMessage(error),
-        });
-      }
-    }
-    out.push(row);
   }
   return out;
 }
