@@ -1,12 +1,10 @@
 // One discovery run: take the lock, read what changed, plan the catalog, detect conflicts, write it all
 // and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
-import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMessage, type FlushResult, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { quoteLiteral } from '../warehouse/sql.ts';
 import {
   advanceEntity,
   catalogOf,
@@ -14,17 +12,16 @@ import {
   type EntityObservation,
   type EntityRow,
   type FieldObservation,
-  type FieldRow,
   fieldKey,
   needsExamples,
   planEntityTypes,
   planFields,
 } from './catalog.ts';
-import { type ConflictKind, insertConflicts, raisedPairs, scopeKey } from './catalog-tables/entity-conflicts.ts';
+import { type ConflictKind, insertConflicts, raisedPairs } from './catalog-tables/entity-conflicts.ts';
 import { readEntityRows, writeEntityRows } from './catalog-tables/entity-types.ts';
 import { readFieldRows, writeFieldRows } from './catalog-tables/field-definitions.ts';
 import { insertSnapshot, latestSnapshot } from './catalog-tables/schema-snapshots.ts';
-import { type Conflict, detectConflicts } from './conflicts.ts';
+import type { Conflict } from './conflicts.ts';
 import { type Describer, describeNew } from './describe.ts';
 import { buildDigest } from './digest.ts';
 import {
@@ -36,6 +33,7 @@ import {
   pendingLoads,
   sampleFieldExamples,
 } from './observe.ts';
+import { findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
 import {
   acquireLock,
   coalesceRuns,
@@ -412,107 +410,4 @@ function overlay<T>(current: readonly T[], changed: readonly T[], key: (row: T) 
   const out = new Map(current.map((r) => [key(r), r]));
   for (const r of changed) out.set(key(r), r);
   return [...out.values()];
-}
-
-/** Two field names of one source that a loaded file had both of. */
-const SameFilePairRow = z.object({ source: z.string(), a: z.string(), b: z.string() });
-
-/**
- * Drops field conflicts whose two names were both in one loaded file: two columns of one file are two
- * fields by construction (`lot_size.min` and `lot_size.max`), not one field spelt twice. Entity types are
- * kept: one annotation file holds both spellings of a type as easily as one.
- */
-async function withoutColumnsOfOneFile(
-  tx: WarehouseSession,
-  conflicts: readonly ConflictSummary[],
-): Promise<ConflictSummary[]> {
-  const fields = conflicts.filter((c) => c.kind === 'field');
-  if (fields.length === 0) return [...conflicts];
-  const pairs = fields.map((c) => `(${[c.source, c.newName, c.existingName].map(quoteLiteral).join(', ')})`);
-  const together = await tx.query(
-    `SELECT DISTINCT p.source, p.a, p.b
-     FROM (VALUES ${pairs.join(', ')}) p(source, a, b)
-     JOIN load_fields x ON x.source = p.source AND x.path = p.a
-     JOIN load_fields y ON y.load_id = x.load_id AND y.source = p.source AND y.path = p.b`,
-  );
-  const drop = new Set(
-    together.map((row) => {
-      const t = SameFilePairRow.parse(row);
-      return `${t.source}\u0000${t.a}\u0000${t.b}`;
-    }),
-  );
-  return conflicts.filter(
-    (c) => c.kind !== 'field' || !drop.has(`${c.source}\u0000${c.newName}\u0000${c.existingName}`),
-  );
-}
-
-/** Conflicts of the run's new names against every known name of the same kind (fields: same source). */
-function findConflicts(
-  deps: DiscoveryDeps,
-  newEntityNames: readonly string[],
-  newFields: readonly { readonly source: string; readonly name: string }[],
-  entities: readonly EntityRow[],
-  fields: readonly FieldRow[],
-  raised: ReadonlyMap<string, ReadonlySet<string>>,
-): ConflictSummary[] {
-  const options = { threshold: deps.config.similarityThreshold, shortLength: deps.config.shortNameLength };
-  const out: ConflictSummary[] = [];
-  const scan = (
-    kind: ConflictKind,
-    source: string,
-    newNames: readonly string[],
-    rows: readonly {
-      readonly name: string;
-      readonly status: string;
-      readonly mergedInto: string | null;
-      readonly weight: number;
-      readonly firstSeen: Date | null;
-    }[],
-  ) => {
-    if (newNames.length === 0) return;
-    const fresh = new Set(newNames);
-    const found = detectConflicts(
-      {
-        newNames,
-        knownNames: rows.filter((r) => !fresh.has(r.name)).map((r) => r.name),
-        aliases: new Map(rows.filter((r) => r.mergedInto !== null).map((r) => [r.name, r.mergedInto as string])),
-        decidedPairs: raised.get(scopeKey(kind, source)) ?? new Set(),
-        weight: new Map(rows.map((r) => [r.name, r.weight])),
-        firstSeen: new Map(rows.map((r) => [r.name, r.firstSeen?.getTime() ?? Number.POSITIVE_INFINITY])),
-      },
-      options,
-    );
-    for (const c of found) out.push({ ...c, id: deps.newId(), kind, source });
-  };
-  scan(
-    'entity_type',
-    '',
-    newEntityNames,
-    entities.map((e) => ({
-      name: e.name,
-      status: e.status,
-      mergedInto: e.mergedInto,
-      weight: e.occurrences + e.proposals,
-      firstSeen: e.firstSeen,
-    })),
-  );
-  const bySource = new Map<string, string[]>();
-  for (const f of newFields) bySource.set(f.source, [...(bySource.get(f.source) ?? []), f.name]);
-  for (const [source, names] of bySource) {
-    scan(
-      'field',
-      source,
-      names,
-      fields
-        .filter((f) => f.source === source)
-        .map((f) => ({
-          name: f.name,
-          status: f.status,
-          mergedInto: f.mergedInto,
-          weight: f.loadCount,
-          firstSeen: f.firstSeen,
-        })),
-    );
-  }
-  return out;
 }
