@@ -6,7 +6,8 @@ import { quoteLiteral } from '../warehouse/sql.ts';
 import type { EntityRow, FieldRow } from './catalog.ts';
 import { type ConflictKind, scopeKey } from './catalog-tables/entity-conflicts.ts';
 import { detectConflicts } from './conflicts.ts';
-import type { ConflictSummary, DiscoveryDeps } from './run.ts';
+import type { DiscoveryDeps } from './run.ts';
+import type { ConflictSummary } from './run-report.ts';
 
 /** Two field names of one source that a loaded file had both of. */
 const SameFilePairRow = z.object({ source: z.string(), a: z.string(), b: z.string() });

@@ -3,7 +3,7 @@
 import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { enqueueMessage, type FlushResult, flushOutbox } from '../notify/slack-outbox.ts';
+import { enqueueMessage, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import {
   advanceEntity,
@@ -17,11 +17,10 @@ import {
   planEntityTypes,
   planFields,
 } from './catalog.ts';
-import { type ConflictKind, insertConflicts, raisedPairs } from './catalog-tables/entity-conflicts.ts';
+import { insertConflicts, raisedPairs } from './catalog-tables/entity-conflicts.ts';
 import { readEntityRows, writeEntityRows } from './catalog-tables/entity-types.ts';
 import { readFieldRows, writeFieldRows } from './catalog-tables/field-definitions.ts';
 import { insertSnapshot, latestSnapshot } from './catalog-tables/schema-snapshots.ts';
-import type { Conflict } from './conflicts.ts';
 import { type Describer, describeNew } from './describe.ts';
 import { buildDigest } from './digest.ts';
 import {
@@ -34,6 +33,7 @@ import {
   sampleFieldExamples,
 } from './observe.ts';
 import { findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
+import type { RunPhase, RunReport } from './run-report.ts';
 import {
   acquireLock,
   coalesceRuns,
@@ -72,42 +72,6 @@ export interface RunRequest {
   /** Other requested runs this one does the work of (one queue batch). */
   readonly coalesce?: readonly string[];
 }
-
-export interface ConflictSummary extends Conflict {
-  readonly id: string;
-  readonly kind: ConflictKind;
-  readonly source: string;
-}
-
-export interface RunReport {
-  readonly runId: string;
-  readonly trigger: RunTrigger;
-  readonly full: boolean;
-  readonly loads: number;
-  /** More than maxLoadsPerRun loads were waiting: the run recounted everything instead of adding them up. */
-  readonly backlog: boolean;
-  /** Entity types brought up to date by adding new loads' rows, and recounted over all current rows. */
-  readonly entityCounting?: { readonly added: number; readonly recounted: number };
-  readonly entityTypes: { readonly observed: number; readonly written: number; readonly new: readonly string[] };
-  readonly fields: {
-    readonly observed: number;
-    readonly written: number;
-    readonly new: readonly { readonly source: string; readonly name: string }[];
-  };
-  readonly conflicts: readonly ConflictSummary[];
-  readonly snapshot: {
-    readonly version: number;
-    readonly semver: string;
-    readonly bump: string;
-    readonly changes: number;
-    readonly contentHash: string;
-  } | null;
-  readonly slack: (FlushResult & { readonly queued: boolean }) | null;
-  /** Milliseconds per phase of the run. */
-  readonly timings: Readonly<Record<RunPhase | 'slackMs' | 'totalMs', number>>;
-}
-
-type RunPhase = 'entityTypesMs' | 'fieldsMs' | 'catalogMs' | 'examplesMs' | 'planMs' | 'writeMs';
 
 export type RunOutcome =
   | { readonly status: 'succeeded'; readonly report: RunReport }
