@@ -1,16 +1,12 @@
 // One discovery run: take the lock, read what changed, plan the catalog, detect conflicts, write it all
 // and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
-import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMessage, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import {
-  advanceEntity,
   catalogOf,
   type DiscoveryConfig,
-  type EntityObservation,
-  type EntityRow,
   type FieldObservation,
   fieldKey,
   needsExamples,
@@ -23,16 +19,9 @@ import { readFieldRows, writeFieldRows } from './catalog-tables/field-definition
 import { insertSnapshot, latestSnapshot } from './catalog-tables/schema-snapshots.ts';
 import { type Describer, describeNew } from './describe.ts';
 import { buildDigest } from './digest.ts';
-import {
-  closedEntityTypes,
-  entityDeltas,
-  observeEntityTypes,
-  observeFields,
-  type PendingLoad,
-  pendingLoads,
-  sampleFieldExamples,
-} from './observe.ts';
+import { observeFields, pendingLoads, sampleFieldExamples } from './observe.ts';
 import { findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
+import { observeEntities } from './run-observe.ts';
 import type { RunPhase, RunReport } from './run-report.ts';
 import {
   acquireLock,
@@ -331,42 +320,6 @@ async function discover(
   });
   await coalesceRuns(tx, request.coalesce ?? [], runId, deps.clock());
   return report;
-}
-
-/**
- * Entity types as the loads leave them. A full run recounts every name. Otherwise names that only gained
- * rows are moved on by those rows (advanceEntity), and the rest the loads touched are recounted: names
- * that lost rows (superseded, or no longer submitted), new names, and names whose examples could change.
- */
-async function observeEntities(
-  tx: WarehouseSession,
-  config: DiscoveryConfig,
-  loads: readonly PendingLoad[],
-  full: boolean,
-  current: readonly EntityRow[],
-): Promise<{ observed: EntityObservation[]; covered: 'all' | readonly string[]; added: number; recounted: number }> {
-  const q = config.proposalQuestion;
-  if (full) {
-    const observed = await observeEntityTypes(tx, { proposalQuestion: q, examples: config.examples, names: 'all' });
-    return { observed, covered: 'all', added: 0, recounted: observed.length };
-  }
-  const closed = new Set(await closedEntityTypes(tx, loads, q));
-  const byName = new Map(current.map((r) => [r.name, r]));
-  const advanced: EntityObservation[] = [];
-  const recount = new Set(closed);
-  for (const delta of await entityDeltas(tx, loads, q)) {
-    const next = closed.has(delta.name) ? null : advanceEntity(byName.get(delta.name), delta, config);
-    if (next) advanced.push(next);
-    else recount.add(delta.name);
-  }
-  const names = [...recount].sort(compareCodePoints);
-  const recounted = await observeEntityTypes(tx, { proposalQuestion: q, examples: config.examples, names });
-  return {
-    observed: [...advanced, ...recounted],
-    covered: [...names, ...advanced.map((a) => a.name)],
-    added: advanced.length,
-    recounted: names.length,
-  };
 }
 
 /** `current` with `changed` rows in place of (or added to) theirs. */
