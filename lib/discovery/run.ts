@@ -4,24 +4,15 @@ import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMessage, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import {
-  catalogOf,
-  type DiscoveryConfig,
-  type FieldObservation,
-  fieldKey,
-  needsExamples,
-  planEntityTypes,
-  planFields,
-} from './catalog.ts';
-import { insertConflicts, raisedPairs } from './catalog-tables/entity-conflicts.ts';
-import { readEntityRows, writeEntityRows } from './catalog-tables/entity-types.ts';
-import { readFieldRows, writeFieldRows } from './catalog-tables/field-definitions.ts';
-import { insertSnapshot, latestSnapshot } from './catalog-tables/schema-snapshots.ts';
+import { catalogOf, type DiscoveryConfig, fieldKey, planEntityTypes, planFields } from './catalog.ts';
+import { insertConflicts } from './catalog-tables/entity-conflicts.ts';
+import { writeEntityRows } from './catalog-tables/entity-types.ts';
+import { writeFieldRows } from './catalog-tables/field-definitions.ts';
+import { insertSnapshot } from './catalog-tables/schema-snapshots.ts';
 import { type Describer, describeNew } from './describe.ts';
 import { buildDigest } from './digest.ts';
-import { observeFields, pendingLoads, sampleFieldExamples } from './observe.ts';
 import { findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
-import { observeEntities } from './run-observe.ts';
+import { observeRun } from './run-observe.ts';
 import type { RunPhase, RunReport } from './run-report.ts';
 import {
   acquireLock,
@@ -176,34 +167,12 @@ async function discover(
     mark = now;
   };
 
-  // ---- read
-  // Every load no run has taken in: the catalog always reflects exactly the loads taken in so far, which
-  // is what lets a run add new rows to it instead of recounting. Too many of them: recount instead.
-  const loads = await pendingLoads(tx);
-  const backlog = loads.length > config.maxLoadsPerRun;
-  const full = request.full || backlog;
-  const [currentEntities, currentFields, latest, raised] = [
-    await readEntityRows(tx),
-    await readFieldRows(tx),
-    await latestSnapshot(tx),
-    await raisedPairs(tx),
-  ];
-  lap('catalogMs');
-  const entities = await observeEntities(tx, config, loads, full, currentEntities);
+  const observation = await observeRun(tx, config, request.full, lap);
+  const { loads, backlog, full, entities } = observation;
+  const { entities: currentEntities, fields: currentFields, latest, raised } = observation.current;
   const observedEntities = entities.observed;
   const touched = entities.covered;
-  lap('entityTypesMs');
-  const observedFields = await observeFields(tx, full ? 'all' : loads);
-  lap('fieldsMs');
-  const fieldsByKey = new Map(currentFields.map((f) => [fieldKey(f.source, f.name), f]));
-  const wanting = observedFields.filter((o) => needsExamples(fieldsByKey.get(fieldKey(o.source, o.name)), config));
-  const samples = await sampleFieldExamples(tx, wanting, config.examples);
-  const examples = new Map(wanting.map((o, i) => [fieldKey(o.source, o.name), samples[i] ?? []]));
-  const fieldObservations: FieldObservation[] = observedFields.map(({ latestLoad: _, ...o }) => ({
-    ...o,
-    examples: examples.get(fieldKey(o.source, o.name)) ?? [],
-  }));
-  lap('examplesMs');
+  const fieldObservations = observation.fields;
 
   // ---- plan
   const entityPlan = planEntityTypes(
