@@ -20,7 +20,7 @@ export async function describeNew<
   rows: readonly T[],
   fresh: ReadonlySet<string>,
   entry: (row: T) => Parameters<Describer>[0],
-  key: (row: T) => string = (row) => (row as unknown as { name: string }).name,
+  key: (row: T) => string,
 ): Promise<T[]> {
   const describe = deps.describe;
   if (!describe) return [...rows];

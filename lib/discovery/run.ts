@@ -4,15 +4,15 @@ import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMessage, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { catalogOf, type DiscoveryConfig, fieldKey, planEntityTypes, planFields } from './catalog.ts';
+import { type DiscoveryConfig, fieldKey } from './catalog.ts';
 import { insertConflicts } from './catalog-tables/entity-conflicts.ts';
 import { writeEntityRows } from './catalog-tables/entity-types.ts';
 import { writeFieldRows } from './catalog-tables/field-definitions.ts';
 import { insertSnapshot } from './catalog-tables/schema-snapshots.ts';
-import { type Describer, describeNew } from './describe.ts';
+import type { Describer } from './describe.ts';
 import { buildDigest } from './digest.ts';
-import { findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
 import { observeRun } from './run-observe.ts';
+import { planRun } from './run-plan.ts';
 import type { RunPhase, RunReport } from './run-report.ts';
 import {
   acquireLock,
@@ -26,7 +26,7 @@ import {
   startRun,
   updateRunReport,
 } from './runs.ts';
-import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
+import { contentHash, nextSemver } from './snapshot.ts';
 
 export interface DiscoveryDeps {
   readonly warehouse: Warehouse;
@@ -169,44 +169,12 @@ async function discover(
 
   const observation = await observeRun(tx, config, request.full, lap);
   const { loads, backlog, full, entities } = observation;
-  const { entities: currentEntities, fields: currentFields, latest, raised } = observation.current;
+  const { latest } = observation.current;
   const observedEntities = entities.observed;
-  const touched = entities.covered;
   const fieldObservations = observation.fields;
 
-  // ---- plan
-  const entityPlan = planEntityTypes(
-    currentEntities,
-    observedEntities,
-    touched === 'all' ? 'all' : new Set(touched),
-    config,
-    now,
-  );
-  const fieldPlan = planFields(currentFields, fieldObservations, !full, config, now);
-  const entityRows = await describeNew(deps, entityPlan.rows, new Set(entityPlan.newNames), (e) => ({
-    kind: 'entity_type',
-    name: e.name,
-    examples: e.examples,
-  }));
-  const newFieldKeys = new Set(fieldPlan.newNames.map((n) => fieldKey(n.source, n.name)));
-  const fieldRows = await describeNew(
-    deps,
-    fieldPlan.rows,
-    new Set([...newFieldKeys]),
-    (f) => ({ kind: 'field', name: f.name, source: f.source, type: f.inferredType, examples: f.examples }),
-    (f) => fieldKey(f.source, f.name),
-  );
-  const entitiesAfter = overlay(currentEntities, entityRows, (e) => e.name);
-  const fieldsAfter = overlay(currentFields, fieldRows, (f) => fieldKey(f.source, f.name));
-  const conflicts = await withoutColumnsOfOneFile(
-    tx,
-    findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, raised),
-  );
-
-  const catalog = canonicalCatalog(catalogOf(entitiesAfter, fieldsAfter));
-  const previous = latest?.catalog ?? { entityTypes: [], fields: [] };
-  const changes = diffCatalogs(previous, catalog);
-  const bump = bumpFor(changes);
+  const plan = await planRun(tx, deps, observation, now);
+  const { entityRows, fieldRows, entitiesAfter, fieldsAfter, conflicts, catalog, changes, bump } = plan;
   lap('planMs');
 
   // ---- write
@@ -245,12 +213,12 @@ async function discover(
         publicUrl: deps.publicUrl,
         loads: loads.length,
         snapshot,
-        newEntityTypes: entityPlan.newNames.map((name) => ({
+        newEntityTypes: plan.newEntityTypes.map((name) => ({
           name,
           status: statusOf.get(name)?.status ?? 'candidate',
           description: statusOf.get(name)?.description ?? null,
         })),
-        newFields: fieldPlan.newNames.map((f) => ({ ...f, type: typeOf.get(fieldKey(f.source, f.name)) ?? 'varchar' })),
+        newFields: plan.newFields.map((f) => ({ ...f, type: typeOf.get(fieldKey(f.source, f.name)) ?? 'varchar' })),
         otherChanges: snapshot ? changes.filter((c) => c.change !== 'added').map((c) => c.reason) : [],
         conflicts,
         maxConflicts: config.slackConflicts,
@@ -273,8 +241,8 @@ async function discover(
     loads: loads.length,
     backlog,
     entityCounting: { added: entities.added, recounted: entities.recounted },
-    entityTypes: { observed: observedEntities.length, written: entityRows.length, new: entityPlan.newNames },
-    fields: { observed: fieldObservations.length, written: fieldRows.length, new: fieldPlan.newNames },
+    entityTypes: { observed: observedEntities.length, written: entityRows.length, new: plan.newEntityTypes },
+    fields: { observed: fieldObservations.length, written: fieldRows.length, new: plan.newFields },
     conflicts,
     snapshot,
     slack: { queued, sent: 0, retrying: 0, failed: 0, waiting: 0 },
@@ -289,11 +257,4 @@ async function discover(
   });
   await coalesceRuns(tx, request.coalesce ?? [], runId, deps.clock());
   return report;
-}
-
-/** `current` with `changed` rows in place of (or added to) theirs. */
-function overlay<T>(current: readonly T[], changed: readonly T[], key: (row: T) => string): T[] {
-  const out = new Map(current.map((r) => [key(r), r]));
-  for (const r of changed) out.set(key(r), r);
-  return [...out.values()];
 }
