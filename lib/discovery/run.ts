@@ -5,15 +5,13 @@ import type { Logger } from '../log.ts';
 import { enqueueMessage, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import { type DiscoveryConfig, fieldKey } from './catalog.ts';
-import { insertConflicts } from './catalog-tables/entity-conflicts.ts';
-import { writeEntityRows } from './catalog-tables/entity-types.ts';
-import { writeFieldRows } from './catalog-tables/field-definitions.ts';
-import { insertSnapshot } from './catalog-tables/schema-snapshots.ts';
 import type { Describer } from './describe.ts';
 import { buildDigest } from './digest.ts';
 import { observeRun } from './run-observe.ts';
 import { planRun } from './run-plan.ts';
+import { publishSnapshot } from './run-publish.ts';
 import type { RunPhase, RunReport } from './run-report.ts';
+import { consumeLoads, writeCatalog } from './run-write.ts';
 import {
   acquireLock,
   coalesceRuns,
@@ -26,7 +24,6 @@ import {
   startRun,
   updateRunReport,
 } from './runs.ts';
-import { contentHash, nextSemver } from './snapshot.ts';
 
 export interface DiscoveryDeps {
   readonly warehouse: Warehouse;
@@ -174,31 +171,11 @@ async function discover(
   const fieldObservations = observation.fields;
 
   const plan = await planRun(tx, deps, observation, now);
-  const { entityRows, fieldRows, entitiesAfter, fieldsAfter, conflicts, catalog, changes, bump } = plan;
+  const { entityRows, fieldRows, entitiesAfter, fieldsAfter, conflicts, changes } = plan;
   lap('planMs');
 
-  // ---- write
-  await writeEntityRows(tx, entityRows);
-  await writeFieldRows(tx, fieldRows);
-  await insertConflicts(tx, conflicts, runId, now);
-  let snapshot: RunReport['snapshot'] = null;
-  if (bump !== null) {
-    const version = (latest?.version ?? 0) + 1;
-    const semver = nextSemver(latest?.semver ?? '0.0.0', bump);
-    const hash = await contentHash(catalog);
-    await insertSnapshot(tx, {
-      version,
-      semver,
-      bump,
-      publishedAt: now,
-      catalog,
-      diff: changes,
-      contentHash: hash,
-      previousHash: latest?.contentHash ?? null,
-      runId,
-    });
-    snapshot = { version, semver, bump, changes: changes.length, contentHash: hash };
-  }
+  await writeCatalog(tx, plan, runId, now);
+  const snapshot = await publishSnapshot(tx, latest, plan, runId, now);
   const queued = snapshot !== null || conflicts.length > 0;
   if (queued) {
     const statusOf = new Map(entitiesAfter.map((e) => [e.name, e]));
@@ -225,14 +202,7 @@ async function discover(
       }),
     });
   }
-  if (loads.length > 0) {
-    await tx.execute(
-      `INSERT INTO discovery_consumed (load_id, run_id, consumed_at)
-       SELECT unnest(json_transform($1::VARCHAR, '["VARCHAR"]')), $2::VARCHAR, $3::TIMESTAMPTZ
-       ON CONFLICT (load_id) DO NOTHING`,
-      [JSON.stringify(loads.map((l) => l.id)), runId, now],
-    );
-  }
+  await consumeLoads(tx, loads, runId, now);
   lap('writeMs');
   const report: RunReport = {
     runId,
