@@ -2,11 +2,10 @@
 // and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { enqueueMessage, flushOutbox } from '../notify/slack-outbox.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { type DiscoveryConfig, fieldKey } from './catalog.ts';
+import type { DiscoveryConfig } from './catalog.ts';
 import type { Describer } from './describe.ts';
-import { buildDigest } from './digest.ts';
+import { deliverDigests, queueDigest } from './run-notify.ts';
 import { observeRun } from './run-observe.ts';
 import { planRun } from './run-plan.ts';
 import { publishSnapshot } from './run-publish.ts';
@@ -98,12 +97,7 @@ export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Pr
     }
     // The catalog is committed; delivering the digest (and older undelivered ones) comes after.
     const slackStarted = deps.clock().getTime();
-    const flushed = await flushOutbox(deps.warehouse, {
-      webhookUrl: deps.slackWebhookUrl,
-      fetcher: deps.fetcher,
-      now: deps.clock,
-      log: deps.log,
-    });
+    const flushed = await deliverDigests(deps);
     const finished = deps.clock().getTime();
     report = {
       ...report,
@@ -171,37 +165,12 @@ async function discover(
   const fieldObservations = observation.fields;
 
   const plan = await planRun(tx, deps, observation, now);
-  const { entityRows, fieldRows, entitiesAfter, fieldsAfter, conflicts, changes } = plan;
+  const { entityRows, fieldRows, conflicts } = plan;
   lap('planMs');
 
   await writeCatalog(tx, plan, runId, now);
   const snapshot = await publishSnapshot(tx, latest, plan, runId, now);
-  const queued = snapshot !== null || conflicts.length > 0;
-  if (queued) {
-    const statusOf = new Map(entitiesAfter.map((e) => [e.name, e]));
-    const typeOf = new Map(fieldsAfter.map((f) => [fieldKey(f.source, f.name), f.inferredType]));
-    await enqueueMessage(tx, {
-      id: deps.newId(),
-      dedupeKey: `discovery-run:${runId}`,
-      runId,
-      now,
-      payload: buildDigest({
-        runId,
-        publicUrl: deps.publicUrl,
-        loads: loads.length,
-        snapshot,
-        newEntityTypes: plan.newEntityTypes.map((name) => ({
-          name,
-          status: statusOf.get(name)?.status ?? 'candidate',
-          description: statusOf.get(name)?.description ?? null,
-        })),
-        newFields: plan.newFields.map((f) => ({ ...f, type: typeOf.get(fieldKey(f.source, f.name)) ?? 'varchar' })),
-        otherChanges: snapshot ? changes.filter((c) => c.change !== 'added').map((c) => c.reason) : [],
-        conflicts,
-        maxConflicts: config.slackConflicts,
-      }),
-    });
-  }
+  const queued = await queueDigest(tx, deps, { runId, now, loads: loads.length, plan, snapshot });
   await consumeLoads(tx, loads, runId, now);
   lap('writeMs');
   const report: RunReport = {
