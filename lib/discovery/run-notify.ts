@@ -6,7 +6,7 @@ import { fieldKey } from './catalog.ts';
 import { buildDigest } from './digest.ts';
 import type { DiscoveryDeps } from './run.ts';
 import type { RunPlan } from './run-plan.ts';
-import type { RunReport } from './run-report.ts';
+import type { SnapshotSummary } from './run-report.ts';
 
 /** Queues the run's digest when it published a snapshot or raised a conflict; says whether it did. */
 export async function queueDigest(
@@ -17,7 +17,7 @@ export async function queueDigest(
     readonly now: Date;
     readonly loads: number;
     readonly plan: RunPlan;
-    readonly snapshot: RunReport['snapshot'];
+    readonly snapshot: SnapshotSummary | null;
   },
 ): Promise<boolean> {
   const { runId, plan, snapshot } = run;

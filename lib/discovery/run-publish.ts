@@ -3,7 +3,7 @@
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { insertSnapshot, type SnapshotRow } from './catalog-tables/schema-snapshots.ts';
 import type { RunPlan } from './run-plan.ts';
-import type { RunReport } from './run-report.ts';
+import type { SnapshotSummary } from './run-report.ts';
 import { contentHash, nextSemver } from './snapshot.ts';
 
 export async function publishSnapshot(
@@ -12,7 +12,7 @@ export async function publishSnapshot(
   plan: RunPlan,
   runId: string,
   now: Date,
-): Promise<RunReport['snapshot']> {
+): Promise<SnapshotSummary | null> {
   const { bump, catalog, changes } = plan;
   if (bump === null) return null;
   const version = (latest?.version ?? 0) + 1;

@@ -9,7 +9,7 @@ import { deliverDigests, queueDigest } from './run-notify.ts';
 import { observeRun } from './run-observe.ts';
 import { planRun } from './run-plan.ts';
 import { publishSnapshot } from './run-publish.ts';
-import type { RunPhase, RunReport } from './run-report.ts';
+import { assembleReport, createPhaseTimer, type RunReport, reportSummary, withDelivery } from './run-report.ts';
 import { consumeLoads, writeCatalog } from './run-write.ts';
 import {
   acquireLock,
@@ -99,23 +99,9 @@ export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Pr
     const slackStarted = deps.clock().getTime();
     const flushed = await deliverDigests(deps);
     const finished = deps.clock().getTime();
-    report = {
-      ...report,
-      slack: { ...flushed, queued: report.slack?.queued ?? false },
-      timings: { ...report.timings, slackMs: finished - slackStarted, totalMs: finished - started.getTime() },
-    };
+    report = withDelivery(report, flushed, { slackMs: finished - slackStarted, totalMs: finished - started.getTime() });
     await updateRunReport(deps.warehouse, runId, report);
-    deps.log.info('discovery: run done', {
-      runId,
-      trigger: report.trigger,
-      loads: report.loads,
-      newEntityTypes: report.entityTypes.new.length,
-      newFields: report.fields.new.length,
-      conflicts: report.conflicts.length,
-      snapshot: report.snapshot?.version ?? null,
-      slack: report.slack,
-      timings: report.timings,
-    });
+    deps.log.info('discovery: run done', reportSummary(report));
     return { status: 'succeeded', report };
   } finally {
     await releaseLock(deps.warehouse, runId).catch((e: unknown) =>
@@ -132,6 +118,10 @@ function isConflict(error: unknown): boolean {
   return error instanceof AppError && (error.sqlstate === '40001' || /conflict/i.test(error.message));
 }
 
+/**
+ * The run inside its transaction: observe -> plan -> write -> publish -> queue the digest, then the run's
+ * row records the report. Everything it writes is stamped with the run's start.
+ */
 async function discover(
   tx: WarehouseSession,
   deps: DiscoveryDeps,
@@ -143,50 +133,25 @@ async function discover(
   const now = started;
   // Proves the lock is still ours and ties it to this transaction (see fenceLock).
   await fenceLock(tx, runId, deps.clock(), config.lockSeconds);
-  const timings: Record<RunPhase, number> = {
-    entityTypesMs: 0,
-    fieldsMs: 0,
-    catalogMs: 0,
-    examplesMs: 0,
-    planMs: 0,
-    writeMs: 0,
-  };
-  let mark = deps.clock().getTime();
-  const lap = (phase: RunPhase) => {
-    const now = deps.clock().getTime();
-    timings[phase] += now - mark;
-    mark = now;
-  };
-
-  const observation = await observeRun(tx, config, request.full, lap);
-  const { loads, backlog, full, entities } = observation;
-  const { latest } = observation.current;
-  const observedEntities = entities.observed;
-  const fieldObservations = observation.fields;
-
+  const timer = createPhaseTimer(deps.clock);
+  const observation = await observeRun(tx, config, request.full, timer.lap);
   const plan = await planRun(tx, deps, observation, now);
-  const { entityRows, fieldRows, conflicts } = plan;
-  lap('planMs');
-
+  timer.lap('planMs');
   await writeCatalog(tx, plan, runId, now);
-  const snapshot = await publishSnapshot(tx, latest, plan, runId, now);
-  const queued = await queueDigest(tx, deps, { runId, now, loads: loads.length, plan, snapshot });
-  await consumeLoads(tx, loads, runId, now);
-  lap('writeMs');
-  const report: RunReport = {
+  const snapshot = await publishSnapshot(tx, observation.current.latest, plan, runId, now);
+  const queued = await queueDigest(tx, deps, { runId, now, loads: observation.loads.length, plan, snapshot });
+  await consumeLoads(tx, observation.loads, runId, now);
+  timer.lap('writeMs');
+  const report = assembleReport({
     runId,
     trigger: request.trigger,
-    full,
-    loads: loads.length,
-    backlog,
-    entityCounting: { added: entities.added, recounted: entities.recounted },
-    entityTypes: { observed: observedEntities.length, written: entityRows.length, new: plan.newEntityTypes },
-    fields: { observed: fieldObservations.length, written: fieldRows.length, new: plan.newFields },
-    conflicts,
+    observation,
+    plan,
     snapshot,
-    slack: { queued, sent: 0, retrying: 0, failed: 0, waiting: 0 },
-    timings: { ...timings, slackMs: 0, totalMs: deps.clock().getTime() - started.getTime() },
-  };
+    queued,
+    timings: timer.timings,
+    totalMs: deps.clock().getTime() - started.getTime(),
+  });
   await finishRun(tx, {
     id: runId,
     status: 'succeeded',
