@@ -93,6 +93,49 @@ const DETERMINISTIC = 'deterministic';
 const rewritable = (source: string | null | undefined) =>
   source === null || source === undefined || source === DETERMINISTIC;
 
+type Bookkeeping = 'status' | 'mergedInto' | 'description' | 'descriptionSource' | 'createdAt' | 'updatedAt';
+
+/**
+ * What a planned row (entity type or field) takes from the row it replaces, if any: its status moved on
+ * by the lifecycle, its alias, its description unless that is ours to rewrite, its creation time.
+ */
+function carriedOver(
+  existing: Pick<EntityRow | FieldRow, Bookkeeping> | undefined,
+  sightings: number,
+  lastSeen: Date | null,
+  describe: () => string,
+  config: DiscoveryConfig,
+  now: Date,
+): Pick<EntityRow, Bookkeeping> {
+  const own = rewritable(existing?.descriptionSource);
+  return {
+    status: lifecycle(existing?.status ?? 'candidate', sightings, lastSeen, config, now),
+    mergedInto: existing?.mergedInto ?? null,
+    description: own ? describe() : (existing?.description ?? null),
+    descriptionSource: own ? DETERMINISTIC : (existing?.descriptionSource ?? null),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Whether two rows agree on `attributes`: dates by instant, lists by content in order, objects (counts per
+ * type) by content in any key order, everything else by identity.
+ */
+function unchanged<T>(a: T, b: T, attributes: readonly (keyof T)[]): boolean {
+  return attributes.every((k) => sameValue(a[k], b[k]));
+}
+
+function sameValue(x: unknown, y: unknown): boolean {
+  if (x instanceof Date || y instanceof Date)
+    return x instanceof Date && y instanceof Date && x.getTime() === y.getTime();
+  if (Array.isArray(x) || Array.isArray(y)) return JSON.stringify(x) === JSON.stringify(y);
+  if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+    return JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y).sort());
+  }
+  return x === y;
+}
+
 // ---- entity types ------------------------------------------------------------------------------
 
 export interface EntityObservation {
@@ -204,19 +247,13 @@ export function planEntityTypes(
     const existing = byName.get(o.name);
     if (!existing) newNames.push(o.name);
     const lastSeen = o.lastSeen ?? existing?.lastSeen ?? null;
-    const own = rewritable(existing?.descriptionSource);
     const row: EntityRow = {
       ...o,
       lastSeen,
       firstSeen: o.firstSeen ?? existing?.firstSeen ?? null,
-      status: lifecycle(existing?.status ?? 'candidate', o.occurrences + o.proposals, lastSeen, config, now),
-      mergedInto: existing?.mergedInto ?? null,
-      description: own ? describeEntity(o) : (existing?.description ?? null),
-      descriptionSource: own ? DETERMINISTIC : (existing?.descriptionSource ?? null),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
+      ...carriedOver(existing, o.occurrences + o.proposals, lastSeen, () => describeEntity(o), config, now),
     };
-    if (!existing || !sameEntity(existing, row)) rows.push(row);
+    if (!existing || !unchanged(existing, row, ENTITY_ATTRIBUTES)) rows.push(row);
   }
   const resting = aged(
     current,
@@ -228,21 +265,20 @@ export function planEntityTypes(
   return { rows: [...rows, ...resting], newNames };
 }
 
-function sameEntity(a: EntityRow, b: EntityRow): boolean {
-  return (
-    a.status === b.status &&
-    a.occurrences === b.occurrences &&
-    a.documents === b.documents &&
-    a.proposals === b.proposals &&
-    a.firstSeen?.getTime() === b.firstSeen?.getTime() &&
-    a.lastSeen?.getTime() === b.lastSeen?.getTime() &&
-    a.description === b.description &&
-    a.descriptionSource === b.descriptionSource &&
-    JSON.stringify(a.annotators) === JSON.stringify(b.annotators) &&
-    JSON.stringify(a.datasets) === JSON.stringify(b.datasets) &&
-    JSON.stringify(a.examples) === JSON.stringify(b.examples)
-  );
-}
+/** What makes an entity type row worth writing again. */
+const ENTITY_ATTRIBUTES = [
+  'status',
+  'occurrences',
+  'documents',
+  'proposals',
+  'firstSeen',
+  'lastSeen',
+  'description',
+  'descriptionSource',
+  'annotators',
+  'datasets',
+  'examples',
+] as const satisfies readonly (keyof EntityRow)[];
 
 // ---- fields -------------------------------------------------------------------------------------
 
@@ -353,7 +389,7 @@ export function planFields(
     const lastSeen = prior?.lastSeen && prior.lastSeen > o.lastSeen ? prior.lastSeen : o.lastSeen;
     const examples = [...new Set([...(existing?.examples ?? []), ...o.examples])].slice(0, config.examples);
     const inferredType = widen(observedTypeNames(observedTypes));
-    const own = rewritable(existing?.descriptionSource);
+    const describe = () => describeField({ source: o.source, kind: o.kind, inferredType, observedTypes, examples });
     const row: FieldRow = {
       source: o.source,
       name: o.name,
@@ -366,16 +402,9 @@ export function planFields(
       firstSeen,
       lastSeen,
       examples,
-      status: lifecycle(existing?.status ?? 'candidate', loadCount, lastSeen, config, now),
-      mergedInto: existing?.mergedInto ?? null,
-      description: own
-        ? describeField({ source: o.source, kind: o.kind, inferredType, observedTypes, examples })
-        : (existing?.description ?? null),
-      descriptionSource: own ? DETERMINISTIC : (existing?.descriptionSource ?? null),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
+      ...carriedOver(existing, loadCount, lastSeen, describe, config, now),
     };
-    if (!existing || !sameField(existing, row)) rows.push(row);
+    if (!existing || !unchanged(existing, row, FIELD_ATTRIBUTES)) rows.push(row);
   }
   const resting = aged(
     current,
@@ -387,22 +416,21 @@ export function planFields(
   return { rows: [...rows, ...resting], newNames };
 }
 
-function sameField(a: FieldRow, b: FieldRow): boolean {
-  return (
-    a.kind === b.kind &&
-    a.inferredType === b.inferredType &&
-    a.occurrenceCount === b.occurrenceCount &&
-    a.nullCount === b.nullCount &&
-    a.loadCount === b.loadCount &&
-    a.status === b.status &&
-    a.description === b.description &&
-    a.descriptionSource === b.descriptionSource &&
-    a.firstSeen?.getTime() === b.firstSeen?.getTime() &&
-    a.lastSeen?.getTime() === b.lastSeen?.getTime() &&
-    JSON.stringify(Object.entries(a.observedTypes).sort()) === JSON.stringify(Object.entries(b.observedTypes).sort()) &&
-    JSON.stringify(a.examples) === JSON.stringify(b.examples)
-  );
-}
+/** What makes a field row worth writing again. */
+const FIELD_ATTRIBUTES = [
+  'kind',
+  'inferredType',
+  'occurrenceCount',
+  'nullCount',
+  'loadCount',
+  'status',
+  'description',
+  'descriptionSource',
+  'firstSeen',
+  'lastSeen',
+  'observedTypes',
+  'examples',
+] as const satisfies readonly (keyof FieldRow)[];
 
 /** Fields still lacking examples (new ones included): the run samples values for these. */
 export function needsExamples(row: FieldRow | undefined, config: DiscoveryConfig): boolean {

@@ -1,6 +1,7 @@
 // Near-duplicate names: every new name against every known name of the same kind, through an index (by
 // length and trigram), never all pairs. Pure: the caller brings the names, aliases and past decisions.
 import { distance } from 'fastest-levenshtein';
+import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import { distancesFrom, normaliseName, wordKey } from './similarity.ts';
 
@@ -9,6 +10,14 @@ export type ConflictReason =
   | { readonly kind: 'same_words'; readonly words: string }
   | { readonly kind: 'alias'; readonly alias: string; readonly of: string }
   | { readonly kind: 'similar'; readonly similarity: number; readonly distance: number };
+
+/** Checks a reason read back from the warehouse (entity_conflicts.reasons). */
+export const ConflictReason: z.ZodType<ConflictReason> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('same_after_normalising'), normalised: z.string() }),
+  z.object({ kind: z.literal('same_words'), words: z.string() }),
+  z.object({ kind: z.literal('alias'), alias: z.string(), of: z.string() }),
+  z.object({ kind: z.literal('similar'), similarity: z.number(), distance: z.number() }),
+]);
 
 export interface Conflict {
   readonly newName: string;

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { type ConflictRow, getConflict } from './store.ts';
+import { type ConflictRow, getConflict } from './catalog-tables/entity-conflicts.ts';
+import { EntryStatus } from './snapshot.ts';
 
 export const Decision = z.strictObject({
   decision: z.enum(['approve', 'reject', 'merge']),
@@ -21,6 +22,9 @@ export interface DecisionResult {
   readonly effect: string;
 }
 
+/** The lifecycle columns entity_types and field_definitions share. */
+const CatalogNameRow = z.object({ status: EntryStatus, merged_into: z.string().nullable() });
+
 /** The name `name` stands for after following merges (a merge into an alias lands on its canonical name). */
 async function canonicalName(
   tx: WarehouseSession,
@@ -31,10 +35,11 @@ async function canonicalName(
 ): Promise<string> {
   let current = name;
   for (let hops = 0; hops < 20; hops++) {
-    const [row] = await tx.query<{ merged_into: string | null }>(
+    const [found] = await tx.query(
       `SELECT merged_into FROM ${table} WHERE ${scope} name = $${params.length + 1}::VARCHAR AND status = 'merged'`,
       [...params, current],
     );
+    const row = found ? CatalogNameRow.pick({ merged_into: true }).parse(found) : undefined;
     if (!row?.merged_into || row.merged_into === name) return current;
     current = row.merged_into;
   }
@@ -87,10 +92,11 @@ async function decideOnce(warehouse: Warehouse, id: string, d: Decision, now: Da
     const labels = conflict.kind === 'entity_type' ? 'entity types' : `fields of ${conflict.source}`;
     // A name another decision already merged or rejected keeps that decision: deciding it again here
     // would silently undo it (approve, which changes nothing, still closes this conflict).
-    const [current] = await tx.query<{ status: string; merged_into: string | null }>(
+    const [row] = await tx.query(
       `SELECT status, merged_into FROM ${table} WHERE ${scope} name = $${scopeParams.length + 1}::VARCHAR`,
       [...scopeParams, conflict.newName],
     );
+    const current = row ? CatalogNameRow.parse(row) : undefined;
     const decided = current?.status === 'merged' || current?.status === 'rejected';
     const how = current?.status === 'merged' ? `merged into '${current.merged_into}'` : 'rejected';
     let effect = decided
@@ -134,6 +140,8 @@ async function decideOnce(warehouse: Warehouse, id: string, d: Decision, now: Da
           ? `${label} '${conflict.newName}' is now an alias of '${into}'`
           : `${label} '${conflict.newName}' is rejected`;
     }
-    return { conflict: (await getConflict(tx, id)) as ConflictRow, effect };
+    const after = await getConflict(tx, id);
+    if (!after) throw new Error(`conflict ${id} vanished inside the transaction that decided it`);
+    return { conflict: after, effect };
   });
 }

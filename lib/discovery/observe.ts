@@ -2,26 +2,33 @@
 // current submitted annotations (and proposals), fields from the loads' profiles (load_fields), and a few
 // example values. Every statement is aggregated in the warehouse; only summaries travel.
 
+import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
 import type { EntityDelta, EntityObservation, FieldObservation } from './catalog.ts';
+import { jsonText, nullableJsonText, stringList } from './json-columns.ts';
 
 export interface PendingLoad {
   readonly id: string;
-  readonly target: string;
+  readonly target: string | null;
   /** When its rows were ingested (their ingested_at, and valid_to of the rows it superseded). */
   readonly ingestedAt: Date;
 }
 
 /** Loaded batches no run has taken in yet, oldest first. */
+const IngestLogRow = z.object({ id: z.string(), target: z.string().nullable(), started_at: z.coerce.date() });
+
 export async function pendingLoads(db: WarehouseSession): Promise<PendingLoad[]> {
-  const rows = await db.query<{ id: string; target: string; started_at: Date }>(
+  const rows = await db.query(
     `SELECT l.id, l.target, l.started_at FROM ingest_log l
      WHERE l.status = 'loaded' AND NOT EXISTS (SELECT 1 FROM discovery_consumed c WHERE c.load_id = l.id)
      ORDER BY l.started_at, l.id`,
   );
-  return rows.map((r) => ({ id: r.id, target: r.target, ingestedAt: new Date(r.started_at) }));
+  return rows.map((row) => {
+    const r = IngestLogRow.parse(row);
+    return { id: r.id, target: r.target, ingestedAt: r.started_at };
+  });
 }
 
 const list = (values: readonly string[]) => `(${values.map(quoteLiteral).join(', ')})`;
@@ -60,6 +67,8 @@ function namedRows(where: string, proposalQuestion: string): string {
 
 const CURRENT = `valid_to IS NULL AND status = 'submitted'`;
 
+const NameRow = z.object({ name: z.string() });
+
 /**
  * Names whose counts rows closed by these loads can have lowered (submitted rows whose valid_to is a
  * load's ingestion instant): they are recounted, since a removal cannot be subtracted from a distinct
@@ -73,11 +82,20 @@ export async function closedEntityTypes(
   if (!loads.some((l) => l.target === 'annotations')) return [];
   const instants = [...new Set(loads.map((l) => l.ingestedAt.toISOString()))];
   const closed = `valid_to IN (${instants.map((t) => `'${t}'::TIMESTAMPTZ`).join(', ')}) AND status = 'submitted'`;
-  const rows = await db.query<{ name: string }>(
-    `SELECT DISTINCT name FROM (${namedRows(closed, proposalQuestion)}) ORDER BY name`,
-  );
-  return rows.map((r) => r.name);
+  const rows = await db.query(`SELECT DISTINCT name FROM (${namedRows(closed, proposalQuestion)}) ORDER BY name`);
+  return rows.map((row) => NameRow.parse(row).name);
 }
+
+const EntityDeltaRow = z.object({
+  name: z.string(),
+  occurrences: z.coerce.number(),
+  new_documents: z.coerce.number(),
+  new_proposals: z.coerce.number(),
+  first_seen: z.coerce.date(),
+  last_seen: z.coerce.date(),
+  annotators: stringList,
+  datasets: stringList,
+});
 
 /**
  * The additions of `loads` (which must be every load no run has taken in) per entity type. Distinct
@@ -94,16 +112,7 @@ export async function entityDeltas(
   const mine = `load_id IN ${list(ids)}`;
   // Rows written before loads had ids (load_id NULL) are earlier rows too.
   const earlier = `${CURRENT} AND (load_id IS NULL OR load_id NOT IN ${list(ids)})`;
-  const rows = await db.query<{
-    name: string;
-    occurrences: number;
-    new_documents: number;
-    new_proposals: number;
-    first_seen: Date;
-    last_seen: Date;
-    annotators: string;
-    datasets: string;
-  }>(
+  const rows = await db.query(
     `WITH added AS (${namedRows(`${mine} AND ${CURRENT}`, proposalQuestion)}),
      earlier_documents AS (
        SELECT DISTINCT name, document_id FROM (${namedRows(
@@ -138,17 +147,32 @@ export async function entityDeltas(
      FROM added a LEFT JOIN new_documents d USING (name) LEFT JOIN new_proposals p USING (name)
      GROUP BY a.name ORDER BY a.name`,
   );
-  return rows.map((r) => ({
-    name: r.name,
-    occurrences: Number(r.occurrences),
-    newDocuments: Number(r.new_documents),
-    newProposals: Number(r.new_proposals),
-    firstSeen: new Date(r.first_seen),
-    lastSeen: new Date(r.last_seen),
-    annotators: JSON.parse(r.annotators ?? '[]') ?? [],
-    datasets: JSON.parse(r.datasets ?? '[]') ?? [],
-  }));
+  return rows.map((row) => {
+    const r = EntityDeltaRow.parse(row);
+    return {
+      name: r.name,
+      occurrences: r.occurrences,
+      newDocuments: r.new_documents,
+      newProposals: r.new_proposals,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      annotators: r.annotators,
+      datasets: r.datasets,
+    };
+  });
 }
+
+const EntityObservationRow = z.object({
+  name: z.string(),
+  occurrences: z.coerce.number(),
+  documents: z.coerce.number(),
+  proposals: z.coerce.number(),
+  first_seen: z.coerce.date().nullable(),
+  last_seen: z.coerce.date().nullable(),
+  annotators: stringList,
+  datasets: stringList,
+  examples: nullableJsonText(z.array(z.unknown()), []),
+});
 
 /**
  * Entity types over the current (valid_to IS NULL), submitted annotations: every name, or only `names`.
@@ -161,17 +185,7 @@ export async function observeEntityTypes(
 ): Promise<EntityObservation[]> {
   if (options.names !== 'all' && options.names.length === 0) return [];
   const scope = options.names === 'all' ? '' : `WHERE name IN ${list(options.names)}`;
-  const rows = await db.query<{
-    name: string;
-    occurrences: number;
-    documents: number;
-    proposals: number;
-    first_seen: Date | null;
-    last_seen: Date | null;
-    annotators: string;
-    datasets: string;
-    examples: string;
-  }>(
+  const rows = await db.query(
     `SELECT name,
             count(*) FILTER (WHERE NOT proposal)::DOUBLE AS occurrences,
             count(DISTINCT document_id)::DOUBLE AS documents,
@@ -185,17 +199,20 @@ export async function observeEntityTypes(
      FROM (${namedRows(CURRENT, options.proposalQuestion)}) ${scope}
      GROUP BY name ORDER BY name`,
   );
-  return rows.map((r) => ({
-    name: r.name,
-    occurrences: Number(r.occurrences),
-    documents: Number(r.documents),
-    proposals: Number(r.proposals),
-    firstSeen: r.first_seen === null ? null : new Date(r.first_seen),
-    lastSeen: r.last_seen === null ? null : new Date(r.last_seen),
-    annotators: JSON.parse(r.annotators ?? '[]') ?? [],
-    datasets: JSON.parse(r.datasets ?? '[]') ?? [],
-    examples: distinctExamples(JSON.parse(r.examples ?? '[]') ?? [], options.examples),
-  }));
+  return rows.map((row) => {
+    const r = EntityObservationRow.parse(row);
+    return {
+      name: r.name,
+      occurrences: r.occurrences,
+      documents: r.documents,
+      proposals: r.proposals,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      annotators: r.annotators,
+      datasets: r.datasets,
+      examples: distinctExamples(r.examples, options.examples),
+    };
+  });
 }
 
 export function distinctExamples(values: readonly unknown[], n: number): string[] {
@@ -208,6 +225,19 @@ export function distinctExamples(values: readonly unknown[], n: number): string[
   return out;
 }
 
+const FieldObservationRow = z.object({
+  target: z.string(),
+  source: z.string(),
+  path: z.string(),
+  loads: z.coerce.number(),
+  rows: z.coerce.number(),
+  nulls: z.coerce.number().nullable(),
+  types: jsonText(z.array(z.object({ type: z.string(), values: z.coerce.number() }))),
+  first_seen: z.coerce.date(),
+  last_seen: z.coerce.date(),
+  latest_load: z.string(),
+});
+
 /**
  * Fields of the given loads (or all loads), from their profiles: per source and path, the loads and rows
  * that carried it, NULLs, values per type, first and last ingestion, and the latest load that had it.
@@ -218,18 +248,7 @@ export async function observeFields(
 ): Promise<(FieldObservation & { readonly latestLoad: string })[]> {
   if (loads !== 'all' && loads.length === 0) return [];
   const where = loads === 'all' ? '' : `WHERE load_id IN ${list(loads.map((l) => l.id))}`;
-  const rows = await db.query<{
-    target: string;
-    source: string;
-    path: string;
-    loads: number;
-    rows: number;
-    nulls: number | null;
-    types: string;
-    first_seen: Date;
-    last_seen: Date;
-    latest_load: string;
-  }>(
+  const rows = await db.query(
     `SELECT target, source, path, count(DISTINCT load_id)::DOUBLE AS loads, sum(rows)::DOUBLE AS rows,
             CASE WHEN count(null_count) = count(*) THEN sum(null_count)::DOUBLE END AS nulls,
             to_json(list({'type': field_type, 'values': rows - coalesce(null_count, 0)}))::VARCHAR AS types,
@@ -237,21 +256,20 @@ export async function observeFields(
      FROM load_fields ${where}
      GROUP BY target, source, path ORDER BY source, path`,
   );
-  return rows.map((r) => {
+  return rows.map((row) => {
+    const r = FieldObservationRow.parse(row);
     const types: Record<string, number> = {};
-    for (const t of JSON.parse(r.types) as { type: string; values: number }[]) {
-      types[t.type] = (types[t.type] ?? 0) + Number(t.values);
-    }
+    for (const t of r.types) types[t.type] = (types[t.type] ?? 0) + t.values;
     return {
       source: r.source,
       name: r.path,
       kind: r.target === 'raw_documents' ? 'document_metadata' : 'structured',
-      loads: Number(r.loads),
-      rows: Number(r.rows),
-      nulls: r.nulls === null ? null : Number(r.nulls),
+      loads: r.loads,
+      rows: r.rows,
+      nulls: r.nulls,
       types,
-      firstSeen: new Date(r.first_seen),
-      lastSeen: new Date(r.last_seen),
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
       examples: [],
       latestLoad: r.latest_load,
     };
@@ -263,6 +281,11 @@ function exampleOf(json: string | null): string | null {
   if (json === null || json === 'null' || json.startsWith('{') || json.startsWith('[')) return null;
   return json.startsWith('"') ? (JSON.parse(json) as string) : json;
 }
+
+/** The wanted paths' values in one row, as JSON text (NULL where the row lacks a path). */
+const FirstRowValuesRow = z.object({ v: jsonText(z.array(z.string().nullable())) });
+/** One value of the field numbered `i`. */
+const FieldValueRow = z.object({ i: z.coerce.number(), v: z.string() });
 
 /** Rows of a load read at first for examples, all fields at once; fields they lack are looked up one by one. */
 const FIRST_ROWS = 64;
@@ -301,13 +324,13 @@ export async function sampleFieldExamples(
     for (let from = 0; from < members.length; from += 500) {
       const slice = members.slice(from, from + 500);
       const paths = slice.map((i) => quoteLiteral(jsonPath((fields[i] as (typeof fields)[number]).name)));
-      const rows = await db.query<{ v: string }>(
+      const rows = await db.query(
         `SELECT to_json(list_transform(json_extract(${column}, [${paths.join(', ')}]), x -> x::VARCHAR))::VARCHAR AS v
          FROM ${table}
          WHERE load_id = ${quoteLiteral(first.latestLoad)} LIMIT ${FIRST_ROWS}`,
       );
-      for (const r of rows) {
-        const values = JSON.parse(r.v) as (string | null)[];
+      for (const row of rows) {
+        const values = FirstRowValuesRow.parse(row).v;
         slice.forEach((i, k) => {
           const text = exampleOf(values[k] ?? null);
           if (text !== null) (found[i] as string[]).push(text);
@@ -330,10 +353,13 @@ export async function sampleFieldExamples(
   });
   // NOTE: in slices: one statement with thousands of subqueries takes DuckDB long to plan.
   for (let from = 0; from < parts.length; from += 100) {
-    const rows = await db.query<{ i: number; v: string }>(
+    const rows = await db.query(
       `SELECT i, v FROM (${parts.slice(from, from + 100).join(' UNION ALL ')}) ORDER BY i, v`,
     );
-    for (const r of rows) found[Number(r.i)]?.push(r.v);
+    for (const row of rows) {
+      const r = FieldValueRow.parse(row);
+      found[r.i]?.push(r.v);
+    }
   }
   // The smallest values, so the same rows give the same examples whichever order they were read in.
   return found.map((values) => distinctExamples([...values].sort(compareCodePoints), n));

@@ -48,7 +48,7 @@ export async function handleDiscoveryBatch(
       });
       continue;
     }
-    if (parsed.data.kind === 'run') requested.push(parsed.data as RunMessage);
+    if (parsed.data.kind === 'run') requested.push(parsed.data);
     else notes++;
   }
   if (requested.length === 0 && notes === 0) return { verdict: { action: 'ack' }, outcome: null };

@@ -1,33 +1,16 @@
 // One discovery run: take the lock, read what changed, plan the catalog, detect conflicts, write it all
 // and publish at most one snapshot in one transaction, then deliver the outbox and let go of the lock.
-import { compareCodePoints } from '../core/order.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { quoteLiteral } from '../warehouse/sql.ts';
-import {
-  advanceEntity,
-  catalogOf,
-  type DiscoveryConfig,
-  type EntityObservation,
-  type EntityRow,
-  type FieldObservation,
-  type FieldRow,
-  fieldKey,
-  needsExamples,
-  planEntityTypes,
-  planFields,
-} from './catalog.ts';
-import { type Conflict, detectConflicts } from './conflicts.ts';
-import {
-  closedEntityTypes,
-  entityDeltas,
-  observeEntityTypes,
-  observeFields,
-  type PendingLoad,
-  pendingLoads,
-  sampleFieldExamples,
-} from './observe.ts';
+import type { DiscoveryConfig } from './catalog.ts';
+import type { Describer } from './describe.ts';
+import { deliverDigests, queueDigest } from './run-notify.ts';
+import { observeRun } from './run-observe.ts';
+import { planRun } from './run-plan.ts';
+import { publishSnapshot } from './run-publish.ts';
+import { assembleReport, createPhaseTimer, type RunReport, reportSummary, withDelivery } from './run-report.ts';
+import { consumeLoads, writeCatalog } from './run-write.ts';
 import {
   acquireLock,
   coalesceRuns,
@@ -40,29 +23,6 @@ import {
   startRun,
   updateRunReport,
 } from './runs.ts';
-import { buildDigest, enqueueMessage, type FlushResult, flushOutbox } from './slack.ts';
-import { bumpFor, canonicalCatalog, contentHash, diffCatalogs, nextSemver } from './snapshot.ts';
-import {
-  type ConflictKind,
-  insertConflicts,
-  insertSnapshot,
-  latestSnapshot,
-  raisedPairs,
-  readEntityRows,
-  readFieldRows,
-  scopeKey,
-  writeEntityRows,
-  writeFieldRows,
-} from './store.ts';
-
-/** Writes a better description of a new name, or null (Workers AI when configured). */
-export type Describer = (entry: {
-  readonly kind: 'entity_type' | 'field';
-  readonly name: string;
-  readonly source?: string;
-  readonly type?: string;
-  readonly examples: readonly string[];
-}) => Promise<{ readonly text: string; readonly source: string } | null>;
 
 export interface DiscoveryDeps {
   readonly warehouse: Warehouse;
@@ -88,42 +48,6 @@ export interface RunRequest {
   /** Other requested runs this one does the work of (one queue batch). */
   readonly coalesce?: readonly string[];
 }
-
-export interface ConflictSummary extends Conflict {
-  readonly id: string;
-  readonly kind: ConflictKind;
-  readonly source: string;
-}
-
-export interface RunReport {
-  readonly runId: string;
-  readonly trigger: RunTrigger;
-  readonly full: boolean;
-  readonly loads: number;
-  /** More than maxLoadsPerRun loads were waiting: the run recounted everything instead of adding them up. */
-  readonly backlog: boolean;
-  /** Entity types brought up to date by adding new loads' rows, and recounted over all current rows. */
-  readonly entityCounting?: { readonly added: number; readonly recounted: number };
-  readonly entityTypes: { readonly observed: number; readonly written: number; readonly new: readonly string[] };
-  readonly fields: {
-    readonly observed: number;
-    readonly written: number;
-    readonly new: readonly { readonly source: string; readonly name: string }[];
-  };
-  readonly conflicts: readonly ConflictSummary[];
-  readonly snapshot: {
-    readonly version: number;
-    readonly semver: string;
-    readonly bump: string;
-    readonly changes: number;
-    readonly contentHash: string;
-  } | null;
-  readonly slack: (FlushResult & { readonly queued: boolean }) | null;
-  /** Milliseconds per phase of the run. */
-  readonly timings: Readonly<Record<RunPhase | 'slackMs' | 'totalMs', number>>;
-}
-
-type RunPhase = 'entityTypesMs' | 'fieldsMs' | 'catalogMs' | 'examplesMs' | 'planMs' | 'writeMs';
 
 export type RunOutcome =
   | { readonly status: 'succeeded'; readonly report: RunReport }
@@ -173,30 +97,11 @@ export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Pr
     }
     // The catalog is committed; delivering the digest (and older undelivered ones) comes after.
     const slackStarted = deps.clock().getTime();
-    const flushed = await flushOutbox(deps.warehouse, {
-      webhookUrl: deps.slackWebhookUrl,
-      fetcher: deps.fetcher,
-      now: deps.clock,
-      log: deps.log,
-    });
+    const flushed = await deliverDigests(deps);
     const finished = deps.clock().getTime();
-    report = {
-      ...report,
-      slack: { ...flushed, queued: report.slack?.queued ?? false },
-      timings: { ...report.timings, slackMs: finished - slackStarted, totalMs: finished - started.getTime() },
-    };
+    report = withDelivery(report, flushed, { slackMs: finished - slackStarted, totalMs: finished - started.getTime() });
     await updateRunReport(deps.warehouse, runId, report);
-    deps.log.info('discovery: run done', {
-      runId,
-      trigger: report.trigger,
-      loads: report.loads,
-      newEntityTypes: report.entityTypes.new.length,
-      newFields: report.fields.new.length,
-      conflicts: report.conflicts.length,
-      snapshot: report.snapshot?.version ?? null,
-      slack: report.slack,
-      timings: report.timings,
-    });
+    deps.log.info('discovery: run done', reportSummary(report));
     return { status: 'succeeded', report };
   } finally {
     await releaseLock(deps.warehouse, runId).catch((e: unknown) =>
@@ -213,6 +118,10 @@ function isConflict(error: unknown): boolean {
   return error instanceof AppError && (error.sqlstate === '40001' || /conflict/i.test(error.message));
 }
 
+/**
+ * The run inside its transaction: observe -> plan -> write -> publish -> queue the digest, then the run's
+ * row records the report. Everything it writes is stamped with the run's start.
+ */
 async function discover(
   tx: WarehouseSession,
   deps: DiscoveryDeps,
@@ -224,156 +133,25 @@ async function discover(
   const now = started;
   // Proves the lock is still ours and ties it to this transaction (see fenceLock).
   await fenceLock(tx, runId, deps.clock(), config.lockSeconds, deps.newId);
-  const timings: Record<RunPhase, number> = {
-    entityTypesMs: 0,
-    fieldsMs: 0,
-    catalogMs: 0,
-    examplesMs: 0,
-    planMs: 0,
-    writeMs: 0,
-  };
-  let mark = deps.clock().getTime();
-  const lap = (phase: RunPhase) => {
-    const now = deps.clock().getTime();
-    timings[phase] += now - mark;
-    mark = now;
-  };
-
-  // ---- read
-  // Every load no run has taken in: the catalog always reflects exactly the loads taken in so far, which
-  // is what lets a run add new rows to it instead of recounting. Too many of them: recount instead.
-  const loads = await pendingLoads(tx);
-  const backlog = loads.length > config.maxLoadsPerRun;
-  const full = request.full || backlog;
-  const [currentEntities, currentFields, latest, raised] = [
-    await readEntityRows(tx),
-    await readFieldRows(tx),
-    await latestSnapshot(tx),
-    await raisedPairs(tx),
-  ];
-  lap('catalogMs');
-  const entities = await observeEntities(tx, config, loads, full, currentEntities);
-  const observedEntities = entities.observed;
-  const touched = entities.covered;
-  lap('entityTypesMs');
-  const observedFields = await observeFields(tx, full ? 'all' : loads);
-  lap('fieldsMs');
-  const fieldsByKey = new Map(currentFields.map((f) => [fieldKey(f.source, f.name), f]));
-  const wanting = observedFields.filter((o) => needsExamples(fieldsByKey.get(fieldKey(o.source, o.name)), config));
-  const samples = await sampleFieldExamples(tx, wanting, config.examples);
-  const examples = new Map(wanting.map((o, i) => [fieldKey(o.source, o.name), samples[i] ?? []]));
-  const fieldObservations: FieldObservation[] = observedFields.map(({ latestLoad: _, ...o }) => ({
-    ...o,
-    examples: examples.get(fieldKey(o.source, o.name)) ?? [],
-  }));
-  lap('examplesMs');
-
-  // ---- plan
-  const entityPlan = planEntityTypes(
-    currentEntities,
-    observedEntities,
-    touched === 'all' ? 'all' : new Set(touched),
-    config,
-    now,
-  );
-  const fieldPlan = planFields(currentFields, fieldObservations, !full, config, now);
-  const entityRows = await describeNew(deps, entityPlan.rows, new Set(entityPlan.newNames), (e) => ({
-    kind: 'entity_type',
-    name: e.name,
-    examples: e.examples,
-  }));
-  const newFieldKeys = new Set(fieldPlan.newNames.map((n) => fieldKey(n.source, n.name)));
-  const fieldRows = await describeNew(
-    deps,
-    fieldPlan.rows,
-    new Set([...newFieldKeys]),
-    (f) => ({ kind: 'field', name: f.name, source: f.source, type: f.inferredType, examples: f.examples }),
-    (f) => fieldKey(f.source, f.name),
-  );
-  const entitiesAfter = overlay(currentEntities, entityRows, (e) => e.name);
-  const fieldsAfter = overlay(currentFields, fieldRows, (f) => fieldKey(f.source, f.name));
-  const conflicts = await withoutColumnsOfOneFile(
-    tx,
-    findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, raised),
-  );
-
-  const catalog = canonicalCatalog(catalogOf(entitiesAfter, fieldsAfter));
-  const previous = latest?.catalog ?? { entityTypes: [], fields: [] };
-  const changes = diffCatalogs(previous, catalog);
-  const bump = bumpFor(changes);
-  lap('planMs');
-
-  // ---- write
-  await writeEntityRows(tx, entityRows);
-  await writeFieldRows(tx, fieldRows);
-  await insertConflicts(tx, conflicts, runId, now);
-  let snapshot: RunReport['snapshot'] = null;
-  if (bump !== null) {
-    const version = (latest?.version ?? 0) + 1;
-    const semver = nextSemver(latest?.semver ?? '0.0.0', bump);
-    const hash = await contentHash(catalog);
-    await insertSnapshot(tx, {
-      version,
-      semver,
-      bump,
-      publishedAt: now,
-      catalog,
-      diff: changes,
-      contentHash: hash,
-      previousHash: latest?.contentHash ?? null,
-      runId,
-    });
-    snapshot = { version, semver, bump, changes: changes.length, contentHash: hash };
-  }
-  const queued = snapshot !== null || conflicts.length > 0;
-  if (queued) {
-    const statusOf = new Map(entitiesAfter.map((e) => [e.name, e]));
-    const typeOf = new Map(fieldsAfter.map((f) => [fieldKey(f.source, f.name), f.inferredType]));
-    await enqueueMessage(tx, {
-      id: deps.newId(),
-      dedupeKey: `discovery-run:${runId}`,
-      runId,
-      now,
-      payload: buildDigest({
-        runId,
-        publicUrl: deps.publicUrl,
-        loads: loads.length,
-        snapshot,
-        newEntityTypes: entityPlan.newNames.map((name) => ({
-          name,
-          status: statusOf.get(name)?.status ?? 'candidate',
-          description: statusOf.get(name)?.description ?? null,
-        })),
-        newFields: fieldPlan.newNames.map((f) => ({ ...f, type: typeOf.get(fieldKey(f.source, f.name)) ?? 'varchar' })),
-        otherChanges: snapshot ? changes.filter((c) => c.change !== 'added').map((c) => c.reason) : [],
-        conflicts,
-        maxConflicts: config.slackConflicts,
-      }),
-    });
-  }
-  if (loads.length > 0) {
-    await tx.execute(
-      `INSERT INTO discovery_consumed (load_id, run_id, consumed_at)
-       SELECT unnest(json_transform($1::VARCHAR, '["VARCHAR"]')), $2::VARCHAR, $3::TIMESTAMPTZ
-       ON CONFLICT (load_id) DO NOTHING`,
-      [JSON.stringify(loads.map((l) => l.id)), runId, now],
-    );
-  }
-  lap('writeMs');
-  const report: RunReport = {
+  const timer = createPhaseTimer(deps.clock);
+  const observation = await observeRun(tx, config, request.full, timer.lap);
+  const plan = await planRun(tx, deps, observation, now);
+  timer.lap('planMs');
+  await writeCatalog(tx, plan, runId, now);
+  const snapshot = await publishSnapshot(tx, observation.current.latest, plan, runId, now);
+  const queued = await queueDigest(tx, deps, { runId, now, loads: observation.loads.length, plan, snapshot });
+  await consumeLoads(tx, observation.loads, runId, now);
+  timer.lap('writeMs');
+  const report = assembleReport({
     runId,
     trigger: request.trigger,
-    full,
-    loads: loads.length,
-    backlog,
-    entityCounting: { added: entities.added, recounted: entities.recounted },
-    entityTypes: { observed: observedEntities.length, written: entityRows.length, new: entityPlan.newNames },
-    fields: { observed: fieldObservations.length, written: fieldRows.length, new: fieldPlan.newNames },
-    conflicts,
+    observation,
+    plan,
     snapshot,
-    slack: { queued, sent: 0, retrying: 0, failed: 0, waiting: 0 },
-    timings: { ...timings, slackMs: 0, totalMs: deps.clock().getTime() - started.getTime() },
-  };
+    queued,
+    timings: timer.timings,
+    totalMs: deps.clock().getTime() - started.getTime(),
+  });
   await finishRun(tx, {
     id: runId,
     status: 'succeeded',
@@ -383,177 +161,4 @@ async function discover(
   });
   await coalesceRuns(tx, request.coalesce ?? [], runId, deps.clock());
   return report;
-}
-
-/**
- * Entity types as the loads leave them. A full run recounts every name. Otherwise names that only gained
- * rows are moved on by those rows (advanceEntity), and the rest the loads touched are recounted: names
- * that lost rows (superseded, or no longer submitted), new names, and names whose examples could change.
- */
-async function observeEntities(
-  tx: WarehouseSession,
-  config: DiscoveryConfig,
-  loads: readonly PendingLoad[],
-  full: boolean,
-  current: readonly EntityRow[],
-): Promise<{ observed: EntityObservation[]; covered: 'all' | readonly string[]; added: number; recounted: number }> {
-  const q = config.proposalQuestion;
-  if (full) {
-    const observed = await observeEntityTypes(tx, { proposalQuestion: q, examples: config.examples, names: 'all' });
-    return { observed, covered: 'all', added: 0, recounted: observed.length };
-  }
-  const closed = new Set(await closedEntityTypes(tx, loads, q));
-  const byName = new Map(current.map((r) => [r.name, r]));
-  const advanced: EntityObservation[] = [];
-  const recount = new Set(closed);
-  for (const delta of await entityDeltas(tx, loads, q)) {
-    const next = closed.has(delta.name) ? null : advanceEntity(byName.get(delta.name), delta, config);
-    if (next) advanced.push(next);
-    else recount.add(delta.name);
-  }
-  const names = [...recount].sort(compareCodePoints);
-  const recounted = await observeEntityTypes(tx, { proposalQuestion: q, examples: config.examples, names });
-  return {
-    observed: [...advanced, ...recounted],
-    covered: [...names, ...advanced.map((a) => a.name)],
-    added: advanced.length,
-    recounted: names.length,
-  };
-}
-
-/** `current` with `changed` rows in place of (or added to) theirs. */
-function overlay<T>(current: readonly T[], changed: readonly T[], key: (row: T) => string): T[] {
-  const out = new Map(current.map((r) => [key(r), r]));
-  for (const r of changed) out.set(key(r), r);
-  return [...out.values()];
-}
-
-/**
- * Drops field conflicts whose two names were both in one loaded file: two columns of one file are two
- * fields by construction (`lot_size.min` and `lot_size.max`), not one field spelt twice. Entity types are
- * kept: one annotation file holds both spellings of a type as easily as one.
- */
-async function withoutColumnsOfOneFile(
-  tx: WarehouseSession,
-  conflicts: readonly ConflictSummary[],
-): Promise<ConflictSummary[]> {
-  const fields = conflicts.filter((c) => c.kind === 'field');
-  if (fields.length === 0) return [...conflicts];
-  const pairs = fields.map((c) => `(${[c.source, c.newName, c.existingName].map(quoteLiteral).join(', ')})`);
-  const together = await tx.query<{ source: string; a: string; b: string }>(
-    `SELECT DISTINCT p.source, p.a, p.b
-     FROM (VALUES ${pairs.join(', ')}) p(source, a, b)
-     JOIN load_fields x ON x.source = p.source AND x.path = p.a
-     JOIN load_fields y ON y.load_id = x.load_id AND y.source = p.source AND y.path = p.b`,
-  );
-  const drop = new Set(together.map((t) => `${t.source}\u0000${t.a}\u0000${t.b}`));
-  return conflicts.filter(
-    (c) => c.kind !== 'field' || !drop.has(`${c.source}\u0000${c.newName}\u0000${c.existingName}`),
-  );
-}
-
-/** Conflicts of the run's new names against every known name of the same kind (fields: same source). */
-function findConflicts(
-  deps: DiscoveryDeps,
-  newEntityNames: readonly string[],
-  newFields: readonly { readonly source: string; readonly name: string }[],
-  entities: readonly EntityRow[],
-  fields: readonly FieldRow[],
-  raised: ReadonlyMap<string, ReadonlySet<string>>,
-): ConflictSummary[] {
-  const options = { threshold: deps.config.similarityThreshold, shortLength: deps.config.shortNameLength };
-  const out: ConflictSummary[] = [];
-  const scan = (
-    kind: ConflictKind,
-    source: string,
-    newNames: readonly string[],
-    rows: readonly {
-      readonly name: string;
-      readonly status: string;
-      readonly mergedInto: string | null;
-      readonly weight: number;
-      readonly firstSeen: Date | null;
-    }[],
-  ) => {
-    if (newNames.length === 0) return;
-    const fresh = new Set(newNames);
-    const found = detectConflicts(
-      {
-        newNames,
-        knownNames: rows.filter((r) => !fresh.has(r.name)).map((r) => r.name),
-        aliases: new Map(rows.filter((r) => r.mergedInto !== null).map((r) => [r.name, r.mergedInto as string])),
-        decidedPairs: raised.get(scopeKey(kind, source)) ?? new Set(),
-        weight: new Map(rows.map((r) => [r.name, r.weight])),
-        firstSeen: new Map(rows.map((r) => [r.name, r.firstSeen?.getTime() ?? Number.POSITIVE_INFINITY])),
-      },
-      options,
-    );
-    for (const c of found) out.push({ ...c, id: deps.newId(), kind, source });
-  };
-  scan(
-    'entity_type',
-    '',
-    newEntityNames,
-    entities.map((e) => ({
-      name: e.name,
-      status: e.status,
-      mergedInto: e.mergedInto,
-      weight: e.occurrences + e.proposals,
-      firstSeen: e.firstSeen,
-    })),
-  );
-  const bySource = new Map<string, string[]>();
-  for (const f of newFields) bySource.set(f.source, [...(bySource.get(f.source) ?? []), f.name]);
-  for (const [source, names] of bySource) {
-    scan(
-      'field',
-      source,
-      names,
-      fields
-        .filter((f) => f.source === source)
-        .map((f) => ({
-          name: f.name,
-          status: f.status,
-          mergedInto: f.mergedInto,
-          weight: f.loadCount,
-          firstSeen: f.firstSeen,
-        })),
-    );
-  }
-  return out;
-}
-
-/** New names get an AI description when a describer is configured (at most aiDescriptionsPerRun). */
-async function describeNew<
-  T extends { readonly description: string | null; readonly descriptionSource: string | null },
->(
-  deps: DiscoveryDeps,
-  rows: readonly T[],
-  fresh: ReadonlySet<string>,
-  entry: (row: T) => Parameters<Describer>[0],
-  key: (row: T) => string = (row) => (row as unknown as { name: string }).name,
-): Promise<T[]> {
-  const describe = deps.describe;
-  if (!describe) return [...rows];
-  let budget = deps.config.aiDescriptionsPerRun;
-  const out: T[] = [];
-  for (const row of rows) {
-    if (budget > 0 && fresh.has(key(row))) {
-      budget--;
-      try {
-        const better = await describe(entry(row));
-        if (better) {
-          out.push({ ...row, description: better.text, descriptionSource: better.source });
-          continue;
-        }
-      } catch (error) {
-        deps.log.warn('discovery: AI description failed; keeping the deterministic one', {
-          name: key(row),
-          error: errorMessage(error),
-        });
-      }
-    }
-    out.push(row);
-  }
-  return out;
 }

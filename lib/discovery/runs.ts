@@ -1,9 +1,13 @@
 // Discovery runs as rows (requested, running, what they found) and the lock that keeps them apart.
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
+import { nullableJsonText } from './json-columns.ts';
 
-export type RunTrigger = 'cron' | 'queue' | 'api' | 'manual';
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'coalesced';
+export const RunTrigger = z.enum(['cron', 'queue', 'api', 'manual']);
+export type RunTrigger = z.infer<typeof RunTrigger>;
+export const RunStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'skipped', 'coalesced']);
+export type RunStatus = z.infer<typeof RunStatus>;
 
 export interface RunRecord {
   readonly id: string;
@@ -117,34 +121,46 @@ export async function updateRunReport(db: WarehouseSession, id: string, report: 
 const RUN_COLUMNS = `id, trigger, full_scan, status, requested_at, started_at, finished_at, coalesced_into, snapshot_version,
   report::VARCHAR AS report, error`;
 
-function runRecord(r: Record<string, unknown>): RunRecord {
-  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+/** A discovery_runs row as RUN_COLUMNS selects it. */
+export const DiscoveryRunRow = z.object({
+  id: z.string(),
+  trigger: RunTrigger,
+  full_scan: z.boolean(),
+  status: RunStatus,
+  requested_at: z.coerce.date(),
+  started_at: z.coerce.date().nullable(),
+  finished_at: z.coerce.date().nullable(),
+  coalesced_into: z.string().nullable(),
+  snapshot_version: z.coerce.number().nullable(),
+  report: nullableJsonText(z.unknown(), null),
+  error: z.string().nullable(),
+});
+export type DiscoveryRunRow = z.infer<typeof DiscoveryRunRow>;
+
+function runRecord(row: unknown): RunRecord {
+  const r = DiscoveryRunRow.parse(row);
   return {
-    id: r.id as string,
-    trigger: r.trigger as RunTrigger,
-    fullScan: r.full_scan === true,
-    status: r.status as RunStatus,
-    requestedAt: date(r.requested_at) as Date,
-    startedAt: date(r.started_at),
-    finishedAt: date(r.finished_at),
-    coalescedInto: (r.coalesced_into as string | null) ?? null,
-    snapshotVersion:
-      r.snapshot_version === null || r.snapshot_version === undefined ? null : Number(r.snapshot_version),
-    report: typeof r.report === 'string' ? JSON.parse(r.report) : null,
-    error: (r.error as string | null) ?? null,
+    id: r.id,
+    trigger: r.trigger,
+    fullScan: r.full_scan,
+    status: r.status,
+    requestedAt: r.requested_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    coalescedInto: r.coalesced_into,
+    snapshotVersion: r.snapshot_version,
+    report: r.report,
+    error: r.error,
   };
 }
 
 export async function getRun(db: WarehouseSession, id: string): Promise<RunRecord | null> {
-  const [row] = await db.query<Record<string, unknown>>(
-    `SELECT ${RUN_COLUMNS} FROM discovery_runs WHERE id = $1::VARCHAR`,
-    [id],
-  );
+  const [row] = await db.query(`SELECT ${RUN_COLUMNS} FROM discovery_runs WHERE id = $1::VARCHAR`, [id]);
   return row ? runRecord(row) : null;
 }
 
 export async function listRuns(db: WarehouseSession, limit: number): Promise<RunRecord[]> {
-  const rows = await db.query<Record<string, unknown>>(
+  const rows = await db.query(
     `SELECT ${RUN_COLUMNS} FROM discovery_runs ORDER BY requested_at DESC, id LIMIT $1::INTEGER`,
     [limit],
   );
@@ -154,6 +170,10 @@ export async function listRuns(db: WarehouseSession, limit: number): Promise<Run
 // ---- the lock -----------------------------------------------------------------------------------
 
 export const LOCK_NAME = 'discovery';
+
+/** Who holds the discovery_lock row, and until when. */
+export const DiscoveryLockRow = z.object({ holder: z.string(), expires_at: z.coerce.date() });
+export type DiscoveryLockRow = z.infer<typeof DiscoveryLockRow>;
 
 /**
  * Takes the lock for `holder` unless someone else holds it unexpired. Two runs racing for it write the
@@ -187,11 +207,9 @@ export async function acquireLock(
     // Another run wrote the row at the same moment (write-write conflict or duplicate key): it won.
     if (!(error instanceof AppError) || (error.sqlstate !== '40001' && error.sqlstate !== '23505')) throw error;
   }
-  const [row] = await db.query<{ holder: string; expires_at: Date }>(
-    'SELECT holder, expires_at FROM discovery_lock WHERE name = $1::VARCHAR',
-    [LOCK_NAME],
-  );
-  return { acquired: false, holder: row?.holder ?? null, expiresAt: row ? new Date(row.expires_at) : null };
+  const [row] = await db.query('SELECT holder, expires_at FROM discovery_lock WHERE name = $1::VARCHAR', [LOCK_NAME]);
+  const lock = row ? DiscoveryLockRow.parse(row) : null;
+  return { acquired: false, holder: lock?.holder ?? null, expiresAt: lock?.expires_at ?? null };
 }
 
 /** The lock was taken over (it expired while this run worked): the run must not publish. */

@@ -60,7 +60,32 @@ export type Change =
       readonly reason: string;
     };
 
-export type Bump = 'major' | 'minor' | 'patch';
+/** Checks an entry key read back from the warehouse. */
+export const EntryKey: z.ZodType<EntryKey> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('entity_type'), name: z.string() }),
+  z.object({ kind: z.literal('field'), source: z.string(), name: z.string() }),
+]);
+
+// A field's entry is tried first: an entity type's would also pass as a field stripped of its source.
+const CatalogEntry = z.union([CatalogField, CatalogEntityType]);
+
+/** Checks a change read back from the warehouse (a snapshot's diff). */
+export const Change: z.ZodType<Change> = z.discriminatedUnion('change', [
+  z.object({ change: z.literal('added'), key: EntryKey, entry: CatalogEntry, reason: z.string() }),
+  z.object({ change: z.literal('removed'), key: EntryKey, entry: CatalogEntry, reason: z.string() }),
+  z.object({ change: z.literal('renamed'), key: EntryKey, to: z.string(), reason: z.string() }),
+  z.object({
+    change: z.literal('changed'),
+    key: EntryKey,
+    attribute: z.enum(['status', 'description', 'type', 'kind', 'mergedInto']),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    reason: z.string(),
+  }),
+]);
+
+export const Bump = z.enum(['major', 'minor', 'patch']);
+export type Bump = z.infer<typeof Bump>;
 
 /** Sorted, so the same catalog is always the same document (and hash). */
 export function canonicalCatalog(c: Catalog): Catalog {

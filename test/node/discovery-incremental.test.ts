@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DISCOVERY_CONFIG, type EntityObservation } from '../../lib/discovery/catalog.ts';
+import { readEntityRows } from '../../lib/discovery/catalog-tables/entity-types.ts';
 import { observeEntityTypes } from '../../lib/discovery/observe.ts';
 import { runDiscovery } from '../../lib/discovery/run.ts';
-import { readEntityRows } from '../../lib/discovery/store.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { discoveryDeps, succeeded } from '../support/discovery-deps.ts';
 import { annotationsSql } from '../support/discovery-fixtures.ts';

@@ -1,10 +1,12 @@
 // Discovery runs against the real warehouse, with data loaded through the real consumer: what the catalog
 // holds after a run, what a second run (nothing new) does, decisions, and runs racing each other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listConflicts } from '../../lib/discovery/catalog-tables/entity-conflicts.ts';
+import { readEntityRows } from '../../lib/discovery/catalog-tables/entity-types.ts';
+import { readFieldRows } from '../../lib/discovery/catalog-tables/field-definitions.ts';
 import { decideConflict } from '../../lib/discovery/decide.ts';
 import { runDiscovery } from '../../lib/discovery/run.ts';
 import { acquireLock, fenceLock, LockLostError, releaseLock } from '../../lib/discovery/runs.ts';
-import { listConflicts, readEntityRows, readFieldRows } from '../../lib/discovery/store.ts';
 import type { AppError } from '../../lib/errors.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';

@@ -1,5 +1,6 @@
 // The pure parts of discovery, mostly as properties: similarity, the name index against brute force,
-// conflict detection against all-pairs, catalog diffs, versions, the lifecycle, widening, the Slack digest.
+// conflict detection against all-pairs, catalog diffs, versions, the lifecycle, widening, the Slack digest,
+// and how warehouse rows are parsed.
 
 import fc from 'fast-check';
 import { distance } from 'fastest-levenshtein';
@@ -11,10 +12,12 @@ import {
   parseDiscoveryConfig,
   widen,
 } from '../../lib/discovery/catalog.ts';
+import { EntityConflictRow } from '../../lib/discovery/catalog-tables/entity-conflicts.ts';
 import { detectConflicts, detectConflictsNaively, NameIndex, pairKey } from '../../lib/discovery/conflicts.ts';
+import { buildDigest } from '../../lib/discovery/digest.ts';
+import { stringList } from '../../lib/discovery/json-columns.ts';
 import { jsonPath } from '../../lib/discovery/observe.ts';
 import { distancesFrom, normaliseName, similarity, wordKey } from '../../lib/discovery/similarity.ts';
-import { buildDigest, retryAfterSeconds, SLACK_LIMITS } from '../../lib/discovery/slack.ts';
 import {
   applyChanges,
   bumpFor,
@@ -26,6 +29,8 @@ import {
 } from '../../lib/discovery/snapshot.ts';
 import { parseDuckType } from '../../lib/ingest/duck-types.ts';
 import { duckShapes, profileOf } from '../../lib/ingest/profile.ts';
+import { retryAfterSeconds } from '../../lib/notify/slack.ts';
+import { SLACK_LIMITS } from '../../lib/notify/slack-message.ts';
 
 const nameArb = fc
   .array(fc.constantFrom('vessel', 'vesel', 'name', 'names', 'imo', 'port', 'part', 'flag', 'state', 'id', 'x'), {
@@ -441,5 +446,42 @@ describe('the Slack digest', () => {
     expect(retryAfterSeconds('Sat, 21 Nov 2026 00:02:00 GMT', now)).toBe(120);
     expect(retryAfterSeconds('999999', now)).toBe(3600);
     expect(retryAfterSeconds('soon', now)).toBe(60);
+  });
+});
+
+describe('warehouse rows', () => {
+  const conflictRow = {
+    id: 'c1',
+    kind: 'field',
+    source: 'registry',
+    new_name: 'gross_tonage',
+    existing_name: 'gross_tonnage',
+    score: '0.9231',
+    reasons: '[{"kind":"similar","similarity":0.9231,"distance":1}]',
+    status: 'open',
+    decision: null,
+    decided_by: null,
+    decided_at: null,
+    note: null,
+    detected_at: new Date('2026-11-21T12:00:00Z'),
+    run_id: 'run-1',
+  };
+
+  it('parses a row as the SQL returns it: numbers, instants and JSON text become values', () => {
+    expect(EntityConflictRow.parse(conflictRow)).toEqual({
+      ...conflictRow,
+      score: 0.9231,
+      reasons: [{ kind: 'similar', similarity: 0.9231, distance: 1 }],
+    });
+    expect(stringList.parse(null)).toEqual([]);
+    expect(stringList.parse('null')).toEqual([]);
+    expect(stringList.parse('["alice","bob"]')).toEqual(['alice', 'bob']);
+  });
+
+  it('refuses a row that does not match its table, naming the column', () => {
+    const bad = EntityConflictRow.safeParse({ ...conflictRow, status: 'pending', reasons: '[{"kind":"guess"}]' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => i.path[0]).sort()).toEqual(['reasons', 'status']);
+    expect(stringList.safeParse('[1, 2]').success).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 // Delivering the notifications outbox to a Slack-shaped webhook (the fixtures server's fake, which answers
 // like hooks.slack.com): what happens to a message on 429, 5xx, a network error, and Slack's final refusals.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { enqueueMessage, flushOutbox, MAX_SLACK_ATTEMPTS } from '../../lib/discovery/slack.ts';
 import { silentLogger } from '../../lib/log.ts';
+import { countPending, dueNotifications, enqueueNotification, markSent } from '../../lib/notify/outbox.ts';
+import { enqueueMessage, flushOutbox, MAX_SLACK_ATTEMPTS } from '../../lib/notify/slack-outbox.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
 
@@ -132,5 +133,27 @@ describe('the Slack outbox', () => {
     );
     expect(n).toBe(1);
     expect(await flush(undefined, now)).toEqual({ sent: 0, retrying: 0, failed: 0, waiting: 1 });
+  });
+
+  it('keeps each channel to itself: a Slack flush neither sends nor counts another channel’s messages', async () => {
+    await clear();
+    const slack = channel();
+    const now = new Date('2026-11-21T14:00:00Z');
+    const id = crypto.randomUUID();
+    const payload = { report: 'vessels by flag', rows: 3 };
+    await enqueueNotification(warehouse, {
+      channel: 'reports',
+      id,
+      dedupeKey: `test:${id}`,
+      payload,
+      runId: null,
+      now,
+    });
+    expect(await flush(slack.webhook, now)).toEqual({ sent: 0, retrying: 0, failed: 0, waiting: 0 });
+    expect(await slack.accepted()).toEqual([]);
+    expect(await dueNotifications(warehouse, 'reports', now)).toEqual([{ id, payload, attempts: 0 }]);
+    await markSent(warehouse, id, { attempts: 1, now });
+    expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1, last_error: null });
+    expect(await countPending(warehouse, 'reports')).toBe(0);
   });
 });

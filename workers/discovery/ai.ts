@@ -1,6 +1,6 @@
 // Descriptions from Workers AI, when an `AI` binding is configured (see docs/discovery.md, "Lifecycle and descriptions").
 import { z } from 'zod';
-import type { Describer } from '../../lib/discovery/run.ts';
+import type { Describer } from '../../lib/discovery/describe.ts';
 
 /** The one method of the Workers AI binding this uses. */
 export interface AiBinding {

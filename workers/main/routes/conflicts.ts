@@ -1,8 +1,8 @@
 // The conflicts review queue: the API (list, read, decide) and the review page that decides through it.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { countConflicts, getConflict, listConflicts } from '../../../lib/discovery/catalog-tables/entity-conflicts.ts';
 import { Decision, decideConflict } from '../../../lib/discovery/decide.ts';
-import { countConflicts, getConflict, listConflicts } from '../../../lib/discovery/store.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { requireToken } from '../auth.ts';
 import type { AppEnv } from '../context.ts';

@@ -1,8 +1,9 @@
 // The conflicts review page's markup: server-rendered HTML (names escaped), one card per open conflict
 // with its reasons and a decision form. The page runs no inline script: its behaviour is the client
 // script in review-script.ts, served from REVIEW_SCRIPT_PATH.
+
+import type { ConflictRow } from '../../../lib/discovery/catalog-tables/entity-conflicts.ts';
 import { describeReason } from '../../../lib/discovery/conflicts.ts';
-import type { ConflictRow } from '../../../lib/discovery/store.ts';
 import { REVIEW_SCRIPT_PATH } from './review-script.ts';
 
 /** The page's Content-Security-Policy: scripts only from this origin (the client script), no inline ones. */

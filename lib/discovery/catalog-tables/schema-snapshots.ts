@@ -1,0 +1,79 @@
+// The schema_snapshots table: published catalog versions.
+import { z } from 'zod';
+import type { WarehouseSession } from '../../warehouse/port.ts';
+import { jsonText } from '../json-columns.ts';
+import { Bump, Catalog, Change } from '../snapshot.ts';
+
+export interface SnapshotRow {
+  readonly version: number;
+  readonly semver: string;
+  readonly bump: Bump;
+  readonly publishedAt: Date;
+  readonly catalog: Catalog;
+  readonly diff: readonly Change[];
+  readonly contentHash: string;
+  readonly previousHash: string | null;
+  readonly runId: string | null;
+}
+
+const SNAPSHOT_COLUMNS =
+  'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id';
+
+/** A schema_snapshots row as SNAPSHOT_COLUMNS selects it. */
+export const SchemaSnapshotRow = z.object({
+  version: z.coerce.number(),
+  semver: z.string(),
+  bump: Bump,
+  published_at: z.coerce.date(),
+  catalog: jsonText(Catalog),
+  diff: jsonText(z.array(Change)),
+  content_hash: z.string(),
+  previous_hash: z.string().nullable(),
+  run_id: z.string().nullable(),
+});
+export type SchemaSnapshotRow = z.infer<typeof SchemaSnapshotRow>;
+
+function snapshotRow(row: unknown): SnapshotRow {
+  const r = SchemaSnapshotRow.parse(row);
+  return {
+    version: r.version,
+    semver: r.semver,
+    bump: r.bump,
+    publishedAt: r.published_at,
+    catalog: r.catalog,
+    diff: r.diff,
+    contentHash: r.content_hash,
+    previousHash: r.previous_hash,
+    runId: r.run_id,
+  };
+}
+
+export async function latestSnapshot(db: WarehouseSession): Promise<SnapshotRow | null> {
+  const [row] = await db.query(`SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots ORDER BY version DESC LIMIT 1`);
+  return row ? snapshotRow(row) : null;
+}
+
+export async function getSnapshot(db: WarehouseSession, version: number): Promise<SnapshotRow | null> {
+  const [row] = await db.query(`SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots WHERE version = $1::INTEGER`, [
+    version,
+  ]);
+  return row ? snapshotRow(row) : null;
+}
+
+export async function insertSnapshot(db: WarehouseSession, s: SnapshotRow): Promise<void> {
+  await db.execute(
+    `INSERT INTO schema_snapshots (version, semver, bump, published_at, catalog, diff, content_hash, previous_hash, run_id)
+     VALUES ($1::INTEGER, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR::JSON, $6::VARCHAR::JSON, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR)`,
+    [
+      s.version,
+      s.semver,
+      s.bump,
+      s.publishedAt,
+      JSON.stringify(s.catalog),
+      JSON.stringify(s.diff),
+      s.contentHash,
+      s.previousHash,
+      s.runId,
+    ],
+  );
+}

@@ -1,0 +1,113 @@
+// The conflicts a run raises: its new names against every known name of the same kind (fields: of the same
+// source), through the pure detector, less the field pairs one loaded file had both of.
+import { z } from 'zod';
+import type { WarehouseSession } from '../warehouse/port.ts';
+import { quoteLiteral } from '../warehouse/sql.ts';
+import type { EntityRow, FieldRow } from './catalog.ts';
+import { type ConflictKind, scopeKey } from './catalog-tables/entity-conflicts.ts';
+import { detectConflicts } from './conflicts.ts';
+import type { DiscoveryDeps } from './run.ts';
+import type { ConflictSummary } from './run-report.ts';
+
+/** Two field names of one source that a loaded file had both of. */
+const SameFilePairRow = z.object({ source: z.string(), a: z.string(), b: z.string() });
+
+/**
+ * Drops field conflicts whose two names were both in one loaded file: two columns of one file are two
+ * fields by construction (`lot_size.min` and `lot_size.max`), not one field spelt twice. Entity types are
+ * kept: one annotation file holds both spellings of a type as easily as one.
+ */
+export async function withoutColumnsOfOneFile(
+  tx: WarehouseSession,
+  conflicts: readonly ConflictSummary[],
+): Promise<ConflictSummary[]> {
+  const fields = conflicts.filter((c) => c.kind === 'field');
+  if (fields.length === 0) return [...conflicts];
+  const pairs = fields.map((c) => `(${[c.source, c.newName, c.existingName].map(quoteLiteral).join(', ')})`);
+  const together = await tx.query(
+    `SELECT DISTINCT p.source, p.a, p.b
+     FROM (VALUES ${pairs.join(', ')}) p(source, a, b)
+     JOIN load_fields x ON x.source = p.source AND x.path = p.a
+     JOIN load_fields y ON y.load_id = x.load_id AND y.source = p.source AND y.path = p.b`,
+  );
+  const drop = new Set(
+    together.map((row) => {
+      const t = SameFilePairRow.parse(row);
+      return `${t.source}\u0000${t.a}\u0000${t.b}`;
+    }),
+  );
+  return conflicts.filter(
+    (c) => c.kind !== 'field' || !drop.has(`${c.source}\u0000${c.newName}\u0000${c.existingName}`),
+  );
+}
+
+/** Conflicts of the run's new names against every known name of the same kind (fields: same source). */
+export function findConflicts(
+  deps: Pick<DiscoveryDeps, 'config' | 'newId'>,
+  newEntityNames: readonly string[],
+  newFields: readonly { readonly source: string; readonly name: string }[],
+  entities: readonly EntityRow[],
+  fields: readonly FieldRow[],
+  raised: ReadonlyMap<string, ReadonlySet<string>>,
+): ConflictSummary[] {
+  const options = { threshold: deps.config.similarityThreshold, shortLength: deps.config.shortNameLength };
+  const out: ConflictSummary[] = [];
+  const scan = (
+    kind: ConflictKind,
+    source: string,
+    newNames: readonly string[],
+    rows: readonly {
+      readonly name: string;
+      readonly status: string;
+      readonly mergedInto: string | null;
+      readonly weight: number;
+      readonly firstSeen: Date | null;
+    }[],
+  ) => {
+    if (newNames.length === 0) return;
+    const fresh = new Set(newNames);
+    const found = detectConflicts(
+      {
+        newNames,
+        knownNames: rows.filter((r) => !fresh.has(r.name)).map((r) => r.name),
+        aliases: new Map(rows.filter((r) => r.mergedInto !== null).map((r) => [r.name, r.mergedInto as string])),
+        decidedPairs: raised.get(scopeKey(kind, source)) ?? new Set(),
+        weight: new Map(rows.map((r) => [r.name, r.weight])),
+        firstSeen: new Map(rows.map((r) => [r.name, r.firstSeen?.getTime() ?? Number.POSITIVE_INFINITY])),
+      },
+      options,
+    );
+    for (const c of found) out.push({ ...c, id: deps.newId(), kind, source });
+  };
+  scan(
+    'entity_type',
+    '',
+    newEntityNames,
+    entities.map((e) => ({
+      name: e.name,
+      status: e.status,
+      mergedInto: e.mergedInto,
+      weight: e.occurrences + e.proposals,
+      firstSeen: e.firstSeen,
+    })),
+  );
+  const bySource = new Map<string, string[]>();
+  for (const f of newFields) bySource.set(f.source, [...(bySource.get(f.source) ?? []), f.name]);
+  for (const [source, names] of bySource) {
+    scan(
+      'field',
+      source,
+      names,
+      fields
+        .filter((f) => f.source === source)
+        .map((f) => ({
+          name: f.name,
+          status: f.status,
+          mergedInto: f.mergedInto,
+          weight: f.loadCount,
+          firstSeen: f.firstSeen,
+        })),
+    );
+  }
+  return out;
+}
