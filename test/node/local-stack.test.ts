@@ -14,12 +14,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevVars } from '../../tools/local/dev-vars.ts';
+import { freePort } from '../../tools/local/ports.ts';
 import { writeParquet } from '../../tools/local/write-parquet.ts';
 import { ALL_APPLIED } from '../support/migration-files.ts';
 import { runCli } from '../support/run-cli.ts';
@@ -36,14 +37,6 @@ const LINKED = [
   'tsconfig.json',
   'tsconfig.base.json',
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
