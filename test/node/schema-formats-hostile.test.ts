@@ -9,6 +9,7 @@ const HOSTILE = [
   '</script><b>',
   'a|b',
   '`rm -rf`',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile name, deliberately not a template.
   '${x}',
   '*/ evil /*',
   'line\nbreak',

@@ -256,7 +256,7 @@ describe('prompt', () => {
       '- field "inspected" of source "manifests',
     ]);
     expect(lines).toContain(
-      `- field "imo" of source "manifests": bigint (active); e.g. "9074729"; SQL: SELECT json_extract_string(data, '$.\\"imo\\"') FROM structured_data WHERE source = 'manifests'`,
+      `- field "imo" of source "manifests": bigint (active); e.g. "9074729"; SQL: SELECT json_extract_string(data, '$."imo"') FROM structured_data WHERE source = 'manifests'`,
     );
   });
 

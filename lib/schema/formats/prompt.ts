@@ -23,6 +23,9 @@ export function clampBudget(budget: number | undefined): number {
 const lit = (value: string): string =>
   JSON.stringify(value).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
 
+// SQL stays copy-pasteable: only line breaks and control characters are escaped (as \n, \u2028, ...).
+const oneLine = (sql: string): string => sql.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => lit(c).slice(1, -1));
+
 const examplesOf = (values: readonly string[] | undefined): string => {
   const shown = (values ?? []).slice(0, 3).map((v) => lit(v.length > 40 ? `${v.slice(0, 37)}...` : v));
   return shown.length > 0 ? `; e.g. ${shown.join(', ')}` : '';
@@ -48,7 +51,7 @@ export function renderPrompt(doc: SchemaDocument, budget?: number): string {
     lines.push({
       occurrences: e.stats?.occurrences ?? null,
       order: `e\u0000${e.name}`,
-      text: `entity type ${lit(e.name)} (${e.status})${e.aliases.length ? `, aliases ${e.aliases.map(lit).join(', ')}` : ''}${examplesOf(e.stats?.examples)}; SQL: SELECT text FROM annotations WHERE entity_type = ${lit(quoteLiteral(e.name)).slice(1, -1)}`,
+      text: `entity type ${lit(e.name)} (${e.status})${e.aliases.length ? `, aliases ${e.aliases.map(lit).join(', ')}` : ''}${examplesOf(e.stats?.examples)}; SQL: SELECT text FROM annotations WHERE entity_type = ${oneLine(quoteLiteral(e.name))}`,
     });
   }
   for (const f of doc.fields.filter((f) => isLive(f.status))) {
@@ -57,7 +60,7 @@ export function renderPrompt(doc: SchemaDocument, budget?: number): string {
     lines.push({
       occurrences: f.stats?.occurrences ?? null,
       order: `f\u0000${f.source}\u0000${f.name}`,
-      text: `field ${lit(f.name)} of ${f.kind === 'structured' ? 'source' : 'document metadata'} ${lit(f.source)}: ${typeText(f.type)} (${f.status})${examplesOf(f.stats?.examples)}; SQL: ${lit(sql).slice(1, -1)}`,
+      text: `field ${lit(f.name)} of ${f.kind === 'structured' ? 'source' : 'document metadata'} ${lit(f.source)}: ${oneLine(f.type)} (${f.status})${examplesOf(f.stats?.examples)}; SQL: ${oneLine(sql)}`,
     });
   }
   // Most used first; names without statistics last; ties in a fixed order.
@@ -80,5 +83,3 @@ export function renderPrompt(doc: SchemaDocument, budget?: number): string {
   const text = body + note;
   return fits(text) ? text : `${header}${note}`.slice(0, limit);
 }
-
-const typeText = (type: string): string => lit(type).slice(1, -1);
