@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'bad_file'
   | 'warehouse_unavailable'
@@ -15,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   bad_file: 422,
   warehouse_unavailable: 503,
@@ -22,6 +24,9 @@ const STATUS: Record<ErrorCode, number> = {
   storage_unavailable: 503,
   internal: 500,
 };
+
+/** Every code, for documents that list them. */
+export const ERROR_CODES = Object.keys(STATUS) as readonly ErrorCode[];
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['warehouse_unavailable', 'storage_unavailable']);
 

@@ -1,6 +1,7 @@
 // Discovery runs as rows (requested, running, what they found) and the lock that keeps them apart.
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import type { Page, PageRequest } from '../http/page.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { nullableJsonText } from './json-columns.ts';
 
@@ -159,12 +160,16 @@ export async function getRun(db: WarehouseSession, id: string): Promise<RunRecor
   return row ? runRecord(row) : null;
 }
 
-export async function listRuns(db: WarehouseSession, limit: number): Promise<RunRecord[]> {
+const CountRow = z.object({ n: z.coerce.number() });
+
+/** One page of runs, newest first, with the count of all runs. */
+export async function listRuns(db: WarehouseSession, page: PageRequest): Promise<Page<'runs', RunRecord>> {
+  const [count] = await db.query('SELECT count(*)::INTEGER AS n FROM discovery_runs');
   const rows = await db.query(
-    `SELECT ${RUN_COLUMNS} FROM discovery_runs ORDER BY requested_at DESC, id LIMIT $1::INTEGER`,
-    [limit],
+    `SELECT ${RUN_COLUMNS} FROM discovery_runs ORDER BY requested_at DESC, id LIMIT $1::INTEGER OFFSET $2::INTEGER`,
+    [page.limit, page.offset],
   );
-  return rows.map(runRecord);
+  return { runs: rows.map(runRecord), ...page, total: count ? CountRow.parse(count).n : 0 };
 }
 
 // ---- the lock -----------------------------------------------------------------------------------

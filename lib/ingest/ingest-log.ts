@@ -1,5 +1,6 @@
 // ingest_log: one row per object event the consumer finished with (loaded, failed, deleted, ignored).
 import { z } from 'zod';
+import { type Page, pageParams } from '../http/page.ts';
 import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
 
 /** What became of an object event (ingest_log.status). */
@@ -195,34 +196,92 @@ export const IngestionQuery = z.object({
       error: 'expected an ISO date (2026-11-21) or date-time (2026-11-21T08:00:00Z)',
     })
     .optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  ...pageParams(1000, 100).shape,
 });
 export type IngestionQuery = z.infer<typeof IngestionQuery>;
 
-/** Newest first, filtered by status, bucket and finish time. */
-export async function listIngestions(db: WarehouseSession, q: IngestionQuery): Promise<IngestLogRow[]> {
-  const where: string[] = [];
+/** An ingest_log row as the API answers it: the table's columns, in camelCase and in the same order. */
+export interface Ingestion {
+  readonly id: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly strategy: string | null;
+  readonly batchId: string | null;
+  readonly schemaVersion: string | null;
+  readonly rows: number | null;
+  readonly bytes: number | null;
+  readonly status: IngestStatus;
+  readonly error: string | null;
+  readonly errorCode: string | null;
+  readonly attempts: number;
+  readonly eventTime: Date | null;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly durationMs: number | null;
+}
+
+function ingestion(r: IngestLogRow): Ingestion {
+  return {
+    id: r.id,
+    bucket: r.bucket,
+    key: r.key,
+    etag: r.etag,
+    action: r.action,
+    target: r.target,
+    strategy: r.strategy,
+    batchId: r.batch_id,
+    schemaVersion: r.schema_version,
+    rows: r.rows,
+    bytes: r.bytes,
+    status: r.status,
+    error: r.error,
+    errorCode: r.error_code,
+    attempts: r.attempts,
+    eventTime: r.event_time,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+  };
+}
+
+function ingestionWhere(q: IngestionQuery): { where: string; params: SqlParam[] } {
+  const conditions: string[] = [];
   const params: SqlParam[] = [];
   if (q.status) {
     params.push(q.status);
-    where.push(`status = $${params.length}::VARCHAR`);
+    conditions.push(`status = $${params.length}::VARCHAR`);
   }
   if (q.bucket) {
     params.push(q.bucket);
-    where.push(`bucket = $${params.length}::VARCHAR`);
+    conditions.push(`bucket = $${params.length}::VARCHAR`);
   }
   if (q.since) {
     params.push(sinceInstant(q.since));
-    where.push(`started_at >= $${params.length}::TIMESTAMPTZ`);
+    conditions.push(`started_at >= $${params.length}::TIMESTAMPTZ`);
   }
-  params.push(q.limit);
-  return IngestLogRow.array().parse(
-    await db.query(
-      `SELECT id, bucket, key, etag, action, target, strategy, batch_id, schema_version, rows::DOUBLE AS rows,
-              bytes::DOUBLE AS bytes, status, error, error_code, attempts, event_time, started_at, finished_at, duration_ms
-       FROM ingest_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY started_at DESC, id LIMIT $${params.length}::INTEGER`,
-      params,
-    ),
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+const CountRow = z.object({ n: z.coerce.number() });
+
+/** One page of ingestions, newest first, filtered by status, bucket and start time, with the count of all that match. */
+export async function listIngestions(db: WarehouseSession, q: IngestionQuery): Promise<Page<'ingestions', Ingestion>> {
+  const { where, params } = ingestionWhere(q);
+  const [count] = await db.query(`SELECT count(*)::INTEGER AS n FROM ingest_log ${where}`, params);
+  const rows = await db.query(
+    `SELECT id, bucket, key, etag, action, target, strategy, batch_id, schema_version, rows::DOUBLE AS rows,
+            bytes::DOUBLE AS bytes, status, error, error_code, attempts, event_time, started_at, finished_at, duration_ms
+     FROM ingest_log ${where}
+     ORDER BY started_at DESC, id LIMIT $${params.length + 1}::INTEGER OFFSET $${params.length + 2}::INTEGER`,
+    [...params, q.limit, q.offset],
   );
+  return {
+    ingestions: IngestLogRow.array().parse(rows).map(ingestion),
+    limit: q.limit,
+    offset: q.offset,
+    total: count ? CountRow.parse(count).n : 0,
+  };
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
     const row = (status: string, error: string | null) => ({
       key: 'ports.csv',
       etag: 'e1',
-      event_time: eventTime,
+      eventTime,
       status,
       attempts: polls,
       rows: status === 'loaded' ? 1 : null,

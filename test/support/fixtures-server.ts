@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, normalize } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { CORPUS_DIR } from './paths.ts';
 
 export interface FixturesServer {
@@ -156,6 +157,14 @@ async function handle(
     await mkdir(dirname(join(dir, rel)), { recursive: true });
     await writeFile(join(dir, rel), Buffer.concat(chunks));
     res.writeHead(204).end();
+    return;
+  }
+  // NOTE: validators compile schemas to code (ajv), which workerd refuses: workerd tests post documents here.
+  if (req.method === 'POST' && url.pathname === '/validate/openapi') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const result = await new Validator().validate(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
     return;
   }
   if (req.method === 'GET' && url.pathname === '/corpus-index') {

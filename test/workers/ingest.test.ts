@@ -968,8 +968,8 @@ describe('local uploads and the ingestion list', () => {
     const bad = await call('/api/ingestions?status=nonsense');
     expect(bad.status).toBe(400);
     // A date alone is its start in UTC: the load's own day lists it, the day after does not.
-    const all = await (await call('/api/ingestions')).json<{ ingestions: { started_at: string }[] }>();
-    const started = new Date((all.ingestions[0] as { started_at: string }).started_at);
+    const all = await (await call('/api/ingestions')).json<{ ingestions: { startedAt: string }[] }>();
+    const started = new Date((all.ingestions[0] as { startedAt: string }).startedAt);
     const day = (offset: number) => new Date(started.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
     const sameDay = await (await call(`/api/ingestions?since=${day(0)}`)).json<{ ingestions: unknown[] }>();
     expect(sameDay.ingestions).toHaveLength(1);

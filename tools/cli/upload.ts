@@ -81,7 +81,7 @@ if (args.flags.has('no-wait')) process.exit(0);
 interface Ingestion {
   key: string;
   etag: string;
-  event_time: string | null;
+  eventTime: string | null;
   status: string;
   attempts: number;
   rows: number | null;
@@ -102,7 +102,7 @@ while (Date.now() < deadline) {
   if (!res?.ok) continue;
   const { ingestions } = (await res.json().catch(() => ({ ingestions: [] }))) as { ingestions: Ingestion[] };
   const mine = ingestions.find(
-    (i) => i.key === key && i.etag === body.etag && i.event_time !== null && Date.parse(i.event_time) === sent,
+    (i) => i.key === key && i.etag === body.etag && i.eventTime !== null && Date.parse(i.eventTime) === sent,
   );
   if (!mine) continue;
   if (mine.status === 'retrying') {

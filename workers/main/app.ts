@@ -1,18 +1,49 @@
-// The main Worker's HTTP app, assembled: the deps middleware, one router per area, the JSON 404 and the
-// one error handler (AppError -> its status; anything else is logged and answers 500).
-import { Hono } from 'hono';
+// The main Worker's HTTP app, assembled: its settings, CORS, the deps middleware, one router per area,
+// /openapi.json over all of them, the JSON 404 and 405, and the one error handler (AppError -> its status;
+// anything else is logged and answers 500).
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
 import { AppError, errorMessage } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
+import { isLocalDev } from '../deps.ts';
+import { readHttpConfig } from './config.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
+import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestionRoutes } from './routes/ingestions.ts';
 import { objectRoutes } from './routes/objects.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
 
 export const app = new Hono<AppEnv>();
 
+const READ_METHODS = ['GET', 'HEAD'];
+
+// CORS_ORIGINS: none, any origin for reads only, or the listed origins for everything. Never credentials:
+// the API takes a bearer token, not cookies.
+const corsByConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const origins = c.var.config.CORS_ORIGINS;
+  if (origins.kind === 'none') return next();
+  if (origins.kind === 'any') {
+    if (c.req.method !== 'OPTIONS' && !READ_METHODS.includes(c.req.method)) return next();
+    return cors({ origin: '*', allowMethods: READ_METHODS, allowHeaders: ['authorization'] })(c, next);
+  }
+  return cors({
+    origin: origins.origins,
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowHeaders: ['authorization', 'content-type'],
+    exposeHeaders: ['allow'],
+    maxAge: 600,
+  })(c, next);
+};
+
+app.use(async (c, next) => {
+  c.set('config', readHttpConfig(c.env));
+  await next();
+});
+app.use(corsByConfig);
 app.use(provideDeps);
 
 app.route('/', healthRoutes);
@@ -21,10 +52,29 @@ app.route('/', ingestionRoutes);
 app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
 app.route('/', conflictRoutes);
+app.route('/', openApiRoutes(app));
 
-app.notFound((c) =>
-  c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
-);
+let routes: readonly DocumentedRoute[] | undefined;
+
+// A known path with another method is 405 with the methods it has; an unknown path is 404.
+app.notFound((c: Context<AppEnv>) => {
+  routes ??= routesOf(app).documented;
+  const allowed = allowedMethods(routes, c.req.path, isLocalDev(c.env));
+  if (allowed.length > 0) {
+    if (c.var.config?.CORS_ORIGINS.kind !== 'none') allowed.push('OPTIONS');
+    c.header('allow', allowed.join(', '));
+    return c.json(
+      {
+        error: {
+          code: 'method_not_allowed',
+          message: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`,
+        },
+      },
+      405,
+    );
+  }
+  return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+});
 
 app.onError((error, c) => {
   if (error instanceof AppError) {

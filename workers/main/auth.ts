@@ -15,6 +15,12 @@ export const requireToken: Guard = async (c, next) => {
   await next();
 };
 
+/** Reads: open, or (READ_AUTH=token) the same bearer token writes need. */
+export const readAccess: Guard = async (c, next) => {
+  if (c.var.config.READ_AUTH === 'token') await requireToken(c, next);
+  else await next();
+};
+
 /** Routes that only exist under `npm start` (LOCAL_DEV=true); 404 everywhere else. */
 export const localOnly: Guard = async (c, next) => {
   if (!isLocalDev(c.env)) throw new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`);

@@ -139,13 +139,13 @@ function conflictWhere(filter: ConflictFilter): { where: string; params: SqlPara
 
 export async function listConflicts(
   db: WarehouseSession,
-  filter: ConflictFilter & { readonly limit: number },
+  filter: ConflictFilter & { readonly limit: number; readonly offset?: number },
 ): Promise<ConflictRow[]> {
   const { where, params } = conflictWhere(filter);
-  params.push(filter.limit);
+  params.push(filter.limit, filter.offset ?? 0);
   const rows = await db.query(
     `SELECT ${CONFLICT_COLUMNS} FROM entity_conflicts ${where}
-     ORDER BY detected_at DESC, score DESC, id LIMIT $${params.length}::INTEGER`,
+     ORDER BY detected_at DESC, score DESC, id LIMIT $${params.length - 1}::INTEGER OFFSET $${params.length}::INTEGER`,
     params,
   );
   return rows.map(conflictRow);

@@ -1,41 +1,102 @@
 // The conflicts review queue: the API (list, read, decide) and the review page that decides through it.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { countConflicts, getConflict, listConflicts } from '../../../lib/discovery/catalog-tables/entity-conflicts.ts';
+import {
+  ConflictKind,
+  ConflictStatus,
+  countConflicts,
+  getConflict,
+  listConflicts,
+} from '../../../lib/discovery/catalog-tables/entity-conflicts.ts';
+import { ConflictReason } from '../../../lib/discovery/conflicts.ts';
 import { Decision, decideConflict } from '../../../lib/discovery/decide.ts';
 import { AppError } from '../../../lib/errors.ts';
-import { requireToken } from '../auth.ts';
+import { pageParams, pageSchema } from '../../../lib/http/page.ts';
 import type { AppEnv } from '../context.ts';
-import { jsonBody, parse } from '../input.ts';
+import { describeRoute } from '../describe.ts';
 import { REVIEW_PAGE_CSP, renderReviewPage } from '../views/review-page.ts';
 import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from '../views/review-script.ts';
 
 export const conflictRoutes = new Hono<AppEnv>();
 
-const ConflictQuery = z.object({
-  status: z.enum(['open', 'approved', 'rejected', 'merged']).optional(),
-  run: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+export const Conflict = z
+  .object({
+    id: z.string(),
+    kind: ConflictKind,
+    source: z.string(),
+    newName: z.string(),
+    existingName: z.string(),
+    score: z.number(),
+    reasons: z.array(ConflictReason),
+    status: ConflictStatus,
+    decision: Decision.shape.decision.nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.iso.datetime().nullable(),
+    note: z.string().nullable(),
+    detectedAt: z.iso.datetime(),
+    runId: z.string().nullable(),
+  })
+  .meta({ id: 'Conflict' });
+
+const ConflictId = z.object({ id: z.string() });
+
+const getConflicts = describeRoute({
+  summary: 'the review queue, newest first',
+  description: 'Without `status`, every status; `run` keeps one discovery run’s conflicts.',
+  tags: ['conflicts'],
+  access: 'read',
+  query: z.object({
+    status: ConflictStatus.optional(),
+    run: z.string().min(1).optional(),
+    ...pageParams(1000, 100).shape,
+  }),
+  responses: { 200: { description: 'one page of conflicts', schema: pageSchema('conflicts', Conflict) } },
 });
 
-conflictRoutes.get('/api/conflicts', async (c) => {
-  const q = parse(ConflictQuery, c.req.query());
-  const filter = { status: q.status, runId: q.run };
+conflictRoutes.get('/api/conflicts', getConflicts, async (c) => {
+  const { status, run, limit, offset } = getConflicts.query(c);
+  const filter = { status, runId: run };
   const { warehouse } = c.var.deps;
-  const conflicts = await listConflicts(warehouse, { ...filter, limit: q.limit });
-  return c.json({ conflicts, total: await countConflicts(warehouse, filter) });
+  const conflicts = await listConflicts(warehouse, { ...filter, limit, offset });
+  return c.json({ conflicts, limit, offset, total: await countConflicts(warehouse, filter) });
 });
 
-conflictRoutes.get('/api/conflicts/:id', async (c) => {
-  const conflict = await getConflict(c.var.deps.warehouse, c.req.param('id'));
-  if (!conflict) throw new AppError('not_found', `no conflict ${c.req.param('id')}`);
+const getOneConflict = describeRoute({
+  summary: 'one conflict with its reasons',
+  tags: ['conflicts'],
+  access: 'read',
+  params: ConflictId,
+  responses: { 200: { description: 'the conflict', schema: Conflict } },
+});
+
+conflictRoutes.get('/api/conflicts/:id', getOneConflict, async (c) => {
+  const { id } = getOneConflict.params(c);
+  const conflict = await getConflict(c.var.deps.warehouse, id);
+  if (!conflict) throw new AppError('not_found', `no conflict ${id}`);
   return c.json(conflict);
 });
 
-conflictRoutes.post('/api/conflicts/:id/resolve', requireToken, async (c) => {
-  const decision = parse(Decision, await jsonBody(c.req.raw));
+const resolveConflict = describeRoute({
+  summary: 'decide a conflict: approve, reject or merge',
+  description: 'The next discovery run publishes the change as a snapshot (docs/discovery.md#decisions).',
+  tags: ['conflicts'],
+  access: 'write',
+  params: ConflictId,
+  body: Decision,
+  responses: {
+    200: {
+      description: 'the decided conflict and its effect on the catalog, in words',
+      schema: z.object({ conflict: Conflict, effect: z.string(), note: z.string() }),
+    },
+    409: { description: 'already decided' },
+  },
+});
+
+conflictRoutes.post('/api/conflicts/:id/resolve', resolveConflict, async (c) => {
+  const { id } = resolveConflict.params(c);
+  const decision = await resolveConflict.body(c);
   const { deps } = c.var;
-  const result = await decideConflict(deps.warehouse, c.req.param('id'), decision, deps.clock());
+  const result = await decideConflict(deps.warehouse, id, decision, deps.clock());
   deps.log.info('conflict decided', {
     id: result.conflict.id,
     decision: decision.decision,
@@ -45,8 +106,15 @@ conflictRoutes.post('/api/conflicts/:id/resolve', requireToken, async (c) => {
   return c.json({ ...result, note: 'the next discovery run publishes the change as a snapshot' });
 });
 
+const reviewPage = describeRoute({
+  summary: 'the review page: open conflicts with their reasons, and a form per conflict',
+  tags: ['conflicts'],
+  access: 'open',
+  responses: { 200: { description: 'an HTML page', schema: z.string(), contentType: 'text/html' } },
+});
+
 // The review page: open conflicts with their reasons, and a form per conflict that posts a decision.
-conflictRoutes.get('/review', async (c) => {
+conflictRoutes.get('/review', reviewPage, async (c) => {
   const { warehouse } = c.var.deps;
   const [open, decided] = [
     await listConflicts(warehouse, { status: 'open', limit: 500 }),
@@ -56,7 +124,14 @@ conflictRoutes.get('/review', async (c) => {
   return c.html(renderReviewPage({ open, decided }));
 });
 
-conflictRoutes.get(REVIEW_SCRIPT_PATH, (c) => {
+const reviewScript = describeRoute({
+  summary: 'the review page’s script',
+  tags: ['conflicts'],
+  access: 'open',
+  responses: { 200: { description: 'JavaScript', schema: z.string(), contentType: 'text/javascript' } },
+});
+
+conflictRoutes.get(REVIEW_SCRIPT_PATH, reviewScript, (c) => {
   c.header('content-type', 'text/javascript; charset=utf-8');
   return c.body(REVIEW_SCRIPT);
 });
