@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'
   | 'not_found'
+  | 'not_acceptable'
   | 'conflict'
   | 'bad_file'
   | 'warehouse_unavailable'
@@ -15,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
   not_found: 404,
+  not_acceptable: 406,
   conflict: 409,
   bad_file: 422,
   warehouse_unavailable: 503,

@@ -10,8 +10,13 @@ import { healthRoutes } from './routes/health.ts';
 import { ingestionRoutes } from './routes/ingestions.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
+import { schemaRoutes } from './routes/schema.ts';
+import { versionRoutes } from './routes/version.ts';
 
 export const app = new Hono<AppEnv>();
+
+// Before the deps middleware: /version does no I/O at all.
+app.route('/', versionRoutes);
 
 app.use(provideDeps);
 
@@ -21,6 +26,7 @@ app.route('/', ingestionRoutes);
 app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
 app.route('/', conflictRoutes);
+app.route('/', schemaRoutes);
 
 app.notFound((c) =>
   c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
