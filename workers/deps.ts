@@ -1,5 +1,6 @@
 // The one place that reads bindings and secrets and turns them into lib/ dependencies.
 import { createLogger, type Logger } from '../lib/log.ts';
+import type { SchemaCachePort } from '../lib/schema/cache.ts';
 import type { Warehouse } from '../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../lib/warehouse/postgres.ts';
 
@@ -49,4 +50,19 @@ export async function withDeps<T>(
 /** Whether local-only routes are enabled (`npm start` sets LOCAL_DEV=true in .dev.vars). */
 export function isLocalDev(env: { readonly LOCAL_DEV?: string }): boolean {
   return env.LOCAL_DEV === 'true';
+}
+
+/** The two methods of a KV namespace binding the schema cache uses. */
+export interface KvBinding {
+  get(key: string, type: 'text'): Promise<string | null>;
+  put(key: string, value: string): Promise<void>;
+}
+
+/** The schema cache over the SCHEMA_CACHE KV binding; null when the binding is absent. */
+export function schemaCache(binding: KvBinding | undefined): SchemaCachePort | null {
+  if (!binding) return null;
+  return {
+    get: (key) => binding.get(key, 'text'),
+    put: (key, value) => binding.put(key, value),
+  };
 }

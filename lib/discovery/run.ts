@@ -37,6 +37,11 @@ export interface DiscoveryDeps {
   readonly describe?: Describer | undefined;
   /** Why DISCOVERY_CONFIG could not be used: every run then fails with it, recorded, until it is fixed. */
   readonly configError?: string | undefined;
+  /**
+   * After a run's transaction committed: brings the schema cache to the latest snapshot (the one just
+   * published, or one an earlier run failed to cache). Its failure is logged, never the run's.
+   */
+  readonly afterCommit?: (() => Promise<void>) | undefined;
 }
 
 export interface RunRequest {
@@ -95,7 +100,13 @@ export async function runDiscovery(deps: DiscoveryDeps, request: RunRequest): Pr
       );
       return { status: 'failed', runId, error: message, retryable };
     }
-    // The catalog is committed; delivering the digest (and older undelivered ones) comes after.
+    // The catalog is committed: the cache learns of the snapshot before anything else is sent.
+    await deps
+      .afterCommit?.()
+      .catch((e: unknown) =>
+        deps.log.error('discovery: could not update the schema cache', { runId, error: errorMessage(e) }),
+      );
+    // Delivering the digest (and older undelivered ones) comes after.
     const slackStarted = deps.clock().getTime();
     const flushed = await deliverDigests(deps);
     const finished = deps.clock().getTime();

@@ -10,7 +10,8 @@ describe('Worker configuration', () => {
   it('gives the discovery Worker every binding its code uses', () => {
     const config = unstable_readConfig({ config: 'wrangler.schema-discovery.toml' });
     const secrets = Object.keys(parseDevVars(readFileSync('.dev.vars.example', 'utf8')));
-    const provided = new Set([...Object.keys(config.vars), ...secrets]);
+    const kv = config.kv_namespaces.map((n: { binding: string }) => n.binding);
+    const provided = new Set([...Object.keys(config.vars), ...secrets, ...kv]);
     expect(DISCOVERY_BINDINGS.filter((name) => !provided.has(name))).toEqual([]);
   });
 

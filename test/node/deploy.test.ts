@@ -69,6 +69,7 @@ describe('[env.production] of both configs', () => {
         'main',
         'triggers',
         'r2_buckets',
+        'kv_namespaces',
         'queues',
         'services',
         'compatibility_flags',

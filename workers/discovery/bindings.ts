@@ -1,4 +1,5 @@
 // The discovery Worker's bindings, declared by hand: `wrangler types` types the main Worker's Env only.
+import type { KvBinding } from '../deps.ts';
 import type { AiBinding } from './ai.ts';
 
 export interface DiscoveryEnv {
@@ -14,6 +15,8 @@ export interface DiscoveryEnv {
   readonly DISCOVERY_CONFIG?: string;
   /** Workers AI, only when configured: better descriptions of new names. */
   readonly AI?: AiBinding;
+  /** The schema cache the main Worker answers from; written after each run that published a snapshot. */
+  readonly SCHEMA_CACHE?: KvBinding;
 }
 
 /** Bindings the discovery Worker needs; a test checks wrangler.schema-discovery.toml and .dev.vars.example provide them. */
@@ -23,4 +26,5 @@ export const DISCOVERY_BINDINGS = [
   'PUBLIC_URL',
   'LOCAL_DEV',
   'DISCOVERY_CONFIG',
+  'SCHEMA_CACHE',
 ] as const satisfies readonly (keyof DiscoveryEnv)[];

@@ -6,7 +6,9 @@ import { handleDiscoveryBatch } from '../../lib/discovery/queue.ts';
 import { type DiscoveryDeps, type RunOutcome, runDiscovery } from '../../lib/discovery/run.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { linkBaseProblem } from '../../lib/http/public-url.ts';
-import { type Deps, isLocalDev, withDeps } from '../deps.ts';
+import { syncCache } from '../../lib/schema/cache.ts';
+import { latestDocument } from '../../lib/schema/read.ts';
+import { type Deps, isLocalDev, schemaCache, withDeps } from '../deps.ts';
 import { aiDescriber } from './ai.ts';
 import type { DiscoveryEnv } from './bindings.ts';
 
@@ -39,6 +41,12 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
     slackWebhookUrl: env.SLACK_WEBHOOK_URL || undefined,
     fetcher: (input, init) => fetch(input, init),
     describe: env.AI ? aiDescriber(env.AI, config.aiModel) : undefined,
+    afterCommit: async () => {
+      const cache = schemaCache(env.SCHEMA_CACHE);
+      if (!cache) return;
+      const synced = await syncCache(cache, () => latestDocument(base.warehouse), base.log);
+      if (synced) base.log.info('discovery: schema cache updated', { ...synced });
+    },
   };
 }
 

@@ -16,6 +16,8 @@ import { ingestionRoutes } from './routes/ingestions.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
+import { schemaRoutes } from './routes/schema.ts';
+import { versionRoutes } from './routes/version.ts';
 
 export const app = new Hono<AppEnv>();
 
@@ -44,6 +46,9 @@ app.use(async (c, next) => {
   await next();
 });
 app.use(corsByConfig);
+// Before the deps middleware: /version does no I/O at all.
+app.route('/', versionRoutes);
+
 app.use(provideDeps);
 
 app.route('/', healthRoutes);
@@ -52,6 +57,7 @@ app.route('/', ingestionRoutes);
 app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
 app.route('/', conflictRoutes);
+app.route('/', schemaRoutes);
 app.route('/', openApiRoutes(app));
 
 let routes: readonly DocumentedRoute[] | undefined;

@@ -1,8 +1,16 @@
 // The schema_snapshots table: published catalog versions.
 import { z } from 'zod';
+import { EntityTypeStats, FieldStats } from '../../schema/document.ts';
 import type { WarehouseSession } from '../../warehouse/port.ts';
 import { jsonText } from '../json-columns.ts';
 import { Bump, Catalog, Change } from '../snapshot.ts';
+
+/** The stats column: one entry per published name (lists, not objects keyed by name: a name is data). */
+export const SnapshotStats = z.object({
+  entityTypes: z.array(EntityTypeStats.extend({ name: z.string() })),
+  fields: z.array(FieldStats.extend({ source: z.string(), name: z.string() })),
+});
+export type SnapshotStats = z.infer<typeof SnapshotStats>;
 
 export interface SnapshotRow {
   readonly version: number;
@@ -14,10 +22,13 @@ export interface SnapshotRow {
   readonly contentHash: string;
   readonly previousHash: string | null;
   readonly runId: string | null;
+  /** Null for snapshots published before stats were stored (0008_snapshot_stats.sql). */
+  readonly stats: SnapshotStats | null;
 }
 
-const SNAPSHOT_COLUMNS =
-  'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id';
+/** The columns every read of schema_snapshots selects (JSON as text). */
+export const SNAPSHOT_COLUMNS =
+  'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id, stats::VARCHAR AS stats';
 
 /** A schema_snapshots row as SNAPSHOT_COLUMNS selects it. */
 export const SchemaSnapshotRow = z.object({
@@ -30,10 +41,16 @@ export const SchemaSnapshotRow = z.object({
   content_hash: z.string(),
   previous_hash: z.string().nullable(),
   run_id: z.string().nullable(),
+  stats: z
+    .string()
+    .nullable()
+    .transform((text): unknown => (text === null ? null : JSON.parse(text)))
+    .pipe(SnapshotStats.nullable()),
 });
 export type SchemaSnapshotRow = z.infer<typeof SchemaSnapshotRow>;
 
-function snapshotRow(row: unknown): SnapshotRow {
+/** A row as SNAPSHOT_COLUMNS selects it, parsed. */
+export function snapshotRow(row: unknown): SnapshotRow {
   const r = SchemaSnapshotRow.parse(row);
   return {
     version: r.version,
@@ -45,6 +62,7 @@ function snapshotRow(row: unknown): SnapshotRow {
     contentHash: r.content_hash,
     previousHash: r.previous_hash,
     runId: r.run_id,
+    stats: r.stats,
   };
 }
 
@@ -62,8 +80,8 @@ export async function getSnapshot(db: WarehouseSession, version: number): Promis
 
 export async function insertSnapshot(db: WarehouseSession, s: SnapshotRow): Promise<void> {
   await db.execute(
-    `INSERT INTO schema_snapshots (version, semver, bump, published_at, catalog, diff, content_hash, previous_hash, run_id)
-     VALUES ($1::INTEGER, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR::JSON, $6::VARCHAR::JSON, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR)`,
+    `INSERT INTO schema_snapshots (version, semver, bump, published_at, catalog, diff, content_hash, previous_hash, run_id, stats)
+     VALUES ($1::INTEGER, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR::JSON, $6::VARCHAR::JSON, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR, $10::VARCHAR::JSON)`,
     [
       s.version,
       s.semver,
@@ -74,6 +92,7 @@ export async function insertSnapshot(db: WarehouseSession, s: SnapshotRow): Prom
       s.contentHash,
       s.previousHash,
       s.runId,
+      s.stats === null ? null : JSON.stringify(s.stats),
     ],
   );
 }
