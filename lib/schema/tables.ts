@@ -153,6 +153,8 @@ export const TABLES: readonly TableDefinition[] = [
       col('content_hash', 'VARCHAR', false),
       col('previous_hash', 'VARCHAR', true),
       col('run_id', 'VARCHAR', true),
+      // 0008: what the catalog knew of each name at publish.
+      col('stats', 'JSON', true),
     ],
   },
   {
