@@ -4,7 +4,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SchemaDocument } from '../../lib/schema/document.ts';
+import { type SchemaDocument, SchemaFormat } from '../../lib/schema/document.ts';
+import { renderSchema } from '../../lib/schema/formats/index.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import discovery from '../../workers/discovery/index.ts';
 import worker from '../../workers/main/index.ts';
@@ -188,6 +189,36 @@ describe('the schema API over two published versions', () => {
       V2_HASH,
       V1_HASH,
     ]);
+  });
+
+  it('answers every format of both versions with what the renderer makes of that version, from KV and the warehouse alike', async () => {
+    const ACCEPT: Record<SchemaFormat, string> = {
+      json: 'application/json',
+      markdown: 'text/markdown',
+      mermaid: 'text/vnd.mermaid',
+      zod: 'application/typescript',
+      'json-schema': 'application/schema+json',
+      prompt: 'text/plain',
+    };
+    for (const version of [1, 2]) {
+      const d = await doc(await api(`/api/schema/versions/${version}`));
+      expect(d.version).toBe(version);
+      for (const format of SchemaFormat.options) {
+        const expected = renderSchema(d, format, {});
+        const byParam = await api(`/api/schema/versions/${version}?format=${format}`);
+        const byAccept = await api(`/api/schema/versions/${version}`, { accept: ACCEPT[format] });
+        const cold = await api(`/api/schema/versions/${version}?format=${format}`, { 'cache-control': 'no-cache' });
+        for (const r of [byParam, byAccept, cold]) {
+          expect([r.status, r.headers.get('content-type')]).toEqual([200, expected.contentType]);
+          expect(r.headers.get('etag')).toBe(format === 'json' ? `"${d.contentHash}"` : `"${d.contentHash}-${format}"`);
+          expect(await r.text()).toBe(expected.body);
+        }
+        expect(cold.headers.get('x-schema-source')).toBe('warehouse');
+      }
+      const small = await api(`/api/schema/versions/${version}?format=prompt&budget=120`);
+      expect(await small.text()).toBe(renderSchema(d, 'prompt', { budget: 120 }).body);
+      expect(small.headers.get('etag')).toBe(`"${d.contentHash}-prompt-120"`);
+    }
   });
 
   it('lists versions newest first, paginated, with summary counts and the total', async () => {
