@@ -17,7 +17,7 @@ export interface Deps {
  * Dependencies for one invocation. NOTE: postgres.js sockets cannot outlive the request that opened
  * them in workerd, so the client is made here and closed when the invocation ends.
  */
-export function createDeps(env: { readonly WAREHOUSE_URL: string }, worker: string): Deps {
+function createDeps(env: { readonly WAREHOUSE_URL: string }, worker: string): Deps {
   return {
     warehouse: createPostgresWarehouse(env.WAREHOUSE_URL, { max: 2, applicationName: worker }),
     log: createLogger({ worker }),
@@ -28,7 +28,7 @@ export function createDeps(env: { readonly WAREHOUSE_URL: string }, worker: stri
 }
 
 /** Closes the invocation's warehouse client after the response, without delaying it. */
-export function releaseDeps(deps: Deps, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
+function releaseDeps(deps: Deps, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
   ctx.waitUntil(deps.warehouse.close().catch(() => {}));
 }
 

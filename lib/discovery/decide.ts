@@ -3,11 +3,11 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
-import { type ConflictRow, getConflict } from './catalog-tables/entity-conflicts.ts';
+import { type ConflictRow, DecisionKind, getConflict } from './catalog-tables/entity-conflicts.ts';
 import { EntryStatus } from './snapshot.ts';
 
 export const Decision = z.strictObject({
-  decision: z.enum(['approve', 'reject', 'merge']),
+  decision: DecisionKind,
   /** Who decided (recorded with the decision). */
   by: z.string().trim().min(1).max(200),
   note: z.string().max(2000).optional(),

@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
+import { jsonText, nullableJsonText, stringList } from '../warehouse/rows.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
 import type { EntityDelta, EntityObservation, FieldObservation } from './catalog.ts';
-import { jsonText, nullableJsonText, stringList } from './json-columns.ts';
 
 export interface PendingLoad {
   readonly id: string;
@@ -16,9 +16,10 @@ export interface PendingLoad {
   readonly ingestedAt: Date;
 }
 
-/** Loaded batches no run has taken in yet, oldest first. */
-const IngestLogRow = z.object({ id: z.string(), target: z.string().nullable(), started_at: z.coerce.date() });
+/** The ingest_log columns pendingLoads reads. */
+const PendingLoadRow = z.object({ id: z.string(), target: z.string().nullable(), started_at: z.coerce.date() });
 
+/** Loaded batches no run has taken in yet, oldest first. */
 export async function pendingLoads(db: WarehouseSession): Promise<PendingLoad[]> {
   const rows = await db.query(
     `SELECT l.id, l.target, l.started_at FROM ingest_log l
@@ -26,7 +27,7 @@ export async function pendingLoads(db: WarehouseSession): Promise<PendingLoad[]>
      ORDER BY l.started_at, l.id`,
   );
   return rows.map((row) => {
-    const r = IngestLogRow.parse(row);
+    const r = PendingLoadRow.parse(row);
     return { id: r.id, target: r.target, ingestedAt: r.started_at };
   });
 }

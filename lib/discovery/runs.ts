@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Page, PageRequest } from '../http/page.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
-import { nullableJsonText } from './json-columns.ts';
+import { CountRow, nullableJsonText } from '../warehouse/rows.ts';
 
 export const RunTrigger = z.enum(['cron', 'queue', 'api', 'manual']);
 export type RunTrigger = z.infer<typeof RunTrigger>;
@@ -160,8 +160,6 @@ export async function getRun(db: WarehouseSession, id: string): Promise<RunRecor
   return row ? runRecord(row) : null;
 }
 
-const CountRow = z.object({ n: z.coerce.number() });
-
 /** One page of runs, newest first, with the count of all runs. */
 export async function listRuns(db: WarehouseSession, page: PageRequest): Promise<Page<'runs', RunRecord>> {
   const [count] = await db.query('SELECT count(*)::INTEGER AS n FROM discovery_runs');
@@ -177,8 +175,8 @@ export async function listRuns(db: WarehouseSession, page: PageRequest): Promise
 export const LOCK_NAME = 'discovery';
 
 /** Who holds the discovery_lock row, and until when. */
-export const DiscoveryLockRow = z.object({ holder: z.string(), expires_at: z.coerce.date() });
-export type DiscoveryLockRow = z.infer<typeof DiscoveryLockRow>;
+export const LockHolderRow = z.object({ holder: z.string(), expires_at: z.coerce.date() });
+export type LockHolderRow = z.infer<typeof LockHolderRow>;
 
 /**
  * Takes the lock for `holder` unless someone else holds it unexpired. Two runs racing for it write the
@@ -213,7 +211,7 @@ export async function acquireLock(
     if (!(error instanceof AppError) || (error.sqlstate !== '40001' && error.sqlstate !== '23505')) throw error;
   }
   const [row] = await db.query('SELECT holder, expires_at FROM discovery_lock WHERE name = $1::VARCHAR', [LOCK_NAME]);
-  const lock = row ? DiscoveryLockRow.parse(row) : null;
+  const lock = row ? LockHolderRow.parse(row) : null;
   return { acquired: false, holder: lock?.holder ?? null, expiresAt: lock?.expires_at ?? null };
 }
 

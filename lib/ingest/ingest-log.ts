@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { type Page, pageParams } from '../http/page.ts';
 import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
+import { CountRow } from '../warehouse/rows.ts';
 
 /** What became of an object event (ingest_log.status). */
 export const IngestStatus = z.enum(['loaded', 'failed', 'deleted', 'ignored', 'retrying']);
@@ -27,9 +28,9 @@ export const IngestLogRow = z.object({
   error: z.string().nullable(),
   error_code: z.string().nullable(),
   attempts: z.number(),
-  event_time: z.date().nullable(),
-  started_at: z.date(),
-  finished_at: z.date().nullable(),
+  event_time: z.coerce.date().nullable(),
+  started_at: z.coerce.date(),
+  finished_at: z.coerce.date().nullable(),
   duration_ms: z.number().nullable(),
 });
 export type IngestLogRow = z.infer<typeof IngestLogRow>;
@@ -39,7 +40,7 @@ export const IngestHeadsRow = z.object({
   bucket: z.string(),
   key: z.string(),
   etag: z.string(),
-  event_time: z.date(),
+  event_time: z.coerce.date(),
   load_id: z.string(),
 });
 export type IngestHeadsRow = z.infer<typeof IngestHeadsRow>;
@@ -264,8 +265,6 @@ function ingestionWhere(q: IngestionQuery): { where: string; params: SqlParam[] 
   }
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
-
-const CountRow = z.object({ n: z.coerce.number() });
 
 /** One page of ingestions, newest first, filtered by status, bucket and start time, with the count of all that match. */
 export async function listIngestions(db: WarehouseSession, q: IngestionQuery): Promise<Page<'ingestions', Ingestion>> {

@@ -2,16 +2,15 @@
 // commits, one channel at a time. It knows nothing of what a message says or how its channel sends it.
 import { z } from 'zod';
 import type { WarehouseSession } from '../warehouse/port.ts';
+import { CountRow, jsonText } from '../warehouse/rows.ts';
 
 /** A pending message as a delivery reads it (the payload as JSON text). */
-export const NotificationsOutboxRow = z.object({
+export const DueNotificationRow = z.object({
   id: z.string(),
-  payload: z.string(),
+  payload: jsonText(z.unknown()),
   attempts: z.coerce.number(),
 });
-export type NotificationsOutboxRow = z.infer<typeof NotificationsOutboxRow>;
-
-const CountRow = z.object({ n: z.coerce.number() });
+export type DueNotificationRow = z.infer<typeof DueNotificationRow>;
 
 export interface OutboxMessage {
   readonly id: string;
@@ -54,8 +53,8 @@ export async function dueNotifications(db: WarehouseSession, channel: string, no
     [channel, now],
   );
   return rows.map((r) => {
-    const row = NotificationsOutboxRow.parse(r);
-    return { id: row.id, payload: JSON.parse(row.payload), attempts: row.attempts };
+    const row = DueNotificationRow.parse(r);
+    return { id: row.id, payload: row.payload, attempts: row.attempts };
   });
 }
 

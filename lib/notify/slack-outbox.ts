@@ -7,7 +7,7 @@ import { countPending, dueNotifications, enqueueNotification, markFailed, markRe
 import { postToSlack } from './slack.ts';
 import type { SlackMessage } from './slack-message.ts';
 
-export const SLACK_CHANNEL = 'slack';
+const SLACK_CHANNEL = 'slack';
 
 /** Attempts after which a message Slack keeps failing with 5xx or network errors is given up (a day of hourly runs). */
 export const MAX_SLACK_ATTEMPTS = 24;

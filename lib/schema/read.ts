@@ -2,7 +2,6 @@
 // list, the difference between any two versions and one name's history. Pure builders first, then SQL.
 import { z } from 'zod';
 import { SNAPSHOT_COLUMNS, type SnapshotRow, snapshotRow } from '../discovery/catalog-tables/schema-snapshots.ts';
-import { jsonText } from '../discovery/json-columns.ts';
 import { jsonPath } from '../discovery/observe.ts';
 import {
   assertNever,
@@ -15,6 +14,7 @@ import {
   type EntryKey,
 } from '../discovery/snapshot.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
+import { CountRow, jsonText } from '../warehouse/rows.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
 import type { SchemaDocument, SchemaField } from './document.ts';
 
@@ -260,7 +260,7 @@ export async function listVersions(
      FROM schema_snapshots ORDER BY version DESC LIMIT $1::INTEGER OFFSET $2::INTEGER`,
     [page.limit, page.offset],
   );
-  const [count] = await db.query('SELECT count(*)::DOUBLE AS total FROM schema_snapshots');
+  const [count] = await db.query('SELECT count(*)::INTEGER AS n FROM schema_snapshots');
   return {
     versions: rows.map((row) => {
       const r = VersionListRow.parse(row);
@@ -273,7 +273,7 @@ export async function listVersions(
         summary: { entityTypes: r.entity_types, fields: r.fields, changes: r.changes },
       };
     }),
-    total: z.object({ total: z.coerce.number() }).parse(count).total,
+    total: CountRow.parse(count).n,
   };
 }
 

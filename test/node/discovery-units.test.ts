@@ -15,7 +15,6 @@ import {
 import { EntityConflictRow } from '../../lib/discovery/catalog-tables/entity-conflicts.ts';
 import { detectConflicts, detectConflictsNaively, NameIndex, pairKey } from '../../lib/discovery/conflicts.ts';
 import { buildDigest } from '../../lib/discovery/digest.ts';
-import { stringList } from '../../lib/discovery/json-columns.ts';
 import { jsonPath } from '../../lib/discovery/observe.ts';
 import { distancesFrom, normaliseName, similarity, wordKey } from '../../lib/discovery/similarity.ts';
 import {
@@ -31,6 +30,7 @@ import { parseDuckType } from '../../lib/ingest/duck-types.ts';
 import { duckShapes, profileOf } from '../../lib/ingest/profile.ts';
 import { retryAfterSeconds } from '../../lib/notify/slack.ts';
 import { SLACK_LIMITS } from '../../lib/notify/slack-message.ts';
+import { stringList } from '../../lib/warehouse/rows.ts';
 
 const nameArb = fc
   .array(fc.constantFrom('vessel', 'vesel', 'name', 'names', 'imo', 'port', 'part', 'flag', 'state', 'id', 'x'), {

@@ -11,7 +11,7 @@ import type { Deps } from '../deps.ts';
 import { createR2Store } from './r2-store.ts';
 
 /** Bucket name -> R2 binding, from the `binding` of each INGEST_ROUTES entry. */
-export function bucketBindings(env: Env): Map<string, R2Bucket> {
+function bucketBindings(env: Env): Map<string, R2Bucket> {
   const out = new Map<string, R2Bucket>();
   for (const { bucket, binding } of parseRoutes(env.INGEST_ROUTES)) {
     if (binding === undefined) throw new Error(`INGEST_ROUTES names no binding for bucket ${bucket}`);

@@ -2,14 +2,15 @@
 // raise again.
 import { z } from 'zod';
 import type { SqlParam, WarehouseSession } from '../../warehouse/port.ts';
+import { CountRow, jsonText } from '../../warehouse/rows.ts';
 import { type Conflict, ConflictReason, pairKey } from '../conflicts.ts';
-import { jsonText } from '../json-columns.ts';
-
-const CountRow = z.object({ n: z.coerce.number() });
 
 export const ConflictKind = z.enum(['entity_type', 'field']);
 export type ConflictKind = z.infer<typeof ConflictKind>;
 export const ConflictStatus = z.enum(['open', 'approved', 'rejected', 'merged']);
+/** What a reviewer decided about a conflict. */
+export const DecisionKind = z.enum(['approve', 'reject', 'merge']);
+export type DecisionKind = z.infer<typeof DecisionKind>;
 export type ConflictStatus = z.infer<typeof ConflictStatus>;
 
 export interface ConflictRow {
@@ -92,7 +93,7 @@ export const EntityConflictRow = z.object({
   score: z.coerce.number(),
   reasons: jsonText(z.array(ConflictReason)),
   status: ConflictStatus,
-  decision: z.enum(['approve', 'reject', 'merge']).nullable(),
+  decision: DecisionKind.nullable(),
   decided_by: z.string().nullable(),
   decided_at: z.coerce.date().nullable(),
   note: z.string().nullable(),

@@ -1,8 +1,8 @@
 // The entity_types table, read and written.
 import { z } from 'zod';
 import type { WarehouseSession } from '../../warehouse/port.ts';
+import { stringList } from '../../warehouse/rows.ts';
 import type { EntityRow } from '../catalog.ts';
-import { stringList } from '../json-columns.ts';
 import { EntryStatus } from '../snapshot.ts';
 import { asBigint, asJson, asTimestamp, iso, upsert } from './upsert.ts';
 

@@ -1,8 +1,8 @@
 // The field_definitions table, read and written.
 import { z } from 'zod';
 import type { WarehouseSession } from '../../warehouse/port.ts';
+import { nullableJsonText, stringList } from '../../warehouse/rows.ts';
 import type { FieldRow } from '../catalog.ts';
-import { nullableJsonText, stringList } from '../json-columns.ts';
 import { CatalogField, EntryStatus } from '../snapshot.ts';
 import { asBigint, asJson, asTimestamp, iso, upsert } from './upsert.ts';
 

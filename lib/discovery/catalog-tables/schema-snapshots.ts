@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EntityTypeStats, FieldStats } from '../../schema/document.ts';
 import type { WarehouseSession } from '../../warehouse/port.ts';
-import { jsonText } from '../json-columns.ts';
+import { jsonText } from '../../warehouse/rows.ts';
 import { Bump, Catalog, Change } from '../snapshot.ts';
 
 /** The stats column: one entry per published name (lists, not objects keyed by name: a name is data). */

@@ -1,5 +1,5 @@
-// JSON documents as the warehouse sends them in discovery's reads: as text (`column::VARCHAR`), parsed
-// here and checked by the zod schema of what they hold.
+// Zod pieces for rows as the warehouse sends them: JSON columns as text (`column::VARCHAR`), parsed here and
+// checked by the zod schema of what they hold, and the one-number row of a `count(*) AS n`.
 import { z } from 'zod';
 
 /** A NOT NULL JSON column sent as text, parsed and checked by `schema`. */
@@ -22,3 +22,6 @@ export function nullableJsonText<T extends z.ZodType>(schema: T, empty: z.output
 
 /** A nullable JSON list of strings (names, examples): NULL reads as none. */
 export const stringList = nullableJsonText(z.array(z.string()), []);
+
+/** The row of `SELECT count(*) AS n ...`. */
+export const CountRow = z.object({ n: z.coerce.number() });
