@@ -43,6 +43,13 @@ describe('npm run deploy', () => {
     });
   });
 
+  it('refuses a real deploy until both configs bind one SCHEMA_CACHE namespace id, before wrangler runs', async () => {
+    expect(await deploy([], 'https://living-schema.example.com')).toEqual({
+      code: 1,
+      out: 'error: refusing to deploy env production: both Workers must bind one SCHEMA_CACHE KV namespace (wrangler.schema-discovery.toml: "", wrangler.toml: ""). Create it once with `npx wrangler kv namespace create SCHEMA_CACHE` and write its id under [[env.production.kv_namespaces]] in both configs.\n',
+    });
+  });
+
   it('dry-runs both Workers’ production environment with a public https URL, discovery first', async () => {
     const run = await deploy(['--dry-run'], 'https://living-schema.example.com');
     expect(run.code).toBe(0);

@@ -4,7 +4,7 @@
 //                     PUBLIC_URL in both configs' [env.production.vars])
 //   --dry-run         bundle and check both Workers, upload nothing (bundles in .data/dry-run/)
 // A missing, non-https or loopback PUBLIC_URL is refused before wrangler runs: every Slack button and
-// review link is built on it.
+// review link is built on it. So is a real deploy whose two configs do not bind one SCHEMA_CACHE namespace.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +31,8 @@ const dryRun = args.flags.has('dry-run');
 
 const configured = WORKERS.map(({ config }) => {
   const read = unstable_readConfig({ config: join(ROOT, config), env: ENV });
-  return { config, name: read.name, url: read.vars.PUBLIC_URL as string | undefined };
+  const cache = read.kv_namespaces.find((k: { binding: string; id?: string }) => k.binding === 'SCHEMA_CACHE');
+  return { config, name: read.name, url: read.vars.PUBLIC_URL as string | undefined, cacheId: cache?.id ?? '' };
 });
 const given = args.values.get('public-url') ?? process.env.PUBLIC_URL;
 const configUrls = new Set(configured.map((c) => c.url ?? ''));
@@ -45,6 +46,15 @@ const problem = publicUrlProblem(url);
 if (problem) {
   fail(
     `refusing to deploy env ${ENV}: ${problem}. Slack buttons and review links are built on it. Give the main Worker's public https URL: PUBLIC_URL=https://<host> npm run deploy (or --public-url, or PUBLIC_URL in [env.${ENV}.vars] of both configs).`,
+  );
+}
+
+// The discovery Worker writes SCHEMA_CACHE and the main Worker reads it: without one id in both configs,
+// wrangler would provision a namespace per Worker and the API would never see what discovery published.
+const cacheIds = new Set(configured.map((c) => c.cacheId));
+if (!dryRun && (cacheIds.has('') || cacheIds.size > 1)) {
+  fail(
+    `refusing to deploy env ${ENV}: both Workers must bind one SCHEMA_CACHE KV namespace (${configured.map((c) => `${c.config}: ${JSON.stringify(c.cacheId)}`).join(', ')}). Create it once with \`npx wrangler kv namespace create SCHEMA_CACHE\` and write its id under [[env.${ENV}.kv_namespaces]] in both configs.`,
   );
 }
 
