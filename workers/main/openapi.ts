@@ -166,7 +166,8 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): ReturnType<
     info: {
       title: 'living-schema',
       version: '1',
-      description: 'The main Worker: health, ingestions, discovery runs, the conflicts review queue.',
+      description:
+        'The main Worker: health, ingestions, discovery runs, the conflicts review queue, and the published schema (now, at an instant, at a version, in six formats).',
     },
     paths,
     components: {
