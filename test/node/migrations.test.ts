@@ -45,6 +45,7 @@ describe('migration runner', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
+      'discovery_activity',
       'discovery_consumed',
       'discovery_lock',
       'discovery_runs',
