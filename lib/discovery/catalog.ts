@@ -4,13 +4,15 @@ import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import type { Catalog, EntryStatus } from './snapshot.ts';
 
-/** Discovery settings (the DISCOVERY_CONFIG variable, JSON; every key optional). */
-export const DiscoveryConfig = z.strictObject({
+/** The keys of DISCOVERY_CONFIG, each with its default. */
+const DiscoveryConfigFields = z.strictObject({
   /** Times a name must be seen before it counts as stable (candidate -> active): annotations or proposals
    * for an entity type, loaded files for a field. */
   minOccurrences: z.number().int().min(1).default(3),
-  /** Days without a sighting after which an active name becomes stale. */
+  /** Days a name may go unseen while its datasets (or its source) go on before it becomes stale. */
   staleAfterDays: z.number().positive().default(30),
+  /** Days a whole dataset (or source) may be silent before its names become stale however recent they are there. */
+  datasetSilentDays: z.number().positive().default(365),
   /** Levenshtein similarity (1 - distance / longer length) from which two names are flagged. */
   similarityThreshold: z.number().gt(0).max(1).default(0.85),
   /** Names this long or shorter (normalised) are only flagged when identical after normalising. */
@@ -30,6 +32,12 @@ export const DiscoveryConfig = z.strictObject({
   /** New names described by AI per run at most. */
   aiDescriptionsPerRun: z.number().int().min(0).default(20),
 });
+
+/** Discovery settings (the DISCOVERY_CONFIG variable, JSON; every key optional). */
+export const DiscoveryConfig = DiscoveryConfigFields.refine((c) => c.datasetSilentDays >= c.staleAfterDays, {
+  path: ['datasetSilentDays'],
+  message: 'datasetSilentDays must be at least staleAfterDays',
+});
 export type DiscoveryConfig = z.infer<typeof DiscoveryConfig>;
 
 export const DEFAULT_DISCOVERY_CONFIG: DiscoveryConfig = DiscoveryConfig.parse({});
@@ -48,17 +56,52 @@ export function parseDiscoveryConfig(json: string | undefined): DiscoveryConfig 
   return parsed.data;
 }
 
-/** What the lifecycle says a name's status is now. Decisions (rejected, merged) are final. */
+/**
+ * The newest activity of every dataset (the latest annotated_at of a submitted annotation; '' for
+ * annotations without a dataset) and every source (the latest load that profiled one of its fields).
+ */
+export interface Activity {
+  readonly datasets: ReadonlyMap<string, Date>;
+  readonly sources: ReadonlyMap<string, Date>;
+}
+
+/** The newest activity of the datasets an entity type appears in ('' when it has none), or null if none is known. */
+export function datasetActivity(activity: Activity, datasets: readonly string[]): Date | null {
+  let newest: Date | null = null;
+  for (const d of datasets.length > 0 ? datasets : ['']) {
+    const at = activity.datasets.get(d);
+    if (at && (newest === null || at > newest)) newest = at;
+  }
+  return newest;
+}
+
+type LifecycleConfig = Pick<DiscoveryConfig, 'minOccurrences' | 'staleAfterDays' | 'datasetSilentDays'>;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What the lifecycle says a name's status is now. Decisions (rejected, merged) are final. Staleness is
+ * measured against `newestActivity`, the newest activity of the name's datasets (or source), not against
+ * the clock: a backfill of last year's annotations is not stale because it is old, a name is stale when
+ * its datasets went on without it for `staleAfterDays`, or when they all fell silent for `datasetSilentDays`.
+ */
 export function lifecycle(
   status: EntryStatus,
   sightings: number,
   lastSeen: Date | null,
-  config: Pick<DiscoveryConfig, 'minOccurrences' | 'staleAfterDays'>,
+  newestActivity: Date | null,
+  config: LifecycleConfig,
   now: Date,
 ): EntryStatus {
   if (status === 'rejected' || status === 'merged') return status;
-  const old = lastSeen !== null && lastSeen.getTime() < now.getTime() - config.staleAfterDays * 86_400_000;
   const established = sightings >= config.minOccurrences;
+  // Never earlier than the name's own sighting (an unknown dataset cannot age it), never after now.
+  const seen = lastSeen?.getTime() ?? null;
+  const newest = seen === null ? null : Math.min(now.getTime(), Math.max(seen, newestActivity?.getTime() ?? seen));
+  const old =
+    seen !== null &&
+    newest !== null &&
+    (seen < newest - config.staleAfterDays * DAY_MS || newest < now.getTime() - config.datasetSilentDays * DAY_MS);
   // Seen often enough but not lately is stale, however it got there: also a name first found in old data
   // (a backfill), which would otherwise stay a candidate for ever. A candidate never seen enough stays one.
   if (old) return status === 'candidate' && !established ? 'candidate' : 'stale';
@@ -73,13 +116,14 @@ function aged<T extends { readonly status: EntryStatus; readonly lastSeen: Date 
   current: readonly T[],
   planned: (row: T) => boolean,
   sightings: (row: T) => number,
-  config: Pick<DiscoveryConfig, 'minOccurrences' | 'staleAfterDays'>,
+  newestActivity: (row: T) => Date | null,
+  config: LifecycleConfig,
   now: Date,
 ): T[] {
   const changed: T[] = [];
   for (const r of current) {
     if (planned(r)) continue;
-    const status = lifecycle(r.status, sightings(r), r.lastSeen, config, now);
+    const status = lifecycle(r.status, sightings(r), r.lastSeen, newestActivity(r), config, now);
     if (status !== r.status) changed.push({ ...r, status, updatedAt: now });
   }
   return changed;
@@ -103,13 +147,14 @@ function carriedOver(
   existing: Pick<EntityRow | FieldRow, Bookkeeping> | undefined,
   sightings: number,
   lastSeen: Date | null,
+  newestActivity: Date | null,
   describe: () => string,
   config: DiscoveryConfig,
   now: Date,
 ): Pick<EntityRow, Bookkeeping> {
   const own = rewritable(existing?.descriptionSource);
   return {
-    status: lifecycle(existing?.status ?? 'candidate', sightings, lastSeen, config, now),
+    status: lifecycle(existing?.status ?? 'candidate', sightings, lastSeen, newestActivity, config, now),
     mergedInto: existing?.mergedInto ?? null,
     description: own ? describe() : (existing?.description ?? null),
     descriptionSource: own ? DETERMINISTIC : (existing?.descriptionSource ?? null),
@@ -228,6 +273,7 @@ export function planEntityTypes(
   current: readonly EntityRow[],
   observed: readonly EntityObservation[],
   covered: ReadonlySet<string> | 'all',
+  activity: Activity,
   config: DiscoveryConfig,
   now: Date,
 ): { rows: EntityRow[]; newNames: string[] } {
@@ -247,11 +293,14 @@ export function planEntityTypes(
     const existing = byName.get(o.name);
     if (!existing) newNames.push(o.name);
     const lastSeen = o.lastSeen ?? existing?.lastSeen ?? null;
+    // A name that lost every row has no datasets left: it is measured against those it had.
+    const newest = datasetActivity(activity, o.datasets.length > 0 ? o.datasets : (existing?.datasets ?? []));
+    const sightings = o.occurrences + o.proposals;
     const row: EntityRow = {
       ...o,
       lastSeen,
       firstSeen: o.firstSeen ?? existing?.firstSeen ?? null,
-      ...carriedOver(existing, o.occurrences + o.proposals, lastSeen, () => describeEntity(o), config, now),
+      ...carriedOver(existing, sightings, lastSeen, newest, () => describeEntity(o), config, now),
     };
     if (!existing || !unchanged(existing, row, ENTITY_ATTRIBUTES)) rows.push(row);
   }
@@ -259,6 +308,7 @@ export function planEntityTypes(
     current,
     (r) => planned.has(r.name),
     (r) => r.occurrences + r.proposals,
+    (r) => datasetActivity(activity, r.datasets),
     config,
     now,
   );
@@ -368,6 +418,7 @@ export function planFields(
   current: readonly FieldRow[],
   observed: readonly FieldObservation[],
   incremental: boolean,
+  activity: Activity,
   config: DiscoveryConfig,
   now: Date,
 ): { rows: FieldRow[]; newNames: { source: string; name: string }[] } {
@@ -402,7 +453,7 @@ export function planFields(
       firstSeen,
       lastSeen,
       examples,
-      ...carriedOver(existing, loadCount, lastSeen, describe, config, now),
+      ...carriedOver(existing, loadCount, lastSeen, activity.sources.get(o.source) ?? null, describe, config, now),
     };
     if (!existing || !unchanged(existing, row, FIELD_ATTRIBUTES)) rows.push(row);
   }
@@ -410,6 +461,7 @@ export function planFields(
     current,
     (r) => touched.has(fieldKey(r.source, r.name)),
     (r) => r.loadCount,
+    (r) => activity.sources.get(r.source) ?? null,
     config,
     now,
   );

@@ -2,6 +2,7 @@
 // entity types and fields as those loads leave them.
 import { compareCodePoints } from '../core/order.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
+import { type ActivityObservation, observeActivity } from './activity.ts';
 import {
   advanceEntity,
   type DiscoveryConfig,
@@ -55,6 +56,8 @@ export interface RunObservation {
   readonly entities: EntityObservations;
   /** Fields of the loads (of every load when full), with examples for those that still lack them. */
   readonly fields: readonly FieldObservation[];
+  /** The newest activity per dataset and source once the loads are taken in (staleness is measured against it). */
+  readonly activity: ActivityObservation;
 }
 
 /** Observes what the run works from; `lap` times the phases (catalog, entity types, fields, examples). */
@@ -77,7 +80,8 @@ export async function observeRun(
   lap('fieldsMs');
   const fields = await withExamples(tx, config, observed, current.fields);
   lap('examplesMs');
-  return { loads, backlog, full, current, entities, fields };
+  const activity = await observeActivity(tx, full ? 'all' : loads);
+  return { loads, backlog, full, current, entities, fields, activity };
 }
 
 async function readCatalog(tx: WarehouseSession): Promise<CatalogState> {

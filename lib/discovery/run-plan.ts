@@ -36,8 +36,9 @@ export async function planRun(
   const { config } = deps;
   const { current, entities } = observation;
   const covered = entities.covered === 'all' ? 'all' : new Set(entities.covered);
-  const entityPlan = planEntityTypes(current.entities, entities.observed, covered, config, now);
-  const fieldPlan = planFields(current.fields, observation.fields, !observation.full, config, now);
+  const { activity } = observation.activity;
+  const entityPlan = planEntityTypes(current.entities, entities.observed, covered, activity, config, now);
+  const fieldPlan = planFields(current.fields, observation.fields, !observation.full, activity, config, now);
   const entityRows = await describeNew(
     deps,
     entityPlan.rows,

@@ -148,7 +148,7 @@ async function discover(
   const observation = await observeRun(tx, config, request.full, timer.lap);
   const plan = await planRun(tx, deps, observation, now);
   timer.lap('planMs');
-  await writeCatalog(tx, plan, runId, now);
+  await writeCatalog(tx, plan, observation.activity.changed, runId, now);
   const snapshot = await publishSnapshot(tx, observation.current.latest, plan, runId, now);
   const queued = await queueDigest(tx, deps, { runId, now, loads: observation.loads.length, plan, snapshot });
   await consumeLoads(tx, observation.loads, runId, now);

@@ -76,6 +76,13 @@ describe('incremental discovery', () => {
             });
             const catalog = (await readEntityRows(warehouse)).filter((r) => r.occurrences + r.proposals > 0);
             expect(catalog.map(stats)).toEqual(recount.map(stats));
+            // The newest activity the runs moved on load by load equals an aggregate over every row.
+            expect(await warehouse.query('SELECT scope, newest_at FROM discovery_activity ORDER BY scope')).toEqual(
+              await warehouse.query(
+                `SELECT coalesce(dataset, '') AS scope, max(annotated_at) AS newest_at FROM annotations
+                 WHERE status = 'submitted' GROUP BY ALL ORDER BY scope`,
+              ),
+            );
           }
         } finally {
           await warehouse.close();

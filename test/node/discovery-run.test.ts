@@ -11,7 +11,12 @@ import type { AppError } from '../../lib/errors.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { discoveryDeps as deps, type Sent, succeeded } from '../support/discovery-deps.ts';
-import { EXPECTED_CONFLICTS, VESSEL_ANNOTATIONS, VESSEL_REGISTRY } from '../support/discovery-fixtures.ts';
+import {
+  annotationsSql,
+  EXPECTED_CONFLICTS,
+  VESSEL_ANNOTATIONS,
+  VESSEL_REGISTRY,
+} from '../support/discovery-fixtures.ts';
 import { ingestFiles } from '../support/node-loads.ts';
 
 const DAY1 = new Date('2026-11-20T12:00:00Z');
@@ -343,5 +348,142 @@ describe('decisions on names another decision already settled', () => {
       expect(refused.map((e) => [e.code, e.status])).toEqual(reviewers.slice(1).map(() => ['conflict', 409]));
       for (const e of refused) expect(e.message).toContain('was already decided (approve by ');
     });
+  });
+});
+
+describe('staleness against the newest activity of the dataset or source', () => {
+  const NOW = new Date('2027-11-20T12:00:00Z');
+  const later = (days: number) => new Date(NOW.getTime() + days * 86_400_000);
+  /** `n` submitted spans of `type` in `dataset`, one a month from `from` (YYYY-MM, day 10). */
+  const monthly = (type: string, text: string, n: number, from: string, dataset = 'vessels') =>
+    Array.from({ length: n }, (_, i) => {
+      const [y, m] = from.split('-').map(Number) as [number, number];
+      const at = new Date(Date.UTC(y, m - 1 + i, 10, 9)).toISOString();
+      return [`${type}-${i}`, `doc-${i}`, type, text, 'alice', 'submitted', at, null, dataset] as const;
+    });
+  const statuses = async (w: Warehouse) => Object.fromEntries((await readEntityRows(w)).map((e) => [e.name, e.status]));
+  const fieldStatuses = async (w: Warehouse) =>
+    Object.fromEntries((await readFieldRows(w)).map((f) => [`${f.source}.${f.name}`, f.status]));
+  const section = (message: Sent | undefined, title: string) =>
+    message?.body.blocks
+      .map((b) => (b as { text?: { text?: string } }).text?.text ?? '')
+      .find((t) => t.startsWith(`*${title}*`));
+
+  it('a backfill of last year makes its types active or candidate, not stale, and the digest says so', async () => {
+    const { warehouse } = await migratedDatabase('discovery_backfill');
+    try {
+      // A migrated Argilla history: annotations dated over the year before the clock, loaded today.
+      const backfill = annotationsSql([
+        ...monthly('VESSEL_NAME', 'Ever Given', 11, '2026-12'),
+        ...monthly('IMO_NUMBER', '9811000', 4, '2027-07'),
+        ...monthly('CALL_SIGN', 'H3RC', 2, '2027-09'),
+      ]);
+      await ingestFiles(warehouse, [{ bucket: 'vessel-annotations', key: 'backfill/all.parquet', sql: backfill }], NOW);
+      const sent: Sent[] = [];
+      const report = succeeded(await runDiscovery(deps(warehouse, NOW, { sent }), { trigger: 'api', full: false }));
+      expect(await statuses(warehouse)).toEqual({
+        CALL_SIGN: 'candidate',
+        IMO_NUMBER: 'active',
+        VESSEL_NAME: 'active',
+      });
+      expect(report.snapshot).toMatchObject({ version: 1, semver: '0.1.0' });
+      expect(sent).toHaveLength(1);
+      expect(section(sent[0], 'New entity types')).toBe(
+        [
+          '*New entity types*',
+          '• `CALL_SIGN` (candidate) — Entity type annotated by subject-matter experts, e.g. “H3RC”.',
+          '• `IMO_NUMBER` (active) — Entity type annotated by subject-matter experts, e.g. “9811000”.',
+          '• `VESSEL_NAME` (active) — Entity type annotated by subject-matter experts, e.g. “Ever Given”.',
+        ].join('\n'),
+      );
+      expect(await warehouse.query('SELECT kind, scope, newest_at FROM discovery_activity')).toEqual([
+        { kind: 'dataset', scope: 'vessels', newest_at: new Date('2027-10-10T09:00:00Z') },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('an entity type goes stale when its dataset goes on without it, or when its whole dataset falls silent', async () => {
+    const { warehouse } = await migratedDatabase('discovery_stale_entities');
+    try {
+      const load = (key: string, sql: string, at: Date) =>
+        ingestFiles(warehouse, [{ bucket: 'vessel-annotations', key, sql }], at);
+      const run = async (at: Date) =>
+        succeeded(await runDiscovery(deps(warehouse, at), { trigger: 'cron', full: false }));
+      await load(
+        'history.parquet',
+        annotationsSql([
+          ...monthly('VESSEL_NAME', 'Ever Given', 3, '2027-08'), // last 2027-10-10
+          ...monthly('IMO_NUMBER', '9811000', 3, '2027-08'), // last 2027-10-10
+          ...monthly('HULL_NUMBER', 'H-12', 3, '2027-01', 'archive'), // last 2027-03-10, its dataset's newest
+        ]),
+        NOW,
+      );
+      await run(NOW);
+      expect(await statuses(warehouse)).toEqual({ HULL_NUMBER: 'active', IMO_NUMBER: 'active', VESSEL_NAME: 'active' });
+
+      // 40 days on the clock, the vessels dataset gets new VESSEL_NAME spans; the archive gets nothing.
+      await load('new.parquet', annotationsSql(monthly('VESSEL_NAME', 'MSC Oscar', 1, '2027-12')), later(40));
+      const report = await run(later(40));
+      // IMO_NUMBER: 2027-10-10 is 61 days before its dataset's newest span (2027-12-10); the quiet archive
+      // keeps its status (by the clock alone HULL_NUMBER, unseen for 295 days, would be stale).
+      expect(await statuses(warehouse)).toEqual({ HULL_NUMBER: 'active', IMO_NUMBER: 'stale', VESSEL_NAME: 'active' });
+      expect(report.snapshot).toMatchObject({ version: 2, bump: 'patch' });
+
+      // 371 days after the archive's newest span: silent longer than datasetSilentDays (365).
+      await run(new Date('2028-03-15T12:00:00Z'));
+      expect(await statuses(warehouse)).toEqual({ HULL_NUMBER: 'stale', IMO_NUMBER: 'stale', VESSEL_NAME: 'active' });
+      expect(await warehouse.query('SELECT kind, scope, newest_at FROM discovery_activity ORDER BY scope')).toEqual([
+        { kind: 'dataset', scope: 'archive', newest_at: new Date('2027-03-10T09:00:00Z') },
+        { kind: 'dataset', scope: 'vessels', newest_at: new Date('2027-12-10T09:00:00Z') },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('a field goes stale when its source loads on without it, or when its whole source falls silent', async () => {
+    const { warehouse } = await migratedDatabase('discovery_stale_fields');
+    try {
+      const csv = (key: string, sql: string) => ({ bucket: 'vessel-csv' as const, key, sql });
+      const run = async (at: Date) =>
+        succeeded(await runDiscovery(deps(warehouse, at), { trigger: 'cron', full: false }));
+      for (const day of [0, 1, 2]) {
+        await ingestFiles(
+          warehouse,
+          [
+            csv(`registry/${day}.parquet`, `SELECT 9811000 AS imo, 'X1' AS legacy_code`),
+            csv(`archive/${day}.parquet`, `SELECT 'H-12' AS hull`),
+          ],
+          later(day),
+        );
+      }
+      await run(later(2));
+      expect(await fieldStatuses(warehouse)).toEqual({
+        'archive.hull': 'active',
+        'registry.imo': 'active',
+        'registry.legacy_code': 'active',
+      });
+
+      // The registry loads on without legacy_code; the archive loads nothing.
+      await ingestFiles(warehouse, [csv('registry/40.parquet', 'SELECT 9811001 AS imo')], later(40));
+      await run(later(40));
+      expect(await fieldStatuses(warehouse)).toEqual({
+        'archive.hull': 'active',
+        'registry.imo': 'active',
+        'registry.legacy_code': 'stale',
+      });
+
+      // 366 days after the archive's last load, 328 after the registry's.
+      await run(later(368));
+      expect(await fieldStatuses(warehouse)).toEqual({
+        'archive.hull': 'stale',
+        'registry.imo': 'active',
+        'registry.legacy_code': 'stale',
+      });
+    } finally {
+      await warehouse.close();
+    }
   });
 });

@@ -334,15 +334,42 @@ describe('the catalog rules', () => {
   const config = DEFAULT_DISCOVERY_CONFIG;
 
   it('candidate until seen often enough, stale when unseen too long, decisions final', () => {
-    expect(lifecycle('candidate', 2, days(1), config, now)).toBe('candidate');
-    expect(lifecycle('candidate', 3, days(1), config, now)).toBe('active');
-    expect(lifecycle('active', 9, days(31), config, now)).toBe('stale');
-    expect(lifecycle('stale', 9, days(0), config, now)).toBe('active');
-    // A backfill: seen often enough, but only long ago.
-    expect(lifecycle('candidate', 9, days(31), config, now)).toBe('stale');
-    expect(lifecycle('candidate', 2, days(31), config, now)).toBe('candidate');
-    expect(lifecycle('rejected', 99, days(0), config, now)).toBe('rejected');
-    expect(lifecycle('merged', 99, days(0), config, now)).toBe('merged');
+    // The fourth argument is the newest activity of the name's datasets (or source).
+    expect(lifecycle('candidate', 2, days(1), days(1), config, now)).toBe('candidate');
+    expect(lifecycle('candidate', 3, days(1), days(0), config, now)).toBe('active');
+    expect(lifecycle('active', 9, days(31), days(0), config, now)).toBe('stale');
+    expect(lifecycle('stale', 9, days(0), days(0), config, now)).toBe('active');
+    expect(lifecycle('rejected', 99, days(0), days(0), config, now)).toBe('rejected');
+    expect(lifecycle('merged', 99, days(0), days(0), config, now)).toBe('merged');
+  });
+
+  it('measures staleness against the newest activity of the dataset, not the clock alone', () => {
+    // A backfill: seen often enough, only in old data, as recently as its dataset: active.
+    expect(lifecycle('candidate', 9, days(200), days(190), config, now)).toBe('active');
+    expect(lifecycle('candidate', 2, days(200), days(190), config, now)).toBe('candidate');
+    // Its dataset went on without it for more than staleAfterDays.
+    expect(lifecycle('candidate', 9, days(231), days(200), config, now)).toBe('stale');
+    expect(lifecycle('active', 9, days(229), days(200), config, now)).toBe('active');
+    // A dataset quiet as a whole keeps its names' status, up to datasetSilentDays.
+    expect(lifecycle('active', 9, days(31), days(31), config, now)).toBe('active');
+    expect(lifecycle('active', 9, days(365), days(364), config, now)).toBe('active');
+    expect(lifecycle('active', 9, days(367), days(366), config, now)).toBe('stale');
+    expect(lifecycle('candidate', 9, days(400), days(366), config, now)).toBe('stale');
+    // A candidate never seen enough stays one, however old.
+    expect(lifecycle('candidate', 2, days(400), days(366), config, now)).toBe('candidate');
+    // Activity dated after the clock counts as now; unknown activity is the name's own last sighting.
+    expect(lifecycle('active', 9, days(31), days(-10), config, now)).toBe('stale');
+    expect(lifecycle('active', 9, days(20), days(-10), config, now)).toBe('active');
+    expect(lifecycle('active', 9, days(31), null, config, now)).toBe('active');
+    expect(lifecycle('active', 9, days(366), null, config, now)).toBe('stale');
+    expect(lifecycle('active', 9, null, days(0), config, now)).toBe('active');
+  });
+
+  it('refuses a datasetSilentDays shorter than staleAfterDays, naming the key', () => {
+    expect(() => parseDiscoveryConfig('{"staleAfterDays": 60, "datasetSilentDays": 30}')).toThrow(
+      /DISCOVERY_CONFIG is invalid: .*datasetSilentDays must be at least staleAfterDays.*datasetSilentDays/s,
+    );
+    expect(parseDiscoveryConfig('{"datasetSilentDays": 90}').datasetSilentDays).toBe(90);
   });
 
   it('widens numbers int -> bigint -> decimal -> double, and anything else mixed to varchar', () => {

@@ -28,6 +28,39 @@ const files = (...specs: [string, string][]): MigrationFile[] => specs.map(([nam
 const fixedClock = () => new Date('2026-01-01T00:00:00Z');
 
 describe('migration runner', () => {
+  it('0009 counts the newest activity of what was loaded before it: per dataset and per source', async () => {
+    const { warehouse } = freshWarehouse();
+    const all = await readMigrationFiles();
+    const before = all.filter((f) => f.name < '0009');
+    expect((await migrate(warehouse, before, { clock: fixedClock })).status).toBe('ok');
+    const span = (at: string, status: string, dataset: string | null) =>
+      `('r', 'd', 'PORT', 0, 4, 'Suez', '${status}', TIMESTAMPTZ '${at}', ${dataset === null ? 'NULL' : `'${dataset}'`},
+        'b', 'k', TIMESTAMPTZ '2026-01-01 00:00:00+00', TIMESTAMPTZ '2026-01-01 00:00:00+00')`;
+    await warehouse.execute(
+      `INSERT INTO annotations (record_id, document_id, entity_type, "start", "end", text, status, annotated_at, dataset,
+                                batch_id, source_key, ingested_at, valid_from)
+       VALUES ${[
+         span('2025-03-01 00:00:00+00', 'submitted', 'vessels'),
+         span('2025-04-01 00:00:00+00', 'submitted', 'vessels'),
+         span('2025-05-01 00:00:00+00', 'draft', 'vessels'),
+         span('2025-02-01 00:00:00+00', 'submitted', null),
+       ].join(', ')}`,
+    );
+    await warehouse.execute(
+      `INSERT INTO load_fields (load_id, target, source, path, field_type, rows, null_count, ingested_at)
+       VALUES ('l1', 'structured_data', 'registry', 'imo', 'int', 3, 0, TIMESTAMPTZ '2025-06-01 00:00:00+00'),
+              ('l2', 'structured_data', 'registry', 'imo', 'int', 3, 0, TIMESTAMPTZ '2025-07-01 00:00:00+00')`,
+    );
+    expect((await migrate(warehouse, all, { clock: fixedClock })).status).toBe('ok');
+    expect(await warehouse.query('SELECT kind, scope, newest_at FROM discovery_activity ORDER BY kind, scope')).toEqual(
+      [
+        { kind: 'dataset', scope: '', newest_at: new Date('2025-02-01T00:00:00Z') },
+        { kind: 'dataset', scope: 'vessels', newest_at: new Date('2025-04-01T00:00:00Z') },
+        { kind: 'source', scope: 'registry', newest_at: new Date('2025-07-01T00:00:00Z') },
+      ],
+    );
+  });
+
   it('applies the project migrations in order, creating every table of the data model', async () => {
     const { warehouse } = freshWarehouse();
     const files = await readMigrationFiles();
@@ -45,6 +78,7 @@ describe('migration runner', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
+      'discovery_activity',
       'discovery_consumed',
       'discovery_lock',
       'discovery_runs',

@@ -11,14 +11,15 @@ type Span = readonly [
   status: 'submitted' | 'draft',
   at: string,
   proposal: string | null,
+  dataset?: string,
 ];
 
 const q = (s: string | null) => (s === null ? 'NULL' : `'${s.replaceAll("'", "''")}'`);
 
 export function annotationsSql(spans: readonly Span[]): string {
   const rows = spans.map(
-    ([record, doc, type, text, annotator, status, at, proposal], i) =>
-      `(${q(record)}, ${q(doc)}, ${q(type)}, ${i}, ${i + text.length}, ${q(text)}, ${q(annotator)}, ${q(status)}, TIMESTAMPTZ '${at}', 'vessels', ${q(proposal)})`,
+    ([record, doc, type, text, annotator, status, at, proposal, dataset = 'vessels'], i) =>
+      `(${q(record)}, ${q(doc)}, ${q(type)}, ${i}, ${i + text.length}, ${q(text)}, ${q(annotator)}, ${q(status)}, TIMESTAMPTZ '${at}', ${q(dataset)}, ${q(proposal)})`,
   );
   return `SELECT * FROM (VALUES ${rows.join(', ')}) t(record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset, proposed_entity_type)`;
 }
