@@ -45,6 +45,8 @@ describe('migration runner', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
+      'argilla_datasets',
+      'argilla_responses',
       'discovery_consumed',
       'discovery_lock',
       'discovery_runs',
