@@ -38,6 +38,8 @@ export interface ArgillaClientOptions {
   /** Waits between attempts (tests pass a recorder). */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly log: Logger;
+  /** Milliseconds now, for Retry-After dates (default Date.now). */
+  readonly now?: () => number;
   /** Per-attempt timeout, default 30 s. */
   readonly timeoutMs?: number;
   /** Attempts per request, default 5 (a first try and 4 retries). */
@@ -114,6 +116,7 @@ export function createArgillaClient(options: ArgillaClientOptions): ArgillaClien
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const baseDelay = options.baseDelayMs ?? 500;
   const maxDelay = options.maxDelayMs ?? 30_000;
+  const now = options.now ?? (() => Date.now());
 
   async function attempt(call: Call): Promise<unknown> {
     const url = new URL(`${base}/api/v1${call.path}`);
@@ -134,7 +137,7 @@ export function createArgillaClient(options: ArgillaClientOptions): ArgillaClien
     }
     const text = await response.text().catch(() => '');
     if (response.status === 429 || response.status >= 500) {
-      const wait = retryAfterMs(response.headers.get('retry-after'), Date.now());
+      const wait = retryAfterMs(response.headers.get('retry-after'), now());
       throw new Retryable(`${call.method} ${call.path} answered ${response.status}: ${text.slice(0, 300)}`, wait);
     }
     if (!response.ok) throw refusal(call, response.status, text);

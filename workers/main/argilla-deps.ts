@@ -22,7 +22,13 @@ export function createArgillaSyncDeps(env: Env, base: Deps): ArgillaSyncDeps {
   initParquetWasm(parquetWasm);
   const bucket = env.ANNOTATIONS_BUCKET;
   return {
-    argilla: createArgillaClient({ baseUrl: env.ARGILLA_URL, apiKey, fetch: (...a) => fetch(...a), log: base.log }),
+    argilla: createArgillaClient({
+      baseUrl: env.ARGILLA_URL,
+      apiKey,
+      fetch: (...a) => fetch(...a),
+      log: base.log,
+      now: base.now,
+    }),
     warehouse: base.warehouse,
     bucket: { put: async (key, body) => bucket.put(key, body) },
     bucketName: BUCKET,
