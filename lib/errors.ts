@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'warehouse_unavailable'
   | 'warehouse_query'
   | 'storage_unavailable'
+  | 'upstream_refused'
+  | 'upstream_unavailable'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -24,13 +26,20 @@ const STATUS: Record<ErrorCode, number> = {
   warehouse_unavailable: 503,
   warehouse_query: 500,
   storage_unavailable: 503,
+  // An upstream service (Argilla) refused the request: a bad key, a missing dataset, a request it rejects.
+  upstream_refused: 502,
+  upstream_unavailable: 503,
   internal: 500,
 };
 
 /** Every code, for documents that list them. */
 export const ERROR_CODES = Object.keys(STATUS) as readonly ErrorCode[];
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['warehouse_unavailable', 'storage_unavailable']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  'warehouse_unavailable',
+  'storage_unavailable',
+  'upstream_unavailable',
+]);
 
 export class AppError extends Error {
   override readonly name = 'AppError';

@@ -12,7 +12,8 @@ export interface TableColumn {
 
 export interface TableDefinition {
   readonly name: string;
-  readonly group: 'core' | 'catalog';
+  /** `operations`: state of the pipeline itself (the Argilla sync), not drawn in the schema's ER diagram. */
+  readonly group: 'core' | 'catalog' | 'operations';
   readonly columns: readonly TableColumn[];
 }
 
@@ -31,7 +32,7 @@ const lineage = [
   col('load_id', 'VARCHAR', true),
 ];
 
-/** Core tables first, then the catalog; columns in table order. */
+/** Core tables first, then the catalog, then operations; columns in table order. */
 export const TABLES: readonly TableDefinition[] = [
   {
     name: 'raw_documents',
@@ -193,6 +194,37 @@ export const TABLES: readonly TableDefinition[] = [
       col('last_result_hash', 'VARCHAR', true),
       col('last_row_count', 'BIGINT', true),
       col('last_changed_at', TZ, true),
+    ],
+  },
+  {
+    name: 'argilla_datasets',
+    group: 'operations',
+    columns: [
+      col('dataset_id', 'VARCHAR', false, 'PK'),
+      col('name', 'VARCHAR', false),
+      col('workspace_id', 'VARCHAR', false),
+      col('last_activity_at', TZ, false),
+      col('synced_at', TZ, false),
+      col('last_batch_id', 'VARCHAR', true),
+      col('last_key', 'VARCHAR', true),
+    ],
+  },
+  {
+    name: 'argilla_responses',
+    group: 'operations',
+    columns: [
+      col('dataset_id', 'VARCHAR', false, 'PK'),
+      col('response_id', 'VARCHAR', false, 'PK'),
+      col('argilla_record_id', 'VARCHAR', false),
+      col('user_id', 'VARCHAR', false),
+      col('status', 'VARCHAR', false),
+      col('updated_at', TZ, false),
+      col('record_key', 'VARCHAR', true),
+      col('document_id', 'VARCHAR', true),
+      col('annotator', 'VARCHAR', true),
+      col('current_rows', 'INTEGER', false),
+      col('batch_id', 'VARCHAR', true),
+      col('synced_at', TZ, false),
     ],
   },
 ];

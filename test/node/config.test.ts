@@ -17,7 +17,14 @@ describe('Worker configuration', () => {
 
   it('lists every secret the Workers read in .dev.vars.example', () => {
     const secrets = Object.keys(parseDevVars(readFileSync('.dev.vars.example', 'utf8')));
-    expect(secrets).toEqual(['WAREHOUSE_URL', 'API_TOKEN', 'SLACK_WEBHOOK_URL', 'LOCAL_DEV', 'LOAD_STRATEGY']);
+    expect(secrets).toEqual([
+      'WAREHOUSE_URL',
+      'API_TOKEN',
+      'SLACK_WEBHOOK_URL',
+      'LOCAL_DEV',
+      'LOAD_STRATEGY',
+      'ARGILLA_API_KEY',
+    ]);
   });
 
   it('keeps both Workers on the same queues: ingest feeds discovery', () => {

@@ -78,6 +78,8 @@ describe('migration runner', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
+      'argilla_datasets',
+      'argilla_responses',
       'discovery_activity',
       'discovery_consumed',
       'discovery_lock',

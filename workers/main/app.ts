@@ -9,6 +9,7 @@ import { isLocalDev } from '../deps.ts';
 import { readHttpConfig } from './config.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
 import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
+import { argillaRoutes } from './routes/argilla.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -57,6 +58,7 @@ app.route('/', ingestionRoutes);
 app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
 app.route('/', conflictRoutes);
+app.route('/', argillaRoutes);
 app.route('/', schemaRoutes);
 app.route('/', openApiRoutes(app));
 

@@ -1,9 +1,12 @@
 // Entry of the main Worker: HTTP API, ingest queue consumer, heartbeat cron.
 
+import { syncArgilla } from '../../lib/argilla/sync.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { ingestBatch } from '../../lib/ingest/consumer.ts';
 import { withDeps } from '../deps.ts';
 import { app } from './app.ts';
+import { argillaConfigured, createArgillaSyncDeps } from './argilla-deps.ts';
 import { WORKER } from './context.ts';
 import { createIngestDeps } from './ingest-deps.ts';
 
@@ -31,6 +34,16 @@ export default {
       const report = await checkHealth(deps);
       const log = report.status === 'ok' ? deps.log.info : deps.log.error;
       log('heartbeat', { cron: controller.cron, ...report });
+      // The same */15 cron syncs Argilla, when it is configured; off is said once per run, not silently.
+      if (!argillaConfigured(env)) {
+        deps.log.info('argilla sync skipped: ARGILLA_URL is not set', { cron: controller.cron });
+        return;
+      }
+      try {
+        await syncArgilla(createArgillaSyncDeps(env, deps), { trigger: 'cron' });
+      } catch (error) {
+        deps.log.error('argilla sync could not start', { error: errorMessage(error) });
+      }
     });
   },
 } satisfies ExportedHandler<Env>;
