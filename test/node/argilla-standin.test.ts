@@ -1,18 +1,21 @@
 // The local Argilla stand-in over real HTTP on loopback: exact bodies of the reference's shapes, its errors,
-// paging, activity, injected 429/5xx, Standard Webhooks delivery (checked with the reference library) and the
-// backfill generator.
+// paging, activity, injected 429/5xx, Standard Webhooks delivery (checked with the reference library), the
+// backfill generator and the CLI.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MARITIME_FIXTURE, readFixture } from '../../tools/argilla-standin/fixture.ts';
 import { formatNaive, parseNaive, pythonJsonDumps } from '../../tools/argilla-standin/format.ts';
 import { type ArgillaStandin, startArgillaStandin } from '../../tools/argilla-standin/server.ts';
 import { signWebhook } from '../../tools/argilla-standin/webhooks.ts';
+import { runCli } from '../support/run-cli.ts';
 
+const REPO = resolve(import.meta.dirname, '../..');
 const OWNER = 'owner-key-0000';
 const ADMIN = 'maritime-admin-key-0000';
 const RESEARCH_ADMIN = 'research-admin-key-0000';
@@ -807,4 +810,69 @@ describe('formats and signatures', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('npm run argilla-standin', () => {
+  let cli: ChildProcess | null = null;
+  afterAll(() => {
+    if (cli && cli.exitCode === null) cli.kill('SIGTERM');
+  });
+
+  it('prints its usage for --help', async () => {
+    const result = await runCli('argilla-standin.ts', ['--help'], { cwd: REPO, env: process.env });
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('usage: npm run argilla-standin -- [--port N] [--seed FILE]');
+    expect(result.out).toContain('submit --url URL');
+  });
+
+  it('serves on loopback, prints URL and key, and submit adds a response with a new label', async () => {
+    cli = spawn(process.execPath, [join(REPO, 'tools/cli/argilla-standin.ts'), '--port', '0', '--api-key', 'cli-key'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      cli?.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m && out.includes('API key')) {
+          clearTimeout(timer);
+          resolveUrl(m[1] as string);
+        }
+      });
+    });
+    expect(out).toContain("API key (owner 'argilla'): cli-key");
+    const result = await runCli(
+      'argilla-standin.ts',
+      ['submit', '--url', url, '--record', RECORD5, '--label', 'NEW_TYPE', '--start', '0', '--end', '5'],
+      { cwd: REPO, env: process.env },
+    );
+    expect(result.out).toMatch(
+      new RegExp(`^created response [0-9a-f-]{36} \\(submitted\\) on record ${RECORD5}: NEW_TYPE \\[0, 5\\)`),
+    );
+    expect(result.code).toBe(0);
+    const record = (await (
+      await fetch(`${url}/api/v1/records/${RECORD5}`, { headers: { 'X-Argilla-Api-Key': 'cli-key' } })
+    ).json()) as {
+      responses: { values: { entities: { value: unknown[] } } }[];
+    };
+    expect(record.responses[0]?.values.entities.value).toEqual([{ label: 'NEW_TYPE', start: 0, end: 5 }]);
+    const questions = (await (
+      await fetch(`${url}/api/v1/datasets/${V1}/questions`, { headers: { 'X-Argilla-Api-Key': 'cli-key' } })
+    ).json()) as {
+      items: { settings: { options?: { value: string }[] } }[];
+    };
+    expect(questions.items[0]?.settings.options?.map((o) => o.value)).toContain('NEW_TYPE');
+    const bad = await runCli(
+      'argilla-standin.ts',
+      ['submit', '--url', url, '--record', RECORD5, '--label', 'PORT', '--start', '0', '--end', '500'],
+      {
+        cwd: REPO,
+        env: process.env,
+      },
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain("span question response value 'end' must have a value lower or equal than");
+  }, 40_000);
 });
