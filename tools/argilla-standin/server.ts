@@ -58,7 +58,7 @@ export interface StandinOptions {
 
 export interface SubmitInput {
   readonly recordId: string;
-  /** Default: the first annotator of the record's workspace, else the first owner. */
+  /** Default: an annotator of the record's workspace who has not answered it, else the first annotator, else an owner. */
   readonly username?: string;
   readonly status?: ResponseStatus;
   /** Raw values; merged under `spans` / `proposal` when those are given too. */
@@ -323,8 +323,11 @@ export async function startArgillaStandin(options: StandinOptions = {}): Promise
   function defaultUser(record: StoredRecord): string {
     const dataset = store.dataset(record.dataset_id);
     const users = [...store.users.values()];
+    const annotators = users.filter((u) => u.role === 'annotator' && isMember(u, dataset.workspace_id));
+    // Someone who has not answered this record yet, so a default submit never overwrites an SME's work.
     const pick =
-      users.find((u) => u.role === 'annotator' && isMember(u, dataset.workspace_id)) ??
+      annotators.find((u) => !record.responses.some((r) => r.user_id === u.id)) ??
+      annotators[0] ??
       users.find((u) => u.role === 'owner');
     if (!pick) throw new ApiError(422, { detail: 'no user to answer as: give a username' });
     return pick.username;

@@ -14,7 +14,7 @@ const USAGE = `usage: npm run argilla-standin -- [--port N] [--seed FILE]... [--
   submit    one response with one span, as the web UI sends it (webhooks fire, last_activity_at moves);
             a label the span question lacks is added to it first (real Argilla cannot: see docs/argilla-standin.md)
             --record ID     default: the first record of the first dataset
-            --user NAME     default: the first annotator of the record's workspace
+            --user NAME     default: an annotator of the record's workspace who has not answered it
             --proposal TEXT also answers the proposed_entity_type text question`;
 
 const argv = process.argv.slice(2);
