@@ -2,7 +2,7 @@
 // paging, activity, injected 429/5xx, Standard Webhooks delivery (checked with the reference library), the
 // backfill generator and the CLI.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { MARITIME_FIXTURE, readFixture } from '../../tools/argilla-standin/fixtu
 import { formatNaive, parseNaive, pythonJsonDumps } from '../../tools/argilla-standin/format.ts';
 import { type ArgillaStandin, startArgillaStandin } from '../../tools/argilla-standin/server.ts';
 import { signWebhook } from '../../tools/argilla-standin/webhooks.ts';
+import { parseDevVars, setDevVars } from '../../tools/local/dev-vars.ts';
 import { runCli } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -875,4 +876,25 @@ describe('npm run argilla-standin', () => {
     expect(bad.code).toBe(1);
     expect(bad.out).toContain("span question response value 'end' must have a value lower or equal than");
   }, 40_000);
+});
+
+describe('npm start with ARGILLA_STANDIN=1', () => {
+  it('writes ARGILLA_URL and ARGILLA_API_KEY into .dev.vars, changing only their lines', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-devvars-'));
+    try {
+      const file = join(dir, '.dev.vars');
+      writeFileSync(file, '# mine\nAPI_TOKEN=t\nARGILLA_URL=http://127.0.0.1:1\n');
+      expect(setDevVars(file, { ARGILLA_URL: 'http://127.0.0.1:4242', ARGILLA_API_KEY: 'k' })).toEqual([
+        'ARGILLA_URL',
+        'ARGILLA_API_KEY',
+      ]);
+      expect(readFileSync(file, 'utf8')).toBe(
+        '# mine\nAPI_TOKEN=t\nARGILLA_URL=http://127.0.0.1:4242\nARGILLA_API_KEY=k\n',
+      );
+      expect(setDevVars(file, { ARGILLA_URL: 'http://127.0.0.1:4242' })).toEqual([]);
+      expect(parseDevVars(readFileSync(file, 'utf8')).ARGILLA_API_KEY).toBe('k');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
