@@ -2,9 +2,12 @@
 // and both Workers in one `wrangler dev` (shared local R2 buckets and queues, cron triggers). Ctrl-C
 // stops everything and checkpoints the database.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
+import { MARITIME_FIXTURE } from '../argilla-standin/fixture.ts';
+import { type ArgillaStandin, startArgillaStandin } from '../argilla-standin/server.ts';
+import { ensureDevVars, redactUrl, setDevVars } from '../local/dev-vars.ts';
 import { startSlackSink } from '../local/slack-sink.ts';
 import { formatMigrationReport, type LocalWarehouse, startLocalWarehouse } from '../local/warehouse.ts';
 import { cliConfig } from './args.ts';
@@ -20,6 +23,7 @@ let warehouse: LocalWarehouse | null = null;
 let sink: Awaited<ReturnType<typeof startSlackSink>> | null = null;
 let wrangler: ChildProcess | null = null;
 let watchdog: ChildProcess | null = null;
+let argilla: ArgillaStandin | null = null;
 let stopping = false;
 
 async function stop(code: number, reason: string): Promise<never> {
@@ -44,6 +48,7 @@ async function stop(code: number, reason: string): Promise<never> {
     await gone;
   }
   await sink?.close();
+  await argilla?.close();
   if (warehouse) {
     await warehouse.server.close();
     say('warehouse checkpointed and stopped');
@@ -83,6 +88,32 @@ say(`Slack webhook sink on ${sink?.url}, messages appended to ${config.slackFile
 // webhook follow this start's ports; wrangler dev reads them below.
 const moved = ensureDevVars(config.devVarsPath, config.ports, { followPorts: true }).added;
 if (moved.length > 0) say(`wrote ${moved.join(', ')} to ${config.devVarsPath}`);
+
+// Opt-in: a local Argilla stand-in the Workers sync from; .dev.vars must name it before wrangler dev reads it.
+if (process.env.ARGILLA_STANDIN === '1') {
+  const current = ensureDevVars(config.devVarsPath, config.ports).vars;
+  const previous = current.ARGILLA_URL;
+  if (previous && !/^http:\/\/127\.0\.0\.1:\d+$/.test(previous)) {
+    await stop(
+      1,
+      `ARGILLA_URL in ${config.devVarsPath} points at ${redactUrl(previous)}, not at a stand-in: remove it (and ARGILLA_API_KEY) or start without ARGILLA_STANDIN=1`,
+    );
+  }
+  // A key this start already wrote is kept, so a restart does not invalidate what the Workers hold.
+  const key = previous && current.ARGILLA_API_KEY ? current.ARGILLA_API_KEY : randomBytes(24).toString('base64url');
+  try {
+    argilla = await startArgillaStandin({
+      port: config.ports.argillaStandin,
+      seed: (process.env.ARGILLA_STANDIN_SEED || MARITIME_FIXTURE).split(','),
+      apiKeys: { [key]: { username: 'argilla', role: 'owner', workspaces: [] } },
+    });
+  } catch (error) {
+    await stop(1, `the Argilla stand-in did not start: ${(error as Error).message}`);
+  }
+  const written = setDevVars(config.devVarsPath, { ARGILLA_URL: argilla?.url as string, ARGILLA_API_KEY: key });
+  if (written.length > 0) say(`wrote ${written.join(', ')} to ${config.devVarsPath}`);
+  say(`Argilla stand-in on ${argilla?.url} (owner key ARGILLA_API_KEY in .dev.vars)`);
+}
 
 const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [config.root] });
 const wranglerBin = join(dirname(wranglerPackage), 'bin', 'wrangler.js');
@@ -169,5 +200,10 @@ say(
 );
 say(`  warehouse        ${redactUrl(warehouseUrl)}  (psql "$(grep ^WAREHOUSE_URL= .dev.vars | cut -d= -f2-)")`);
 say(`  Slack sink       ${sink?.url}  -> ${config.slackFile}`);
+if (argilla) {
+  say(
+    `  Argilla stand-in ${argilla.url}  (npm run argilla-standin -- submit --url ${argilla.url} --label NEW_TYPE --start 0 --end 5)`,
+  );
+}
 say('  API token        API_TOKEN in .dev.vars');
 say('Ctrl-C stops everything.');

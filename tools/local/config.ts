@@ -26,6 +26,8 @@ export interface LocalConfig {
     readonly slack: number;
     readonly worker: number;
     readonly inspector: number;
+    /** The Argilla stand-in's, when ARGILLA_STANDIN=1; 0 picks a free one. */
+    readonly argillaStandin: number;
   };
 }
 
@@ -54,6 +56,7 @@ export function localConfig(root: string = process.cwd(), env: NodeJS.ProcessEnv
       slack: port(env, 'SLACK_SINK_PORT', 8790),
       worker: port(env, 'WORKER_PORT', 8787),
       inspector: port(env, 'INSPECTOR_PORT', 9229),
+      argillaStandin: port(env, 'ARGILLA_STANDIN_PORT', 0),
     },
   };
 }

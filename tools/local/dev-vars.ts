@@ -96,6 +96,25 @@ export function ensureDevVars(
   return { vars, added };
 }
 
+/**
+ * Sets these keys in .dev.vars (created, mode 0600, when missing), changing only their lines; returns the
+ * keys whose value changed.
+ */
+export function setDevVars(path: string, values: Readonly<DevVars>): string[] {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : null;
+  const existing = text === null ? {} : parseDevVars(text);
+  const changed = Object.keys(values).filter((k) => existing[k] !== values[k]);
+  if (changed.length === 0) return changed;
+  const lines = text !== null ? text.replace(/\n$/, '').split('\n') : [];
+  for (const k of changed) {
+    const at = lines.findIndex((l) => new RegExp(`^\\s*${k}\\s*=`).test(l));
+    if (at >= 0) lines[at] = `${k}=${values[k]}`;
+    else lines.push(`${k}=${values[k]}`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return changed;
+}
+
 /** The parts of a postgres:// URL the embedded warehouse needs. */
 export function parseWarehouseUrl(url: string): { host: string; port: number; token: string; database: string } {
   const u = new URL(url);
