@@ -12,7 +12,7 @@ export interface TableColumn {
 
 export interface TableDefinition {
   readonly name: string;
-  readonly group: 'core' | 'catalog';
+  readonly group: 'core' | 'catalog' | 'operations';
   readonly columns: readonly TableColumn[];
 }
 
@@ -193,6 +193,28 @@ export const TABLES: readonly TableDefinition[] = [
       col('last_result_hash', 'VARCHAR', true),
       col('last_row_count', 'BIGINT', true),
       col('last_changed_at', TZ, true),
+    ],
+  },
+];
+
+/**
+ * Operational tables the pipeline keeps for itself, known here so the tables test checks them too; the
+ * schema formats (Mermaid, zod, JSON Schema) draw only TABLES.
+ */
+export const OPERATION_TABLES: readonly TableDefinition[] = [
+  {
+    // 0010: Argilla webhook deliveries already acted on (the receiver's deduplication key).
+    name: 'argilla_webhook_events',
+    group: 'operations',
+    columns: [
+      col('event_type', 'VARCHAR', false, 'PK'),
+      col('object_id', 'VARCHAR', false, 'PK'),
+      col('updated_at', TZ, false, 'PK'),
+      col('record_id', 'VARCHAR', false),
+      col('dataset_id', 'VARCHAR', false),
+      col('webhook_id', 'VARCHAR', false),
+      col('event_time', TZ, true),
+      col('received_at', TZ, false),
     ],
   },
 ];

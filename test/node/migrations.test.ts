@@ -45,6 +45,7 @@ describe('migration runner', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
+      'argilla_webhook_events',
       'discovery_consumed',
       'discovery_lock',
       'discovery_runs',

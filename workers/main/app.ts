@@ -9,6 +9,7 @@ import { isLocalDev } from '../deps.ts';
 import { readHttpConfig } from './config.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
 import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
+import { argillaWebhookRoutes } from './routes/argilla-webhook.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -58,6 +59,7 @@ app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
 app.route('/', conflictRoutes);
 app.route('/', schemaRoutes);
+app.route('/', argillaWebhookRoutes);
 app.route('/', openApiRoutes(app));
 
 let routes: readonly DocumentedRoute[] | undefined;
