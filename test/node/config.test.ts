@@ -17,13 +17,22 @@ describe('Worker configuration', () => {
 
   it('lists every secret the Workers read in .dev.vars.example', () => {
     const secrets = Object.keys(parseDevVars(readFileSync('.dev.vars.example', 'utf8')));
-    expect(secrets).toEqual(['WAREHOUSE_URL', 'API_TOKEN', 'SLACK_WEBHOOK_URL', 'LOCAL_DEV', 'LOAD_STRATEGY']);
+    expect(secrets).toEqual([
+      'WAREHOUSE_URL',
+      'API_TOKEN',
+      'SLACK_WEBHOOK_URL',
+      'LOCAL_DEV',
+      'LOAD_STRATEGY',
+      'ARGILLA_WEBHOOK_SECRET',
+    ]);
   });
 
-  it('keeps both Workers on the same queues: ingest feeds discovery', () => {
+  it('keeps both Workers on the same queues: ingest feeds discovery; the main Worker also takes argilla-sync', () => {
     const main = unstable_readConfig({ config: 'wrangler.toml' });
     const disc = unstable_readConfig({ config: 'wrangler.schema-discovery.toml' });
-    expect(main.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['ingest']);
+    expect(main.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['ingest', 'argilla-sync']);
+    expect(main.queues.producers?.map((p: { queue: string }) => p.queue)).toContain('argilla-sync');
+    expect(main.queues.consumers?.[1]?.dead_letter_queue).toBe('argilla-sync-dlq');
     expect(main.queues.producers?.map((p: { queue: string }) => p.queue)).toContain('discovery');
     expect(disc.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['discovery']);
     expect(main.queues.consumers?.[0]?.dead_letter_queue).toBe('ingest-dlq');
