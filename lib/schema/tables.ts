@@ -12,7 +12,7 @@ export interface TableColumn {
 
 export interface TableDefinition {
   readonly name: string;
-  /** `operations`: state of the pipeline itself (the Argilla sync), not drawn in the schema's ER diagram. */
+  /** `operations`: state of the pipeline itself (OPERATION_TABLES), not part of the schema the formats draw. */
   readonly group: 'core' | 'catalog' | 'operations';
   readonly columns: readonly TableColumn[];
 }
@@ -196,6 +196,14 @@ export const TABLES: readonly TableDefinition[] = [
       col('last_changed_at', TZ, true),
     ],
   },
+];
+
+/**
+ * Operational tables the pipeline keeps for itself, known here so the tables test checks them too; the
+ * schema formats (Mermaid, zod, JSON Schema) draw only TABLES.
+ */
+export const OPERATION_TABLES: readonly TableDefinition[] = [
+  // 0010: the Argilla sync's state per dataset and per response (lib/argilla/state.ts).
   {
     name: 'argilla_datasets',
     group: 'operations',
@@ -225,6 +233,21 @@ export const TABLES: readonly TableDefinition[] = [
       col('current_rows', 'INTEGER', false),
       col('batch_id', 'VARCHAR', true),
       col('synced_at', TZ, false),
+    ],
+  },
+  {
+    // 0011: Argilla webhook deliveries already acted on (the receiver's deduplication key).
+    name: 'argilla_webhook_events',
+    group: 'operations',
+    columns: [
+      col('event_type', 'VARCHAR', false, 'PK'),
+      col('object_id', 'VARCHAR', false, 'PK'),
+      col('updated_at', TZ, false, 'PK'),
+      col('record_id', 'VARCHAR', false),
+      col('dataset_id', 'VARCHAR', false),
+      col('webhook_id', 'VARCHAR', false),
+      col('event_time', TZ, true),
+      col('received_at', TZ, false),
     ],
   },
 ];

@@ -24,13 +24,16 @@ describe('Worker configuration', () => {
       'LOCAL_DEV',
       'LOAD_STRATEGY',
       'ARGILLA_API_KEY',
+      'ARGILLA_WEBHOOK_SECRET',
     ]);
   });
 
-  it('keeps both Workers on the same queues: ingest feeds discovery', () => {
+  it('keeps both Workers on the same queues: ingest feeds discovery; the main Worker also takes argilla-sync', () => {
     const main = unstable_readConfig({ config: 'wrangler.toml' });
     const disc = unstable_readConfig({ config: 'wrangler.schema-discovery.toml' });
-    expect(main.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['ingest']);
+    expect(main.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['ingest', 'argilla-sync']);
+    expect(main.queues.producers?.map((p: { queue: string }) => p.queue)).toContain('argilla-sync');
+    expect(main.queues.consumers?.[1]?.dead_letter_queue).toBe('argilla-sync-dlq');
     expect(main.queues.producers?.map((p: { queue: string }) => p.queue)).toContain('discovery');
     expect(disc.queues.consumers?.map((c: { queue: string }) => c.queue)).toEqual(['discovery']);
     expect(main.queues.consumers?.[0]?.dead_letter_queue).toBe('ingest-dlq');

@@ -80,6 +80,7 @@ describe('migration runner', () => {
       'annotations',
       'argilla_datasets',
       'argilla_responses',
+      'argilla_webhook_events',
       'discovery_activity',
       'discovery_consumed',
       'discovery_lock',

@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { TABLES } from '../../lib/schema/tables.ts';
+import { OPERATION_TABLES, TABLES } from '../../lib/schema/tables.ts';
+
+const ALL = [...TABLES, ...OPERATION_TABLES];
+
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { migratedDatabase } from '../support/databases.ts';
 
@@ -16,16 +19,16 @@ describe('lib/schema/tables.ts', () => {
       is_nullable: string;
     }>(
       `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
-       WHERE table_catalog = current_database() AND table_name IN (${TABLES.map((t) => `'${t.name}'`).join(', ')})
+       WHERE table_catalog = current_database() AND table_name IN (${ALL.map((t) => `'${t.name}'`).join(', ')})
        ORDER BY table_name, ordinal_position`,
     );
-    const actual = TABLES.map((t) => ({
+    const actual = ALL.map((t) => ({
       table: t.name,
       columns: rows
         .filter((r) => r.table_name === t.name)
         .map((r) => ({ name: r.column_name, type: r.data_type, nullable: r.is_nullable === 'YES' })),
     }));
-    const expected = TABLES.map((t) => ({
+    const expected = ALL.map((t) => ({
       table: t.name,
       columns: t.columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
     }));

@@ -154,3 +154,18 @@ export function warehouseUrlProblem(url: string): string | null {
   if (u.host === '') return 'WAREHOUSE_URL has no host; expected postgres://user:token@host:port/database';
   return null;
 }
+
+/**
+ * Sets one key in .dev.vars (creating the file, mode 0600), leaving every other line as it was; returns
+ * whether the key was there before.
+ */
+export function setDevVar(path: string, key: string, value: string): { replaced: boolean } {
+  if (/[\r\n]/.test(value)) throw new Error(`a .dev.vars value cannot hold a line break (${key})`);
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : null;
+  const lines = text === null || text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  const at = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  if (at >= 0) lines[at] = `${key}=${value}`;
+  else lines.push(`${key}=${value}`);
+  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return { replaced: at >= 0 };
+}

@@ -10,6 +10,7 @@ import { readHttpConfig } from './config.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
 import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
 import { argillaRoutes } from './routes/argilla.ts';
+import { argillaWebhookRoutes } from './routes/argilla-webhook.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -59,6 +60,7 @@ app.route('/', objectRoutes);
 app.route('/', discoveryRoutes);
 app.route('/', conflictRoutes);
 app.route('/', argillaRoutes);
+app.route('/', argillaWebhookRoutes);
 app.route('/', schemaRoutes);
 app.route('/', openApiRoutes(app));
 

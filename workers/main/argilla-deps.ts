@@ -1,8 +1,11 @@
-// Bindings of the Argilla sync: its client, the vessel-annotations bucket and how a written file is announced.
+// Bindings of the Argilla sync (its client, the vessel-annotations bucket and how a written file is announced),
+// of the webhook receiver and of the argilla-sync queue consumer.
 import parquetWasm from 'parquet-wasm/esm/parquet_wasm_bg.wasm';
 import { createArgillaClient } from '../../lib/argilla/client.ts';
 import { parseArgillaDatasets } from '../../lib/argilla/config.ts';
-import type { ArgillaSyncDeps } from '../../lib/argilla/sync.ts';
+import type { SyncQueueDeps } from '../../lib/argilla/queue.ts';
+import { type ArgillaSyncDeps, syncArgilla } from '../../lib/argilla/sync.ts';
+import type { WebhookDeps } from '../../lib/argilla/webhook.ts';
 import { AppError } from '../../lib/errors.ts';
 import { initParquetWasm } from '../../lib/parquet/decode.ts';
 import { type Deps, isLocalDev } from '../deps.ts';
@@ -42,6 +45,38 @@ export function createArgillaSyncDeps(env: Env, base: Deps): ArgillaSyncDeps {
     datasets: parseArgillaDatasets(env.ARGILLA_DATASETS),
     clock: base.clock,
     newId: base.newId,
+    log: base.log,
+  };
+}
+
+/** What the webhook route needs; a Worker without ARGILLA_WEBHOOK_SECRET answers 500 saying so. */
+export function createWebhookDeps(env: Env, base: Deps): WebhookDeps {
+  const secret = env.ARGILLA_WEBHOOK_SECRET;
+  if (!secret) {
+    throw new AppError(
+      'internal',
+      'ARGILLA_WEBHOOK_SECRET is not set: register the webhook with `npm run argilla -- webhook register <public-url>`',
+    );
+  }
+  return {
+    secret,
+    warehouse: base.warehouse,
+    clock: base.clock,
+    log: base.log,
+    enqueue: async (message) => {
+      await env.ARGILLA_QUEUE.send(message);
+    },
+  };
+}
+
+/** What the argilla-sync consumer needs. */
+export function createSyncQueueDeps(env: Env, base: Deps): SyncQueueDeps {
+  return {
+    sync: (request) => syncArgilla(createArgillaSyncDeps(env, base), request),
+    deadLetter: async (letter) => {
+      await env.ARGILLA_DLQ.send(letter);
+    },
+    clock: base.clock,
     log: base.log,
   };
 }

@@ -1,12 +1,13 @@
-// Entry of the main Worker: HTTP API, ingest queue consumer, heartbeat cron.
+// Entry of the main Worker: HTTP API, the ingest and argilla-sync queue consumers, heartbeat cron.
 
+import { consumerFor, handleArgillaSyncBatch } from '../../lib/argilla/queue.ts';
 import { syncArgilla } from '../../lib/argilla/sync.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { ingestBatch } from '../../lib/ingest/consumer.ts';
 import { withDeps } from '../deps.ts';
 import { app } from './app.ts';
-import { argillaConfigured, createArgillaSyncDeps } from './argilla-deps.ts';
+import { argillaConfigured, createArgillaSyncDeps, createSyncQueueDeps } from './argilla-deps.ts';
 import { WORKER } from './context.ts';
 import { createIngestDeps } from './ingest-deps.ts';
 
@@ -15,18 +16,20 @@ export default {
 
   async queue(batch, env, ctx) {
     const byId = new Map(batch.messages.map((m) => [m.id, m]));
-    await withDeps(env, ctx, WORKER, (deps) =>
+    const messages = batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body }));
+    const settle = (verdict: { id: string; action: 'ack' } | { id: string; action: 'retry'; delaySeconds: number }) => {
+      const message = byId.get(verdict.id);
+      if (verdict.action === 'ack') message?.ack();
+      else message?.retry({ delaySeconds: verdict.delaySeconds });
+    };
+    await withDeps(env, ctx, WORKER, async (deps) => {
+      if (consumerFor(batch.queue) === 'argilla-sync') {
+        for (const verdict of await handleArgillaSyncBatch(messages, createSyncQueueDeps(env, deps))) settle(verdict);
+        return;
+      }
       // Each message is acked (or retried) as soon as it settles, not when the whole batch has.
-      ingestBatch(
-        batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })),
-        createIngestDeps(env, deps),
-        (verdict) => {
-          const message = byId.get(verdict.id);
-          if (verdict.action === 'ack') message?.ack();
-          else message?.retry({ delaySeconds: verdict.delaySeconds });
-        },
-      ),
-    );
+      await ingestBatch(messages, createIngestDeps(env, deps), settle);
+    });
   },
 
   async scheduled(controller, env, ctx) {

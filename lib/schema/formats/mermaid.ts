@@ -61,7 +61,7 @@ export function renderMermaid(doc: SchemaDocument): string {
   out.push(
     `  %% living-schema version ${doc.version} (${escapeComment(doc.semver)}), hash ${escapeComment(doc.contentHash)}`,
   );
-  for (const t of TABLES.filter((t) => t.group !== 'operations')) {
+  for (const t of TABLES) {
     out.push(`  ${t.name} {`);
     for (const c of t.columns) {
       out.push(`    ${typeWord(c.type)} ${c.name}${c.key ? ` ${c.key}` : ''}${c.nullable ? '' : ' "not null"'}`);
