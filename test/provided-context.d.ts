@@ -9,5 +9,9 @@ declare module 'vitest' {
     r2Directories: Record<string, string>;
     /** `http://127.0.0.1:<port>/`: loopback HTTP server for fixtures (corpus files, fake Slack). */
     fixturesUrl: string;
+    /** `http://127.0.0.1:<port>`: the Argilla stand-in, seeded with the maritime fixture; read it, do not change it. */
+    argillaUrl: string;
+    /** Its owner key. */
+    argillaApiKey: string;
   }
 }

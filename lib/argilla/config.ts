@@ -6,6 +6,13 @@ import { AppError } from '../errors.ts';
  * Where a record's value comes from: `id` (Argilla's record id), `external_id`, `field:<name>` (a record
  * field) or `metadata:<key>` (a record metadata key).
  */
+/**
+ * The main Worker's cron that runs a full reconcile (`full: true`) instead of the incremental sync: deletions
+ * and responses created in bulk move no `last_activity_at` and send no webhook, so only a full read sees them.
+ * Daily at 03:07 UTC, a minute no other cron shares (wrangler.toml [triggers]).
+ */
+export const ARGILLA_RECONCILE_CRON = '7 3 * * *';
+
 export const RecordValueSource = z.union([
   z.literal('id'),
   z.literal('external_id'),

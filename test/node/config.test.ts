@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
+import { ARGILLA_RECONCILE_CRON } from '../../lib/argilla/config.ts';
 import { ensureDevVars, parseDevVars, redactUrl, warehouseUrlProblem } from '../../tools/local/dev-vars.ts';
 import { DISCOVERY_BINDINGS } from '../../workers/discovery/bindings.ts';
 
@@ -26,6 +27,11 @@ describe('Worker configuration', () => {
       'ARGILLA_API_KEY',
       'ARGILLA_WEBHOOK_SECRET',
     ]);
+  });
+
+  it('schedules the daily Argilla reconcile on a cron of its own, beside the */15 heartbeat and sync', () => {
+    const main = unstable_readConfig({ config: 'wrangler.toml' });
+    expect(main.triggers.crons).toEqual(['*/15 * * * *', ARGILLA_RECONCILE_CRON]);
   });
 
   it('keeps both Workers on the same queues: ingest feeds discovery; the main Worker also takes argilla-sync', () => {

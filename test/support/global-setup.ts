@@ -1,11 +1,14 @@
 // Starts the loopback servers every test file shares: one in-memory embedded warehouse (each test file
-// uses its own database on it) and a fixtures HTTP server.
+// uses its own database on it), a fixtures HTTP server, and an Argilla stand-in seeded with the maritime
+// fixture (the workerd tests sync from it; Node tests that change Argilla start their own).
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../lib/migrations/runner.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { MARITIME_FIXTURE } from '../../tools/argilla-standin/fixture.ts';
+import { startArgillaStandin } from '../../tools/argilla-standin/server.ts';
 import { startWarehouseServer } from '../../tools/embedded-warehouse/server.ts';
 import { bucketDirectories } from '../../tools/local/config.ts';
 import { writeParquet } from '../../tools/local/write-parquet.ts';
@@ -39,13 +42,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await writeFixtures(fixturesDir);
   for (const dir of Object.values(r2Directories)) cpSync(fixturesDir, join(dir, 'fixtures'), { recursive: true });
   const fixtures = await startFixturesServer(fixturesDir, r2Directories);
+  const argilla = await startArgillaStandin({ seed: MARITIME_FIXTURE });
 
   project.provide('warehouseBaseUrl', warehouse.url('x').replace(/x$/, ''));
   project.provide('r2Directories', r2Directories);
   project.provide('fixturesUrl', fixtures.url);
+  project.provide('argillaUrl', argilla.url);
+  project.provide('argillaApiKey', argilla.apiKey);
 
   return async () => {
     await fixtures.close();
+    await argilla.close();
     await warehouse.close();
     rmSync(root, { recursive: true, force: true });
   };

@@ -1,5 +1,6 @@
 // Entry of the main Worker: HTTP API, the ingest and argilla-sync queue consumers, heartbeat cron.
 
+import { ARGILLA_RECONCILE_CRON } from '../../lib/argilla/config.ts';
 import { consumerFor, handleArgillaSyncBatch } from '../../lib/argilla/queue.ts';
 import { syncArgilla } from '../../lib/argilla/sync.ts';
 import { errorMessage } from '../../lib/errors.ts';
@@ -37,13 +38,18 @@ export default {
       const report = await checkHealth(deps);
       const log = report.status === 'ok' ? deps.log.info : deps.log.error;
       log('heartbeat', { cron: controller.cron, ...report });
-      // The same */15 cron syncs Argilla, when it is configured; off is said once per run, not silently.
+      // The same crons sync Argilla, when it is configured (the daily one reconciles in full); off is said once
+      // per run, not silently.
       if (!argillaConfigured(env)) {
         deps.log.info('argilla sync skipped: ARGILLA_URL is not set', { cron: controller.cron });
         return;
       }
       try {
-        await syncArgilla(createArgillaSyncDeps(env, deps), { trigger: 'cron' });
+        const reconcile = controller.cron === ARGILLA_RECONCILE_CRON;
+        await syncArgilla(
+          createArgillaSyncDeps(env, deps),
+          reconcile ? { trigger: 'reconcile', full: true } : { trigger: 'cron' },
+        );
       } catch (error) {
         deps.log.error('argilla sync could not start', { error: errorMessage(error) });
       }
