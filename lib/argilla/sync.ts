@@ -351,8 +351,16 @@ async function syncDataset(
     }
   }
 
+  // Rows of one file do not supersede each other, so a tombstone beside span rows of its identity (a response
+  // deleted and answered again by the same annotator) would stay current next to them; those rows close the
+  // earlier ones anyway.
+  const identity = (r: AnnotationRow) => JSON.stringify([r.record_id, r.annotator]);
+  const answered = new Set(rows.filter((r) => r.argilla_row === 'span').map(identity));
+  const out = rows.filter((r) => r.argilla_row === 'span' || !answered.has(identity(r)));
+  counts.closed -= rows.length - out.length;
+
   let file: WrittenFile | null = null;
-  if (rows.length > 0) file = await writeFile(deps, ctx, rows, batchId, now);
+  if (out.length > 0) file = await writeFile(deps, ctx, out, batchId, now);
   await deps.warehouse.transaction((tx) =>
     saveSyncState(tx, {
       dataset: { id: dataset.id, name: dataset.name, workspaceId: dataset.workspace_id },

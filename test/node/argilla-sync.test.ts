@@ -303,6 +303,24 @@ describe('Argilla sync against the stand-in', () => {
     expect(await current()).toEqual(expected);
   });
 
+  it('a response deleted and created again by the same annotator leaves only the new rows current', async () => {
+    h.argilla.deleteResponse('5e5b0000-0000-4000-8000-000000000008');
+    h.argilla.submitResponse({
+      recordId: record(4),
+      username: 'alice',
+      spans: [{ label: 'PORT', start: 40, end: 45 }],
+    });
+    h.tick();
+    const report = await syncArgilla(h.deps(), { trigger: 'cron' });
+    expect(ds(report)).toMatchObject({ outcome: 'synced', responses: 1, spans: 1, deleted: 1, closed: 0 });
+    await h.ingestSent();
+    expected = sorted([
+      ...without(expected, '04', 'alice'),
+      ['04', 'doc-0004', 'PORT', 40, 45, 'Malta', 'alice', 'submitted', 'code_points', null],
+    ]);
+    expect(await current()).toEqual(expected);
+  });
+
   it('a bad key fails the dataset with Argilla’s error, writes nothing and leaves the state as it was', async () => {
     const state = await h.warehouse.query('SELECT * FROM argilla_responses ORDER BY response_id');
     const datasets = await h.warehouse.query('SELECT * FROM argilla_datasets');
