@@ -49,6 +49,8 @@ export async function startSyncHarness(options: {
   readonly prefix: string;
   readonly seed: string | Fixture;
   readonly names: readonly string[];
+  /** The sync's clock at the start (default 2026-11-21T12:00:00Z). */
+  readonly start?: string;
 }): Promise<SyncHarness> {
   initParquetWasmForNode();
   // Argilla's data clock: fixed, so every timestamp it hands out is known (each change is 1 µs after the last).
@@ -65,7 +67,7 @@ export async function startSyncHarness(options: {
   const written: string[] = [];
   const sent: R2Event[] = [];
   const waits: number[] = [];
-  let clock = new Date('2026-11-21T12:00:00.000Z');
+  let clock = new Date(options.start ?? '2026-11-21T12:00:00.000Z');
   let ids = 0;
   let messages = 0;
 
