@@ -14,6 +14,7 @@ import { silentLogger } from '../../lib/log.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import type { Fixture } from '../../tools/argilla-standin/fixture.ts';
 import { type ArgillaStandin, startArgillaStandin } from '../../tools/argilla-standin/server.ts';
+import type { WebhookOptions } from '../../tools/argilla-standin/webhooks.ts';
 import { directoryStore } from '../../tools/local/fs-store.ts';
 import { freePort } from '../../tools/local/ports.ts';
 import { migratedDatabase } from './databases.ts';
@@ -24,6 +25,8 @@ export const BUCKET = 'vessel-annotations';
 /** The maritime fixture's workspace and its admin, whose key the sync uses (an admin member may read all responses). */
 export const MARITIME = '5b0c3f0e-6a51-4c39-9d43-7f6a2e1b0a01';
 export const ADMIN_KEY = 'maritime-admin-key-sync';
+/** The owner's key, for what only an owner may do (webhooks). */
+export const OWNER_KEY = 'owner-key-sync';
 
 export interface SyncHarness {
   readonly argilla: ArgillaStandin;
@@ -51,14 +54,19 @@ export async function startSyncHarness(options: {
   readonly names: readonly string[];
   /** The sync's clock at the start (default 2026-11-21T12:00:00Z). */
   readonly start?: string;
+  readonly webhooks?: WebhookOptions;
 }): Promise<SyncHarness> {
   initParquetWasmForNode();
   // Argilla's data clock: fixed, so every timestamp it hands out is known (each change is 1 µs after the last).
   const argilla = await startArgillaStandin({
     port: await freePort(),
     seed: options.seed,
-    apiKeys: { [ADMIN_KEY]: { username: 'maritime-admin', role: 'admin', workspaces: ['maritime'] } },
+    apiKeys: {
+      [ADMIN_KEY]: { username: 'maritime-admin', role: 'admin', workspaces: ['maritime'] },
+      [OWNER_KEY]: { username: 'argilla', role: 'owner', workspaces: [] },
+    },
     clock: () => new Date('2025-06-01T12:00:00.000Z'),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   });
   const { warehouse } = await migratedDatabase(options.prefix);
   // R2 directories are shared by every test file: batch ids (hence keys) carry this run's id.
