@@ -307,6 +307,14 @@ async function syncDataset(
             batchId: currentRows > 0 ? batchId : null,
           });
           if (flat.kind === 'rows') {
+            // New rows supersede only rows of their own identity: rows written under another one (the annotator
+            // named by user id while the workspace's users were refused) need a tombstone of their own.
+            if (state && state.currentRows > 0 && state.recordKey !== null && mapped !== null) {
+              if (state.recordKey !== mapped.recordId || state.annotator !== annotator) {
+                rows.push(tombstone(ctx, state, response.id, 'discarded', response.updated_at));
+                counts.closed += 1;
+              }
+            }
             rows.push(...flat.rows);
             counts.spans += flat.rows.length;
             counts.proposals += flat.proposals;
