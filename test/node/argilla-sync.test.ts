@@ -88,14 +88,15 @@ const BOB_4: Row[] = [
   ['04', 'doc-0004', 'VESSEL_NAME', 0, 10, 'MSC Gülsün', 'bob', 'submitted', 'code_points', null],
   ['04', 'doc-0004', 'IMO_NUMBER', 18, 25, '9839430', 'bob', 'submitted', 'utf16', null],
 ];
-const tombstone = (rec: string, doc: string, annotator: string, status: string): Row => [
+/** The row that closes an annotator's earlier rows of a record. */
+const tombstone = (rec: string, doc: string, who: string, status: string): Row => [
   rec,
   doc,
   '',
   0,
   0,
   '',
-  annotator,
+  who,
   status,
   'tombstone',
   null,
