@@ -307,6 +307,14 @@ async function syncDataset(
             batchId: currentRows > 0 ? batchId : null,
           });
           if (flat.kind === 'rows') {
+            // New rows supersede only rows of their own identity: rows written under another one (the annotator
+            // named by user id while the workspace's users were refused) need a tombstone of their own.
+            if (state && state.currentRows > 0 && state.recordKey !== null && mapped !== null) {
+              if (state.recordKey !== mapped.recordId || state.annotator !== annotator) {
+                rows.push(tombstone(ctx, state, response.id, 'discarded', response.updated_at));
+                counts.closed += 1;
+              }
+            }
             rows.push(...flat.rows);
             counts.spans += flat.rows.length;
             counts.proposals += flat.proposals;
@@ -351,8 +359,16 @@ async function syncDataset(
     }
   }
 
+  // Rows of one file do not supersede each other, so a tombstone beside span rows of its identity (a response
+  // deleted and answered again by the same annotator) would stay current next to them; those rows close the
+  // earlier ones anyway.
+  const identity = (r: AnnotationRow) => JSON.stringify([r.record_id, r.annotator]);
+  const answered = new Set(rows.filter((r) => r.argilla_row === 'span').map(identity));
+  const out = rows.filter((r) => r.argilla_row === 'span' || !answered.has(identity(r)));
+  counts.closed -= rows.length - out.length;
+
   let file: WrittenFile | null = null;
-  if (rows.length > 0) file = await writeFile(deps, ctx, rows, batchId, now);
+  if (out.length > 0) file = await writeFile(deps, ctx, out, batchId, now);
   await deps.warehouse.transaction((tx) =>
     saveSyncState(tx, {
       dataset: { id: dataset.id, name: dataset.name, workspaceId: dataset.workspace_id },

@@ -1,59 +1,62 @@
-// The Argilla client over real HTTP against a loopback Argilla (test/support/argilla-fake.ts).
+// The Argilla client over real HTTP against the local Argilla stand-in (tools/argilla-standin/), seeded with
+// the maritime fixture and a generated dataset of 2,345 records.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArgillaClient } from '../../lib/argilla/client.ts';
 import { ArgillaTime, argillaTimeMicros } from '../../lib/argilla/schemas.ts';
 import { silentLogger } from '../../lib/log.ts';
-import {
-  type FakeArgilla,
-  type FakeRecord,
-  questionsFor,
-  startFakeArgilla,
-  WORKSPACE,
-} from '../support/argilla-fake.ts';
+import { MARITIME_FIXTURE } from '../../tools/argilla-standin/fixture.ts';
+import { type ArgillaStandin, startArgillaStandin } from '../../tools/argilla-standin/server.ts';
+import { freePort } from '../../tools/local/ports.ts';
 
-const DATASET = 'ae2961f0-18a4-49d5-ba0c-40fa863fc8f2';
-let argilla: FakeArgilla;
+const OWNER = 'owner-key-client-test';
+const ANNOTATOR = 'alice-key-client-test';
+const MARITIME = '5b0c3f0e-6a51-4c39-9d43-7f6a2e1b0a01';
+const V1 = 'd1a7a5e7-0000-4000-8000-000000000001';
+const MISSING = '00000000-0000-4000-8000-000000000000';
+let argilla: ArgillaStandin;
+let paging = '';
 let waits: number[];
+let since = 0;
 
 const client = (overrides: { apiKey?: string; maxAttempts?: number } = {}) =>
   createArgillaClient({
     baseUrl: `${argilla.url}/`,
-    apiKey: overrides.apiKey ?? 'owner.apikey',
+    apiKey: overrides.apiKey ?? OWNER,
     fetch,
     sleep: async (ms) => void waits.push(ms),
     log: silentLogger,
     ...(overrides.maxAttempts ? { maxAttempts: overrides.maxAttempts } : {}),
   });
 
-function record(i: number): FakeRecord {
-  return {
-    id: `rec-${String(i).padStart(5, '0')}`,
-    fields: { text: `Vessel ${i}` },
-    metadata: null,
-    external_id: `doc-${i}`,
-    // Many records share one inserted_at: only the id keeps the order stable.
-    inserted_at: `2024-09-20T09:39:${String(Math.floor(i / 1000)).padStart(2, '0')}`,
-    responses: [],
-  };
-}
+/** The requests the stand-in answered since this test began, as `METHOD path status`. */
+const requests = () => argilla.requests.slice(since).map((r) => `${r.method} ${r.path} ${r.status}`);
 
 beforeAll(async () => {
-  argilla = await startFakeArgilla();
+  argilla = await startArgillaStandin({
+    port: await freePort(),
+    seed: MARITIME_FIXTURE,
+    apiKeys: {
+      [OWNER]: { username: 'argilla', role: 'owner', workspaces: [] },
+      [ANNOTATOR]: { username: 'alice', role: 'annotator', workspaces: ['maritime'] },
+    },
+    clock: () => new Date('2025-06-01T12:00:00.000Z'),
+  });
+  // Every record shares one inserted_at, so only the id keeps the order stable.
+  const made = argilla.generateDataset({
+    name: 'paging',
+    responses: 2345,
+    perRecord: 1,
+    annotators: ['alice'],
+    from: '2025-05-01T00:00:00',
+    to: '2025-05-01T00:00:00',
+    seed: 11,
+  });
+  paging = made.dataset.id;
 });
-afterAll(async () => argilla.close());
+afterAll(async () => argilla?.close());
 beforeEach(() => {
   waits = [];
-  argilla.requests.length = 0;
-  argilla.inject.length = 0;
-  argilla.datasets.length = 0;
-  argilla.datasets.push({
-    id: DATASET,
-    name: 'vessels-v1',
-    workspace_id: WORKSPACE,
-    last_activity_at: '2024-09-26T14:17:20',
-    questions: questionsFor(DATASET),
-    records: Array.from({ length: 2345 }, (_, i) => record(2344 - i)),
-  });
+  since = argilla.requests.length;
 });
 
 describe('Argilla client', () => {
@@ -66,64 +69,79 @@ describe('Argilla client', () => {
   });
 
   it('lists datasets by workspace and name with the key in X-Argilla-Api-Key', async () => {
-    const list = await client().listDatasets({ workspaceId: WORKSPACE, name: 'vessels-v1' });
+    const list = await client().listDatasets({ workspaceId: MARITIME, name: 'vessel-entities' });
     expect(list).toEqual([
       {
-        id: DATASET,
-        name: 'vessels-v1',
-        guidelines: null,
+        id: V1,
+        name: 'vessel-entities',
+        guidelines: 'Mark every vessel name, IMO number, flag state and port.',
         status: 'ready',
-        metadata: null,
-        workspace_id: WORKSPACE,
-        last_activity_at: '2024-09-26T14:17:20.000000Z',
-        inserted_at: '2024-09-26T14:17:20.477163Z',
-        updated_at: '2024-09-26T14:17:20.477163Z',
+        metadata: { source: 'ocr-batch-2025-03' },
+        workspace_id: MARITIME,
+        // Argilla drops a zero fraction (2025-03-08T17:05:00); the client keeps six digits.
+        last_activity_at: '2025-03-08T17:05:00.000000Z',
+        inserted_at: '2025-03-01T09:00:00.123456Z',
+        updated_at: '2025-03-01T09:00:00.123456Z',
       },
     ]);
-    expect(argilla.requests).toEqual([`GET /api/v1/me/datasets?workspace_id=${WORKSPACE}&name=vessels-v1`]);
-    expect((await client().listQuestions(DATASET)).map((q) => [q.name, q.settings.type])).toEqual([
+    expect(requests()).toEqual([`GET /api/v1/me/datasets?workspace_id=${MARITIME}&name=vessel-entities 200`]);
+    expect((await client().listQuestions(V1)).map((q) => [q.name, q.settings.type])).toEqual([
       ['entities', 'span'],
       ['proposed_entity_type', 'text'],
     ]);
-    expect((await client().listFields(DATASET)).map((f) => f.name)).toEqual(['text']);
-    expect((await client().getDataset(DATASET)).last_activity_at).toBe('2024-09-26T14:17:20.000000Z');
+    expect((await client().listFields(V1)).map((f) => f.name)).toEqual(['text']);
+    expect((await client().getDataset(V1)).last_activity_at).toBe('2025-03-08T17:05:00.000000Z');
+    expect((await client().listWorkspaceUsers(MARITIME)).map((u) => u.username)).toEqual([
+      'maritime-admin',
+      'alice',
+      'bob',
+      'chen',
+    ]);
   });
 
   it('pages past 1,000 records in a stable order: inserted_at, then id', async () => {
     const ids: string[] = [];
-    for await (const r of client().records(DATASET)) ids.push(r.id);
+    for await (const r of client().records(paging)) ids.push(r.id);
+    const expected = [...argilla.store.dataset(paging).records]
+      .sort((a, b) => a.inserted_at - b.inserted_at || (a.id < b.id ? -1 : 1))
+      .map((r) => r.id);
     expect(ids).toHaveLength(2345);
-    expect(ids).toEqual([...ids].sort());
     expect(new Set(ids).size).toBe(2345);
-    expect(argilla.requests).toEqual([
-      `POST /api/v1/datasets/${DATASET}/records/search?include=responses&offset=0&limit=1000`,
-      `POST /api/v1/datasets/${DATASET}/records/search?include=responses&offset=1000&limit=1000`,
-      `POST /api/v1/datasets/${DATASET}/records/search?include=responses&offset=2000&limit=1000`,
+    expect(ids).toEqual(expected);
+    expect(requests()).toEqual([
+      `POST /api/v1/datasets/${paging}/records/search?include=responses&offset=0&limit=1000 200`,
+      `POST /api/v1/datasets/${paging}/records/search?include=responses&offset=1000&limit=1000 200`,
+      `POST /api/v1/datasets/${paging}/records/search?include=responses&offset=2000&limit=1000 200`,
     ]);
   });
 
   it('waits for Retry-After after a 429 and then succeeds', async () => {
-    argilla.inject.push({ status: 429, headers: { 'retry-after': '2' } });
-    const list = await client().listDatasets();
-    expect(list.map((d) => d.name)).toEqual(['vessels-v1']);
+    argilla.failNext(1, { status: 429, retryAfter: 2 });
+    const list = await client().listDatasets({ workspaceId: MARITIME });
+    expect(list.map((d) => d.name)).toEqual(['vessel-entities', 'vessel-entities-v2', 'paging']);
     expect(waits).toEqual([2000]);
-    expect(argilla.requests).toHaveLength(2);
+    expect(requests()).toEqual([
+      `GET /api/v1/me/datasets?workspace_id=${MARITIME} 429`,
+      `GET /api/v1/me/datasets?workspace_id=${MARITIME} 200`,
+    ]);
   });
 
   it('retries 5xx with capped backoff a bounded number of times, then fails as unavailable', async () => {
-    for (let i = 0; i < 10; i += 1) argilla.inject.push({ status: 503, body: 'upstream down' });
-    await expect(client({ maxAttempts: 4 }).listQuestions(DATASET)).rejects.toMatchObject({
+    argilla.failNext(4, { status: 503 });
+    await expect(client({ maxAttempts: 4 }).listQuestions(V1)).rejects.toMatchObject({
       code: 'upstream_unavailable',
       retryable: true,
-      message: expect.stringContaining(`Argilla did not answer dataset ${DATASET} after 4 attempts`),
+      message: expect.stringContaining(`Argilla did not answer dataset ${V1} after 4 attempts`),
     });
     expect(waits).toEqual([500, 1000, 2000]);
-    expect(argilla.requests).toHaveLength(4);
+    expect(requests()).toEqual(Array(4).fill(`GET /api/v1/datasets/${V1}/questions 503`));
+    // The faults are used up: the next request is answered.
+    expect(await client().listQuestions(V1)).toHaveLength(2);
   });
 
   it('turns a bad key into an error naming the dataset and Argilla’s own code and detail, without retrying', async () => {
     const error = await client({ apiKey: 'wrong' })
-      .searchRecords(DATASET, { offset: 0, limit: 10 })
+      .searchRecords(V1, { offset: 0, limit: 10 })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'upstream_refused',
@@ -131,56 +149,49 @@ describe('Argilla client', () => {
       httpStatus: 401,
       argillaCode: 'argilla.api.errors::UnauthorizedError',
       detail: 'Could not validate credentials',
-      message: `Argilla refused POST /datasets/${DATASET}/records/search for dataset ${DATASET}: 401 argilla.api.errors::UnauthorizedError: Could not validate credentials (the key is missing or invalid (X-Argilla-Api-Key))`,
+      message: `Argilla refused POST /datasets/${V1}/records/search for dataset ${V1}: 401 argilla.api.errors::UnauthorizedError: Could not validate credentials (the key is missing or invalid (X-Argilla-Api-Key))`,
     });
-    expect(argilla.requests).toHaveLength(1);
+    expect(requests()).toHaveLength(1);
     expect(waits).toEqual([]);
   });
 
   it('names 403, 404 and 422 with Argilla’s detail', async () => {
-    argilla.inject.push({
-      status: 403,
-      body: JSON.stringify({
-        detail: { code: 'argilla.api.errors::ForbiddenOperationError', params: { detail: 'Operation not allowed' } },
-      }),
-    });
-    await expect(client().listQuestions(DATASET)).rejects.toMatchObject({
+    // An annotator may read the dataset but not every user's responses.
+    await expect(client({ apiKey: ANNOTATOR }).searchRecords(V1, { offset: 0, limit: 10 })).rejects.toMatchObject({
       httpStatus: 403,
       argillaCode: 'argilla.api.errors::ForbiddenOperationError',
+      detail: 'Operation not allowed',
       message: expect.stringContaining("use an owner's key or an admin's who is a member of the dataset's workspace"),
     });
-    await expect(client().listQuestions('missing')).rejects.toMatchObject({
+    await expect(client().listQuestions(MISSING)).rejects.toMatchObject({
       code: 'not_found',
       httpStatus: 404,
       argillaCode: null,
-      detail: 'Dataset with id `missing` not found',
+      detail: `Dataset with id \`${MISSING}\` not found`,
     });
-    argilla.inject.push({
-      status: 422,
-      body: JSON.stringify({
-        detail: {
-          code: 'argilla.api.errors::ValidationError',
-          params: { errors: [{ loc: ['query', 'limit'], msg: 'too big', type: 'less_than_equal' }] },
-        },
-      }),
-    });
-    await expect(client().searchRecords(DATASET, { offset: 0, limit: 1000 })).rejects.toMatchObject({
+    await expect(client().listDatasets({ workspaceId: 'not-a-uuid' })).rejects.toMatchObject({
       httpStatus: 422,
-      detail: 'query.limit: too big',
+      argillaCode: 'argilla.api.errors::ValidationError',
+      detail: 'query.workspace_id: Input should be a valid UUID',
     });
+    expect(waits).toEqual([]);
   });
 
   it('refuses an answer that does not have the reference’s shape', async () => {
-    argilla.inject.push({ status: 200, body: JSON.stringify({ items: [{ id: 1 }] }) });
+    argilla.failNext(1, { status: 200, body: { items: [{ id: 1 }] } });
     await expect(client().listDatasets()).rejects.toMatchObject({
       code: 'upstream_refused',
       message: expect.stringContaining('does not have the expected shape'),
     });
+    expect(requests()).toEqual(['GET /api/v1/me/datasets 200']);
   });
 
   it('asks for named records with a terms filter on the record id', async () => {
-    const page = await client().searchRecords(DATASET, { offset: 0, limit: 10, recordIds: ['rec-00001', 'rec-00007'] });
-    expect(page.records.map((r) => r.id)).toEqual(['rec-00001', 'rec-00007']);
+    const records = argilla.store.dataset(paging).records;
+    const wanted = [records[7]?.id, records[1]?.id].map(String);
+    const page = await client().searchRecords(paging, { offset: 0, limit: 10, recordIds: wanted });
+    expect(page.records.map((r) => r.id)).toEqual([...wanted].sort());
     expect(page.total).toBe(2);
+    expect(page.records.map((r) => r.responses?.map((x) => x.status))).toEqual([['submitted'], ['submitted']]);
   });
 });

@@ -5,9 +5,41 @@ import { ArgillaDatasetConfig, datasetVersion } from '../../lib/argilla/config.t
 import { flattenContext, flattenResponse, tombstoneRow, unusedLabels } from '../../lib/argilla/flatten.ts';
 import { codePoints, codePointToUtf16, readSpanOffsets, utf16ToCodePoint } from '../../lib/argilla/offsets.ts';
 import { ArgillaQuestion, ArgillaRecord, ArgillaResponse } from '../../lib/argilla/schemas.ts';
-import { questionsFor } from '../support/argilla-fake.ts';
 
 const DATASET = { id: 'ds-1', name: 'vessels-v2' };
+
+/** A span question over the field `text` and the proposal text question, as GET /questions answers them. */
+function questionsFor(datasetId: string) {
+  const labels = ['VESSEL_NAME', 'IMO_NUMBER', 'FLAG_STATE'];
+  const at = { dataset_id: datasetId, inserted_at: '2024-09-26T14:17:20.541716', updated_at: '2024-09-26T14:17:20' };
+  return [
+    {
+      id: '80069251-4792-49e7-b58a-69a6117e8d32',
+      name: 'entities',
+      title: 'Mark the entities',
+      description: null,
+      required: true,
+      settings: {
+        type: 'span',
+        field: 'text',
+        options: labels.map((value) => ({ value, text: value, description: null })),
+        visible_options: null,
+        allow_overlapping: false,
+        allow_character_annotation: true,
+      },
+      ...at,
+    },
+    {
+      id: '5e7b45c3-b863-48c8-a1e8-2caa279b71e7',
+      name: 'proposed_entity_type',
+      title: 'Missing an entity type?',
+      description: null,
+      required: false,
+      settings: { type: 'text', use_markdown: false },
+      ...at,
+    },
+  ];
+}
 const config = ArgillaDatasetConfig.parse({ names: ['vessels-v2'], documentId: 'metadata:document_id' });
 const ctx = flattenContext(
   DATASET,

@@ -484,6 +484,18 @@ describe('the Argilla stand-in refuses as Argilla does', () => {
         },
       },
     });
+    // Any status with a body of its own: a proxy (or another server version) answering in Argilla's place.
+    standin.failNext(1, { status: 200, body: { items: [{ id: 1 }] }, pathPrefix: '/api/v1/me/datasets' });
+    expect((await call(standin, '/api/v1/me', OWNER)).status).toBe(200);
+    expect(await call(standin, '/api/v1/me/datasets', OWNER)).toMatchObject({
+      status: 200,
+      body: { items: [{ id: 1 }] },
+    });
+    const noBody = await fetch(`${standin.url}/__standin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ count: 1, status: 200 }),
+    });
+    expect(noBody.status).toBe(422);
     expect((await call(standin, '/api/v1/me', OWNER)).status).toBe(200);
   });
 });

@@ -74,8 +74,10 @@ export interface SubmitInput {
 }
 
 export interface Fault {
-  /** 429 or a 5xx. */
+  /** 429 or a 5xx; any status when `body` is given. */
   readonly status: number;
+  /** A JSON body to answer instead of the fault's own (a proxy, or a server of another version, answering). */
+  readonly body?: unknown;
   /** Only requests whose path starts with this (default `/api/`). */
   readonly pathPrefix?: string;
   /** For 429: the Retry-After seconds (default 1). */
@@ -261,12 +263,18 @@ const ControlGenerate = z.object({
   discarded_every: z.int().min(0).optional(),
   seed: z.int().optional(),
 });
-const ControlFault = z.object({
-  count: z.int().min(1),
-  status: z.int().min(400).max(599).optional(),
-  path_prefix: z.string().optional(),
-  retry_after: z.int().min(0).optional(),
-});
+const ControlFault = z
+  .object({
+    count: z.int().min(1),
+    status: z.int().min(200).max(599).optional(),
+    body: z.unknown().optional(),
+    path_prefix: z.string().optional(),
+    retry_after: z.int().min(0).optional(),
+  })
+  .refine((b) => b.body !== undefined || (b.status ?? 429) >= 400, {
+    path: ['status'],
+    message: 'a status below 400 needs a body',
+  });
 
 function fromControl(b: ControlResponse): SubmitInput {
   return {
@@ -372,6 +380,7 @@ export async function startArgillaStandin(options: StandinOptions = {}): Promise
       return { dataset: datasetJson(dataset), records: dataset.records.length, responses };
     },
     failNext: (count: number, fault: Fault = { status: 429 }) => {
+      if (fault.body === undefined && fault.status < 400) throw new Error('a fault below 400 needs a body');
       faults.push({ remaining: count, fault });
     },
   };
@@ -406,6 +415,7 @@ export async function startArgillaStandin(options: StandinOptions = {}): Promise
   }
 
   function faultReply(fault: Fault): Reply {
+    if (fault.body !== undefined) return { status: fault.status, body: fault.body };
     if (fault.status === 429) {
       // NOTE: Argilla itself never answers 429 (reference 8); this is what a proxy in front of it would send.
       return {
@@ -672,6 +682,7 @@ export async function startArgillaStandin(options: StandinOptions = {}): Promise
         status: b.status ?? 429,
         ...(b.path_prefix !== undefined ? { pathPrefix: b.path_prefix } : {}),
         ...(b.retry_after !== undefined ? { retryAfter: b.retry_after } : {}),
+        ...(b.body !== undefined ? { body: b.body } : {}),
       });
       return { status: 204 };
     }
