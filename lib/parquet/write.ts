@@ -1,6 +1,8 @@
 // Writing a small Parquet file with parquet-wasm from typed columns (built as Arrow, handed over as IPC).
 import {
+  Bool,
   type DataType,
+  Float64,
   Int32,
   makeData,
   makeVector,
@@ -19,10 +21,12 @@ import {
 } from 'parquet-wasm/esm/parquet_wasm.js';
 import { parquetWasmReady } from './decode.ts';
 
-/** One column: text and integers may hold nulls; timestamps are microseconds since the epoch, UTC. */
+/** One column: text, numbers and booleans may hold nulls; timestamps are microseconds since the epoch, UTC. */
 export type ParquetColumn =
   | { readonly name: string; readonly type: 'utf8'; readonly values: readonly (string | null)[] }
   | { readonly name: string; readonly type: 'int32'; readonly values: readonly (number | null)[] }
+  | { readonly name: string; readonly type: 'float64'; readonly values: readonly (number | null)[] }
+  | { readonly name: string; readonly type: 'bool'; readonly values: readonly (boolean | null)[] }
   | { readonly name: string; readonly type: 'timestamp_us_utc'; readonly values: readonly bigint[] };
 
 function vector(column: ParquetColumn): Vector {
@@ -31,6 +35,10 @@ function vector(column: ParquetColumn): Vector {
       return vectorFromArray([...column.values], new Utf8() as DataType) as Vector;
     case 'int32':
       return vectorFromArray([...column.values], new Int32() as DataType) as Vector;
+    case 'float64':
+      return vectorFromArray([...column.values], new Float64() as DataType) as Vector;
+    case 'bool':
+      return vectorFromArray([...column.values], new Bool() as DataType) as Vector;
     case 'timestamp_us_utc': {
       const type = new TimestampMicrosecond('UTC');
       return makeVector(makeData({ type, length: column.values.length, data: BigInt64Array.from(column.values) }));
