@@ -4,12 +4,12 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { resolveR2Url } from '../embedded-warehouse/r2-paths.ts';
-import { BUCKETS } from '../local/config.ts';
+import { UPLOAD_BUCKETS } from '../local/config.ts';
 import { localPublicUrl, parseDevVars } from '../local/dev-vars.ts';
 import { cliArgs, cliConfig, fail } from './args.ts';
 
 const USAGE = `usage: npm run upload -- <bucket> <file> [key] [--no-wait]
-  buckets: ${BUCKETS.join(', ')}; key defaults to the file name
+  buckets: ${UPLOAD_BUCKETS.join(', ')}; key defaults to the file name
   --no-wait   return once the file is queued, without waiting for the consumer`;
 
 const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['no-wait'] });
