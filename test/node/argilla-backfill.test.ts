@@ -3,7 +3,10 @@
 // dry run, resuming after a failed upload, a second run, the cron sync after it, and the validation report
 // (also through the CLI) with a difference made on purpose.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
@@ -25,6 +28,7 @@ import {
   type BackfillTarget,
   runBackfill,
 } from '../../tools/argilla/backfill.ts';
+import { productionTarget } from '../../tools/argilla/backfill-targets.ts';
 import { type ArgillaStandin, startArgillaStandin } from '../../tools/argilla-standin/server.ts';
 import { parseSize } from '../../tools/cli/argilla-backfill.ts';
 import { directoryStore } from '../../tools/local/fs-store.ts';
@@ -328,5 +332,109 @@ describe('backfill file bounds', () => {
       1.5 * 1024 * 1024,
     ]);
     expect([parseSize('0'), parseSize('-1'), parseSize('ten'), parseSize('5T')]).toEqual([null, null, null, null]);
+  });
+});
+
+describe('backfill --production', () => {
+  it('puts each file with wrangler r2 object put --remote and reads its verdict from the Worker with the token', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'backfill-production-'));
+    const fake = join(scratch, 'fake-wrangler.mjs');
+    // A wrangler stand-in: records its argv and the file it was given.
+    writeFileSync(
+      fake,
+      `import { copyFileSync, writeFileSync } from 'node:fs';
+const argv = process.argv.slice(2);
+writeFileSync(${JSON.stringify(join(scratch, 'call.json'))}, JSON.stringify(argv));
+copyFileSync(argv[argv.indexOf('--file') + 1], ${JSON.stringify(join(scratch, 'uploaded.parquet'))});
+`,
+    );
+    const seen: string[] = [];
+    const worker = createServer((req, res) => {
+      seen.push(`${req.headers.authorization} ${req.url}`);
+      res.setHeader('content-type', 'application/json');
+      const row = { key: 'argilla/x/1.parquet', etag: createHash('md5').update('PAR1 bytes').digest('hex') };
+      res.end(
+        JSON.stringify({
+          ingestions: [
+            {
+              ...row,
+              eventTime: null,
+              status: 'loaded',
+              attempts: 1,
+              rows: 3,
+              target: 'annotations',
+              strategy: 'remote',
+              error: null,
+            },
+          ],
+        }),
+      );
+    });
+    await new Promise<void>((r) => worker.listen(0, '127.0.0.1', r));
+    try {
+      const target = productionTarget({
+        publicUrl: `http://127.0.0.1:${(worker.address() as AddressInfo).port}/`,
+        token: 'prod-token',
+        wrangler: fake,
+        root: scratch,
+      });
+      const stored = await target.put('argilla/x/1.parquet', new TextEncoder().encode('PAR1 bytes'));
+      expect(stored).toEqual({ etag: createHash('md5').update('PAR1 bytes').digest('hex'), size: 10 });
+      const argv = JSON.parse(readFileSync(join(scratch, 'call.json'), 'utf8')) as string[];
+      expect(argv).toEqual([
+        'r2',
+        'object',
+        'put',
+        'vessel-annotations/argilla/x/1.parquet',
+        '--file',
+        argv[5],
+        '--remote',
+        '-c',
+        'wrangler.toml',
+        '--env',
+        'production',
+      ]);
+      expect(readFileSync(join(scratch, 'uploaded.parquet'), 'utf8')).toBe('PAR1 bytes');
+      expect(existsSync(argv[5] as string)).toBe(false);
+      const waited = await target.wait([{ key: 'argilla/x/1.parquet', etag: stored.etag }], {
+        since: new Date(),
+        verdict: () => {},
+      });
+      expect(waited.verdicts.get('argilla/x/1.parquet')).toMatchObject({ status: 'loaded', rows: 3 });
+      expect(seen[0]).toMatch(
+        /^Bearer prod-token \/api\/ingestions\?bucket=vessel-annotations&since=\S+&limit=1000&offset=0$/,
+      );
+    } finally {
+      await new Promise((r) => worker.close(r));
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('reads nothing of .dev.vars, and refuses a loopback PUBLIC_URL before reading Argilla', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'backfill-production-'));
+    writeFileSync(join(scratch, '.dev.vars'), `WAREHOUSE_URL=${url}\nARGILLA_API_KEY=${OWNER}\n`);
+    const env = {
+      PATH: process.env.PATH,
+      ARGILLA_URL: argilla.url,
+      ARGILLA_DATASETS: JSON.stringify([{ names: [NAME] }]),
+    };
+    try {
+      expect(await runCli('argilla.ts', ['backfill', '--production'], { cwd: scratch, env })).toEqual({
+        code: 1,
+        out: 'error: ARGILLA_API_KEY is not set (environment)\n',
+      });
+      const before = argilla.requests.length;
+      const loopback = await runCli('argilla.ts', ['backfill', '--production'], {
+        cwd: scratch,
+        env: { ...env, ARGILLA_API_KEY: OWNER, WAREHOUSE_URL: url, PUBLIC_URL: 'http://127.0.0.1:8787' },
+      });
+      expect(loopback).toEqual({
+        code: 1,
+        out: "error: --production needs the production Worker's URL to watch the loads: PUBLIC_URL http://127.0.0.1:8787 is a loopback address, which only this machine can open\n",
+      });
+      expect(argilla.requests.length).toBe(before);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -20,7 +20,12 @@ export function localStackTarget(stack: LocalStack): BackfillTarget {
       return { etag: uploaded.etag, size: uploaded.size, eventTime: uploaded.eventTime };
     },
     wait: (files, on) =>
-      waitForIngestions(files, { base: stack.base, bucket: ANNOTATIONS_BUCKET, onVerdict: on.verdict }),
+      waitForIngestions(files, {
+        base: stack.base,
+        bucket: ANNOTATIONS_BUCKET,
+        since: on.since,
+        onVerdict: on.verdict,
+      }),
   };
 }
 
@@ -82,6 +87,7 @@ export function productionTarget(o: ProductionTargetOptions): BackfillTarget {
         bucket: ANNOTATIONS_BUCKET,
         idleMs: 600_000,
         pollMs: 3000,
+        since: on.since,
         ...(o.token ? { token: o.token } : {}),
         onVerdict: on.verdict,
       }),

@@ -32,7 +32,11 @@ export interface BackfillTarget {
   /** Waits for the ingest consumer's verdict on each file. */
   wait(
     files: readonly AwaitedObject[],
-    on: { readonly verdict: (file: AwaitedObject, row: Ingestion) => void },
+    on: {
+      /** Before the first file was put: its ingest_log row starts later. */
+      readonly since: Date;
+      readonly verdict: (file: AwaitedObject, row: Ingestion) => void;
+    },
   ): Promise<WaitResult>;
 }
 
@@ -91,6 +95,8 @@ export interface BackfillResult {
 /** Runs one backfill; never throws for expected failures (they are in the result, and `ok` is false). */
 export async function runBackfill(deps: BackfillDeps, options: BackfillOptions = {}): Promise<BackfillResult> {
   const started = Date.now();
+  // A minute of slack for a Worker whose clock runs behind this machine's.
+  const since = new Date(started - 60_000);
   const uploads: AwaitedObject[] = [];
   const sync = await syncArgilla(
     {
@@ -128,6 +134,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     deps.progress?.({ kind: 'waiting', files: uploads.length });
     let done = 0;
     const waited = await deps.target.wait(uploads, {
+      since,
       verdict: (file, row) => deps.progress?.({ kind: 'loaded', file, row, done: ++done, of: uploads.length }),
     });
     const rows = [...waited.verdicts.values()];

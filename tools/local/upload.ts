@@ -130,6 +130,8 @@ export interface WaitOptions {
   readonly bucket: string;
   /** Sent as a bearer token (needed when READ_AUTH=token). */
   readonly token?: string;
+  /** Read the log from this instant on (default: 5 minutes before the earliest event time, else before now). */
+  readonly since?: Date;
   /** Give up after this long without news (a verdict, or a retrying row's new attempt or error); default 120 s. */
   readonly idleMs?: number;
   readonly pollMs?: number;
