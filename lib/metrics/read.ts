@@ -226,7 +226,7 @@ async function readEntityHealth(db: WarehouseSession): Promise<EntityHealth[]> {
   }));
 }
 
-/** The three operations views, read at `now`; churn cut to the last `window.days` days and `window.weeks` weeks. */
+/** The three operations views (their clock is the warehouse's now()), stamped `now`; churn cut to `window`. */
 export async function readMetrics(db: WarehouseSession, window: MetricsWindow, now: Date): Promise<MetricsReport> {
   // NOTE: one after the other: in workerd, postgres.js leaves parallel connections' failures unhandled when
   // the warehouse is down.
