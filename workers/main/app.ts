@@ -15,6 +15,7 @@ import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestionRoutes } from './routes/ingestions.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
@@ -62,6 +63,7 @@ app.route('/', conflictRoutes);
 app.route('/', argillaRoutes);
 app.route('/', argillaWebhookRoutes);
 app.route('/', schemaRoutes);
+app.route('/', metricsRoutes);
 app.route('/', openApiRoutes(app));
 
 let routes: readonly DocumentedRoute[] | undefined;
