@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.ts';
 import { ingestionRoutes } from './routes/ingestions.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { queryRoutes } from './routes/query.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
 import { schemaRoutes } from './routes/schema.ts';
 import { versionRoutes } from './routes/version.ts';
@@ -62,6 +63,7 @@ app.route('/', conflictRoutes);
 app.route('/', argillaRoutes);
 app.route('/', argillaWebhookRoutes);
 app.route('/', schemaRoutes);
+app.route('/', queryRoutes);
 app.route('/', openApiRoutes(app));
 
 let routes: readonly DocumentedRoute[] | undefined;
