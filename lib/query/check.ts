@@ -119,8 +119,10 @@ function fromItem(node: JsonObject, type: string, ctes: ReadonlySet<string>, w: 
     if (reason) w.out.add(reason);
     // Its arguments are expressions like any other; the function itself is judged above, as a table function.
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'function') for (const [k, v] of Object.entries(fn)) k === 'function_name' || walk(v, ctes, w);
-      else walk(value, ctes, w);
+      if (key !== 'function') walk(value, ctes, w);
+    }
+    for (const [key, value] of Object.entries(fn)) {
+      if (key !== 'function_name') walk(value, ctes, w);
     }
     return;
   }
