@@ -176,6 +176,51 @@ describe('modes over two snapshots, a new batch and a re-upload', () => {
     });
   });
 
+  it('the publishing run created the views in the warehouse and stored their definitions with the snapshot', async () => {
+    const views = await db.warehouse.query<{ view_name: string }>(
+      'SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal ORDER BY 1',
+    );
+    expect(views.map((v) => v.view_name)).toEqual(['annotations_current', 'src_manifests']);
+    const stored = await db.warehouse.query<{ version: number; views: string }>(
+      'SELECT version, views::VARCHAR AS views FROM schema_snapshots ORDER BY version',
+    );
+    const lineage = ['_source_file', '_row_number', '_batch_id', '_ingested_at'];
+    expect(
+      stored.map((r) => {
+        const { rule, views } = JSON.parse(r.views) as {
+          rule: number;
+          views: { name: string; columns: { name: string }[] }[];
+        };
+        return [r.version, rule, views.map((v) => [v.name, v.columns.length]), views[0]?.columns.map((c) => c.name)];
+      }),
+    ).toEqual([
+      [
+        1,
+        1,
+        [
+          ['src_manifests', 6],
+          ['annotations_current', 14],
+        ],
+        ['imo', 'vessel_name', ...lineage],
+      ],
+      [
+        2,
+        1,
+        [
+          ['src_manifests', 7],
+          ['annotations_current', 14],
+        ],
+        ['flag_state', 'imo', 'vessel_name', ...lineage],
+      ],
+    ]);
+    // Read directly (psql, a BI tool), the stored view is the current rows of the latest version.
+    const direct = await db.warehouse.query('SELECT vessel_name, flag_state FROM src_manifests ORDER BY vessel_name');
+    expect(direct).toEqual([
+      { vessel_name: 'Nordic Star II', flag_state: null },
+      { vessel_name: 'Sea Breeze', flag_state: 'LR' },
+    ]);
+  });
+
   it('the schema API lists each version’s views', async () => {
     const v1 = await (await call('/api/schema/versions/1')).json<SchemaDocument>();
     expect(v1.views.map((v) => [v.name, v.columns.map((c) => c.name)])).toEqual([
