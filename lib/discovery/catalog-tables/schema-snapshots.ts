@@ -25,7 +25,7 @@ export interface SnapshotRow {
   readonly runId: string | null;
   /** Null for snapshots published before stats were stored (0008_snapshot_stats.sql). */
   readonly stats: SnapshotStats | null;
-  /** Null for snapshots published before views were stored (0012_query_views.sql): see viewsOf. */
+  /** Null for snapshots published before views were stored (0013_query_views.sql): see viewsOf. */
   readonly views: SnapshotViews | null;
 }
 
