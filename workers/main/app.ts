@@ -15,6 +15,7 @@ import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestionRoutes } from './routes/ingestions.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { queryRoutes } from './routes/query.ts';
@@ -64,6 +65,7 @@ app.route('/', argillaRoutes);
 app.route('/', argillaWebhookRoutes);
 app.route('/', schemaRoutes);
 app.route('/', queryRoutes);
+app.route('/', metricsRoutes);
 app.route('/', openApiRoutes(app));
 
 let routes: readonly DocumentedRoute[] | undefined;
