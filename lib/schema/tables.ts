@@ -156,6 +156,8 @@ export const TABLES: readonly TableDefinition[] = [
       col('run_id', 'VARCHAR', true),
       // 0008: what the catalog knew of each name at publish.
       col('stats', 'JSON', true),
+      // 0013: the definitions of the version's typed views (lib/query/views.ts).
+      col('views', 'JSON', true),
     ],
   },
   {
@@ -176,6 +178,10 @@ export const TABLES: readonly TableDefinition[] = [
       col('duration_ms', 'INTEGER', true),
       col('executed_by', 'VARCHAR', true),
       col('executed_at', TZ, false),
+      // 0013: refused / timeout / failed, the row limit, and whether the result was cut at it.
+      col('error_code', 'VARCHAR', true),
+      col('row_limit', 'INTEGER', true),
+      col('truncated', 'BOOLEAN', true),
     ],
   },
   {

@@ -18,6 +18,7 @@ import { ingestionRoutes } from './routes/ingestions.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { queryRoutes } from './routes/query.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
 import { schemaRoutes } from './routes/schema.ts';
 import { versionRoutes } from './routes/version.ts';
@@ -63,6 +64,7 @@ app.route('/', conflictRoutes);
 app.route('/', argillaRoutes);
 app.route('/', argillaWebhookRoutes);
 app.route('/', schemaRoutes);
+app.route('/', queryRoutes);
 app.route('/', metricsRoutes);
 app.route('/', openApiRoutes(app));
 
