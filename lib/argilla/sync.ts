@@ -1,8 +1,9 @@
 // One Argilla sync: for each configured dataset that moved, read every record with its responses, turn
 // the responses that changed since the last sync into annotation rows (and tombstones for responses that
-// stopped being submitted or were deleted), write them as one Parquet file to vessel-annotations, send the
-// ingest message R2 would send, and only then advance the state. Returns a report; never throws for
-// expected failures (Argilla refusing or unavailable, a dataset missing, R2 or the warehouse down).
+// stopped being submitted or were deleted), write them as one Parquet file to vessel-annotations (or as
+// several within `fileBounds`: the backfill), send the ingest message R2 would send, and only then advance
+// the state. Returns a report; never throws for expected failures (Argilla refusing or unavailable, a
+// dataset missing, R2 or the warehouse down).
 import { AppError, errorMessage, isAppError } from '../errors.ts';
 import type { R2Event } from '../ingest/event.ts';
 import { localObjectEvent } from '../ingest/local-upload.ts';
@@ -11,6 +12,7 @@ import { writeParquetFile } from '../parquet/write.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import { type ArgillaClient, ArgillaRefusal, MAX_TERMS } from './client.ts';
 import type { ArgillaDatasetConfig, ArgillaDatasets } from './config.ts';
+import { type EncodedFile, encodeWithin, type FileUnit } from './files.ts';
 import {
   type AnnotationRow,
   annotatorOf,
@@ -26,14 +28,33 @@ import { type ResponseStateWrite, readDatasetState, readResponseStates, saveSync
 
 /** What a sync is asked to do. The webhook queue consumer calls syncArgilla with `recordIds`. */
 export interface SyncRequest {
-  readonly trigger: 'cron' | 'api' | 'webhook' | 'reconcile';
+  readonly trigger: 'cron' | 'api' | 'webhook' | 'reconcile' | 'backfill';
   /** Dataset names or ids among the configured ones; all configured when absent. */
   readonly datasets?: readonly string[];
   /** Only these Argilla records (a targeted sync): never skipped, and the dataset's marker does not move. */
   readonly recordIds?: readonly string[];
   /** Read datasets whose last_activity_at did not move too (catches responses created in bulk). */
   readonly full?: boolean;
+  /**
+   * Bounds of each file written: a dataset's rows go to as many files as they need, and the state of the
+   * responses in a file is saved as soon as that file is written (a long run that stops resumes). Absent:
+   * one file per dataset and sync, the state saved once at the end.
+   */
+  readonly fileBounds?: FileBounds;
+  /** Read and flatten everything, but write no file and save no state: the report lists the files it would write. */
+  readonly dryRun?: boolean;
 }
+
+/** At most this many rows, and this many bytes of Parquet, per file (a response's rows never split). */
+export interface FileBounds {
+  readonly maxRows: number;
+  readonly maxBytes: number;
+}
+
+/** What a long sync says as it goes (the backfill CLI prints it). */
+export type SyncProgress =
+  | { readonly kind: 'page'; readonly dataset: string; readonly records: number; readonly total: number }
+  | { readonly kind: 'file'; readonly dataset: string; readonly file: WrittenFile; readonly dryRun: boolean };
 
 /** The one bucket method the sync uses (an R2 bucket binding has it). */
 export interface SyncBucket {
@@ -57,6 +78,7 @@ export interface ArgillaSyncDeps {
   readonly log: Logger;
   /** Records per search page, default 1,000 (Argilla's most). */
   readonly pageSize?: number;
+  readonly progress?: (event: SyncProgress) => void;
 }
 
 export interface WrittenFile {
@@ -91,13 +113,17 @@ export interface DatasetReport {
   readonly unmappedRecords: number;
   /** Labels of the span questions no submitted span uses; null when not every record was read. */
   readonly unusedLabels: readonly string[] | null;
+  /** The last file written (the only one unless `fileBounds` split the rows); in a dry run, the last one planned. */
   readonly file: WrittenFile | null;
+  /** Every file written (in a dry run: that would be written), in order. */
+  readonly files: readonly WrittenFile[];
   readonly warnings: readonly string[];
 }
 
 export interface SyncReport {
   readonly trigger: SyncRequest['trigger'];
   readonly full: boolean;
+  readonly dryRun: boolean;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly datasets: readonly DatasetReport[];
@@ -111,7 +137,9 @@ export interface SyncReport {
     readonly proposals: number;
     readonly convertedOffsets: number;
     readonly refusedOffsets: number;
+    /** Files written (in a dry run: that would be written). */
     readonly filesWritten: number;
+    readonly rowsWritten: number;
   };
 }
 
@@ -131,6 +159,7 @@ const EMPTY = {
   unmappedRecords: 0,
   unusedLabels: null,
   file: null,
+  files: [],
   warnings: [],
 } as const;
 
@@ -173,6 +202,7 @@ export async function syncArgilla(deps: ArgillaSyncDeps, request: SyncRequest): 
   const report: SyncReport = {
     trigger: request.trigger,
     full: request.full === true,
+    dryRun: request.dryRun === true,
     startedAt,
     finishedAt: deps.clock().toISOString(),
     datasets: reports,
@@ -186,10 +216,16 @@ export async function syncArgilla(deps: ArgillaSyncDeps, request: SyncRequest): 
       proposals: sum((r) => r.proposals),
       convertedOffsets: sum((r) => r.convertedOffsets),
       refusedOffsets: sum((r) => r.refusedOffsets),
-      filesWritten: sum((r) => (r.file ? 1 : 0)),
+      filesWritten: sum((r) => r.files.length),
+      rowsWritten: sum((r) => r.files.reduce((n, f) => n + f.rows, 0)),
     },
   };
-  deps.log.info('argilla sync', { trigger: report.trigger, full: report.full, ...report.totals });
+  deps.log.info('argilla sync', {
+    trigger: report.trigger,
+    full: report.full,
+    dryRun: report.dryRun,
+    ...report.totals,
+  });
   return report;
 }
 
@@ -250,11 +286,14 @@ async function syncDataset(
   }
   const states = await readResponseStates(deps.warehouse, dataset.id);
   const now = deps.clock();
-  const batchId = `argilla-${deps.newId()}`;
-  const rows: AnnotationRow[] = [];
-  const writes: ResponseStateWrite[] = [];
+  const bounds = request.fileBounds;
+  const dryRun = request.dryRun === true;
+  const datasetRef = { id: dataset.id, name: dataset.name, workspaceId: dataset.workspace_id };
+  const files: WrittenFile[] = [];
   const seen = new Set<string>();
   const used = new Set<string>();
+  // Identities (record key, annotator) this sync writes span rows for.
+  const answered = new Set<string>();
   const totals = new Set<number>();
   const counts = {
     records: 0,
@@ -267,6 +306,45 @@ async function syncDataset(
     convertedOffsets: 0,
     refusedOffsets: 0,
     unmappedRecords: 0,
+  };
+
+  // Units wait here until a file takes them; with bounds, a file is written (and its responses' state
+  // saved) whenever the next unit would not fit, so a long run keeps what it wrote if it stops.
+  let pending: FileUnit<ResponseStateWrite>[] = [];
+  let pendingRows = 0;
+  const flush = async (last: { lastActivityAt: ArgillaTime | null; removed: readonly string[] } | null) => {
+    const units = pending;
+    pending = [];
+    pendingRows = 0;
+    const encoded = encodeWithin(units, bounds?.maxBytes ?? Number.POSITIVE_INFINITY, (rows) => {
+      const batchId = `argilla-${deps.newId()}`;
+      return { batchId, bytes: annotationsParquet(rows, ctx.config.proposalQuestion, batchId) };
+    });
+    const batchOf = new Map<ResponseStateWrite, string>();
+    for (const file of encoded) {
+      const written = dryRun ? plannedFile(deps, ctx, file, now) : await writeFile(deps, ctx, file, now);
+      files.push(written);
+      deps.progress?.({ kind: 'file', dataset: dataset.name, file: written, dryRun });
+      for (const unit of file.units) if (unit.write) batchOf.set(unit.write, file.batchId);
+    }
+    if (dryRun) return;
+    const writes = units.flatMap((u) => (u.write ? [u.write] : []));
+    if (!last && writes.length === 0) return;
+    await deps.warehouse.transaction((tx) =>
+      saveSyncState(tx, {
+        dataset: datasetRef,
+        lastActivityAt: last?.lastActivityAt ?? null,
+        writes: writes.map((w) => ({ ...w, batchId: w.currentRows > 0 ? (batchOf.get(w) ?? null) : null })),
+        removed: last?.removed ?? [],
+        file: files.at(-1) ?? null,
+        now,
+      }),
+    );
+  };
+  const add = async (unit: FileUnit<ResponseStateWrite>) => {
+    if (bounds && pendingRows > 0 && pendingRows + unit.rows.length > bounds.maxRows) await flush(null);
+    pending.push(unit);
+    pendingRows += unit.rows.length;
   };
 
   const scans = targeted ? chunks(request.recordIds ?? [], MAX_TERMS) : [undefined];
@@ -304,23 +382,27 @@ async function syncDataset(
             documentId: identity?.documentId ?? null,
             annotator: identity ? annotator : null,
             currentRows,
-            batchId: currentRows > 0 ? batchId : null,
+            // Set to the file's batch once one takes the rows.
+            batchId: null,
           });
           if (flat.kind === 'rows') {
-            // New rows supersede only rows of their own identity: rows written under another one (the annotator
-            // named by user id while the workspace's users were refused) need a tombstone of their own.
-            if (state && state.currentRows > 0 && state.recordKey !== null && mapped !== null) {
-              if (state.recordKey !== mapped.recordId || state.annotator !== annotator) {
-                rows.push(tombstone(ctx, state, response.id, 'discarded', response.updated_at));
-                counts.closed += 1;
-              }
-            }
-            rows.push(...flat.rows);
             counts.spans += flat.rows.length;
             counts.proposals += flat.proposals;
             counts.convertedOffsets += flat.converted;
             counts.refusedOffsets += flat.refused.length;
-            writes.push(write(flat.rows.length, mapped));
+            // New rows supersede only rows of their own identity: rows written under another one (the annotator
+            // named by user id while the workspace's users were refused) need a tombstone of their own.
+            const closes =
+              state && state.currentRows > 0 && state.recordKey !== null && mapped !== null
+                ? state.recordKey !== mapped.recordId || state.annotator !== annotator
+                : false;
+            if (closes && state) counts.closed += 1;
+            for (const row of flat.rows) answered.add(identityOf(row.record_id, row.annotator));
+            const rows =
+              closes && state
+                ? [tombstone(ctx, state, response.id, 'discarded', response.updated_at), ...flat.rows]
+                : flat.rows;
+            await add({ rows, write: write(flat.rows.length, mapped) });
             continue;
           }
           if (flat.kind === 'none') {
@@ -329,14 +411,16 @@ async function syncDataset(
             if (flat.reason === 'no_spans' && flat.proposals > 0) counts.proposalsWithoutSpans += 1;
           }
           // Its earlier rows stop being current: a tombstone under the identity they were written with.
+          let rows: AnnotationRow[] = [];
           if (state && state.currentRows > 0 && state.recordKey !== null) {
             const reason = flat.kind === 'none' ? flat.reason : 'discarded';
-            rows.push(tombstone(ctx, state, response.id, reason, response.updated_at));
+            rows = [tombstone(ctx, state, response.id, reason, response.updated_at)];
             counts.closed += 1;
           }
-          writes.push(write(0, mapped));
+          await add({ rows, write: write(0, mapped) });
         }
       }
+      deps.progress?.({ kind: 'page', dataset: dataset.name, records: counts.records, total: page.total });
     }
   }
 
@@ -352,40 +436,31 @@ async function syncDataset(
       if (named && !named.has(state.argillaRecordId)) continue;
       removed.push(state.responseId);
       counts.deleted += 1;
-      if (state.currentRows > 0 && state.recordKey !== null) {
-        rows.push(tombstone(ctx, state, state.responseId, 'deleted', asArgillaTime(now)));
+      // A response deleted and answered again by the same annotator: the new rows close the old ones already,
+      // and a tombstone of that identity (in the same file or a later one) would close the new rows too.
+      if (
+        state.currentRows > 0 &&
+        state.recordKey !== null &&
+        !answered.has(identityOf(state.recordKey, state.annotator))
+      ) {
+        await add({ rows: [tombstone(ctx, state, state.responseId, 'deleted', asArgillaTime(now))], write: null });
         counts.closed += 1;
       }
     }
   }
-
-  // Rows of one file do not supersede each other, so a tombstone beside span rows of its identity (a response
-  // deleted and answered again by the same annotator) would stay current next to them; those rows close the
-  // earlier ones anyway.
-  const identity = (r: AnnotationRow) => JSON.stringify([r.record_id, r.annotator]);
-  const answered = new Set(rows.filter((r) => r.argilla_row === 'span').map(identity));
-  const out = rows.filter((r) => r.argilla_row === 'span' || !answered.has(identity(r)));
-  counts.closed -= rows.length - out.length;
-
-  let file: WrittenFile | null = null;
-  if (out.length > 0) file = await writeFile(deps, ctx, out, batchId, now);
-  await deps.warehouse.transaction((tx) =>
-    saveSyncState(tx, {
-      dataset: { id: dataset.id, name: dataset.name, workspaceId: dataset.workspace_id },
-      lastActivityAt: complete ? dataset.last_activity_at : null,
-      writes,
-      removed,
-      file,
-      now,
-    }),
-  );
+  await flush({ lastActivityAt: complete ? dataset.last_activity_at : null, removed });
+  const oversize = bounds ? files.filter((f) => f.rows > bounds.maxRows || f.bytes > bounds.maxBytes) : [];
+  if (oversize.length > 0) {
+    warnings.push(`${oversize.length} file(s) exceed the bounds: one response's rows are never split across files`);
+  }
   return {
     name: dataset.name,
     id: dataset.id,
     outcome: 'synced',
     ...counts,
     unusedLabels: complete ? unusedLabels(ctx.spanQuestions, used) : null,
-    file,
+    file: files.at(-1) ?? null,
+    files,
     warnings,
   };
 }
@@ -427,22 +502,30 @@ function keySegment(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || '_';
 }
 
-async function writeFile(
-  deps: ArgillaSyncDeps,
-  ctx: FlattenContext,
-  rows: readonly AnnotationRow[],
-  batchId: string,
-  now: Date,
-): Promise<WrittenFile> {
-  const bytes = annotationsParquet(rows, ctx.config.proposalQuestion, batchId);
+function fileKey(ctx: FlattenContext, batchId: string, now: Date): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const key = `argilla/${keySegment(ctx.dataset.name)}/${stamp}-${batchId}.parquet`;
+  return `argilla/${keySegment(ctx.dataset.name)}/${stamp}-${batchId}.parquet`;
+}
+
+/** The file a dry run would write. */
+function plannedFile(deps: ArgillaSyncDeps, ctx: FlattenContext, file: EncodedFile<unknown>, now: Date): WrittenFile {
+  const key = fileKey(ctx, file.batchId, now);
+  return { bucket: deps.bucketName, key, batchId: file.batchId, rows: file.rows.length, bytes: file.bytes.byteLength };
+}
+
+async function writeFile(
+  deps: ArgillaSyncDeps,
+  ctx: FlattenContext,
+  file: EncodedFile<unknown>,
+  now: Date,
+): Promise<WrittenFile> {
+  const key = fileKey(ctx, file.batchId, now);
   let stored: { readonly etag: string; readonly size: number } | null;
   try {
-    stored = await deps.bucket.put(key, bytes);
+    stored = await deps.bucket.put(key, file.bytes);
   } catch (error) {
     throw new AppError('storage_unavailable', `R2 did not store ${deps.bucketName}/${key}: ${errorMessage(error)}`, {
       cause: error,
@@ -459,7 +542,7 @@ async function writeFile(
       account: 'argilla-sync',
     }),
   );
-  return { bucket: deps.bucketName, key, batchId, rows: rows.length, bytes: bytes.byteLength };
+  return plannedFile(deps, ctx, file, now);
 }
 
 /** The rows as an annotations Parquet file; the proposal answers go in a column named after the question. */
@@ -492,4 +575,9 @@ export function annotationsParquet(
     ],
     { schema_version: ANNOTATION_FILE_SCHEMA, batch_id: batchId },
   );
+}
+
+/** The identity rows supersede each other within: record key and annotator. */
+function identityOf(recordKey: string, annotator: string | null): string {
+  return JSON.stringify([recordKey, annotator ?? '']);
 }

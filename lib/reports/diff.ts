@@ -1,7 +1,7 @@
 // Rows added, removed and changed between two stored results: paired by the report's key columns, or, without
 // a key, compared as whole rows (a multiset: order does not count). Values are compared on the columns both
 // results have; columns only one has are listed apart. Pure.
-import { canonicalValue } from '../query/canonical.ts';
+import { canonicalJson } from '../query/canonical.ts';
 import type { ResultColumn, ResultValue } from '../query/contract.ts';
 import { type ColumnChanges, columnChanges, type RowCounts } from './explain.ts';
 
@@ -48,7 +48,7 @@ export function columnsProblem(columns: readonly ResultColumn[]): string | null 
   return null;
 }
 
-const keyText = (values: readonly ResultValue[]) => values.map(canonicalValue).join(', ');
+const keyText = (values: readonly ResultValue[]) => values.map(canonicalJson).join(', ');
 
 /** Why `key` cannot pair the rows of `result`: a column it lacks, or a key value that repeats. */
 export function keyProblem(result: StoredRows, key: readonly string[]): string | null {
@@ -105,7 +105,7 @@ export function diffResults(
   const { key } = options;
   if (key === null) {
     // A multiset of the shared columns' canonical rows: each row of `to` takes one equal row of `from`.
-    const text = (row: RowObject) => canonicalValue(shared.map((n) => row[n] as ResultValue));
+    const text = (row: RowObject) => canonicalJson(shared.map((n) => row[n] as ResultValue));
     const pending = new Map<string, number[]>();
     before.forEach((row, i) => {
       const t = text(row);
@@ -152,7 +152,7 @@ export function diffResults(
       continue;
     }
     const differing = compared.filter(
-      (n) => canonicalValue(old[n] as ResultValue) !== canonicalValue(row[n] as ResultValue),
+      (n) => canonicalJson(old[n] as ResultValue) !== canonicalJson(row[n] as ResultValue),
     );
     if (differing.length === 0) unchanged++;
     else changed.push({ key: pick(row, key), before: old, after: row, columns: differing });

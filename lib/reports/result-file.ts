@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { readRowGroup } from '../parquet/decode.ts';
 import { bufferSource, ParquetFormatError, readFooter } from '../parquet/footer.ts';
 import { type ParquetColumn, writeParquetFile } from '../parquet/write.ts';
-import { resultHashOf } from '../query/canonical.ts';
+import { resultHash } from '../query/canonical.ts';
 import { QUERY_MODES, type QueryMode, type ResultColumn, type ResultValue } from '../query/contract.ts';
 import type { StoredRows } from './diff.ts';
 
@@ -21,7 +21,7 @@ export const ResultFileMetadata = z.object({
   format: z.literal(1),
   columns: z.array(z.object({ name: z.string(), type: z.string(), encoding: ColumnEncoding })),
   rowCount: z.number().int().min(0),
-  /** SHA-256 of canonicalRows(columns, rows): a read that gives other rows is refused. */
+  /** SHA-256 of canonicalResult(columns, rows): a read that gives other rows is refused. */
   contentHash: z.string(),
   reportId: z.string(),
   runId: z.string(),
@@ -84,7 +84,7 @@ export async function encodeResultFile(result: StoredRows, about: RunAbout): Pro
     format: 1,
     columns: encoded.map(({ column, encoding }) => ({ name: column.name, type: column.type, encoding })),
     rowCount: result.rows.length,
-    contentHash: await resultHashOf(result.columns, result.rows),
+    contentHash: await resultHash(result.columns, result.rows),
     ...about,
   };
   return writeParquetFile(
@@ -135,7 +135,7 @@ export async function decodeResultFile(
   const columns: ResultColumn[] = metadata.columns.map((c) => ({ name: c.name, type: c.type }));
   if (rows.length !== metadata.rowCount)
     throw new StoredResultError(`it holds ${rows.length} rows where its metadata says ${metadata.rowCount}`);
-  if ((await resultHashOf(columns, rows)) !== metadata.contentHash)
+  if ((await resultHash(columns, rows)) !== metadata.contentHash)
     throw new StoredResultError('its rows are not the ones its run wrote (content hash mismatch)');
   return { columns, rows, metadata };
 }

@@ -1,5 +1,5 @@
 // The tables of saved reports: saved_queries (one row per report, with its last run's hash and counts) and
-// report_runs (one row per run, 0013_saved_reports.sql).
+// report_runs (one row per run, 0014_saved_reports.sql).
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { PageRequest } from '../http/page.ts';

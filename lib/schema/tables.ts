@@ -156,6 +156,8 @@ export const TABLES: readonly TableDefinition[] = [
       col('run_id', 'VARCHAR', true),
       // 0008: what the catalog knew of each name at publish.
       col('stats', 'JSON', true),
+      // 0013: the definitions of the version's typed views (lib/query/views.ts).
+      col('views', 'JSON', true),
     ],
   },
   {
@@ -176,6 +178,10 @@ export const TABLES: readonly TableDefinition[] = [
       col('duration_ms', 'INTEGER', true),
       col('executed_by', 'VARCHAR', true),
       col('executed_at', TZ, false),
+      // 0013: refused / timeout / failed, the row limit, and whether the result was cut at it.
+      col('error_code', 'VARCHAR', true),
+      col('row_limit', 'INTEGER', true),
+      col('truncated', 'BOOLEAN', true),
     ],
   },
   {
@@ -194,7 +200,7 @@ export const TABLES: readonly TableDefinition[] = [
       col('last_result_hash', 'VARCHAR', true),
       col('last_row_count', 'BIGINT', true),
       col('last_changed_at', TZ, true),
-      // 0013: what a saved report needs to run again as it was saved.
+      // 0014: what a saved report needs to run again as it was saved.
       col('key_columns', 'JSON', true),
       col('as_of', TZ, true),
       col('snapshot_version', 'INTEGER', true),
@@ -256,7 +262,7 @@ export const OPERATION_TABLES: readonly TableDefinition[] = [
     ],
   },
   {
-    // 0013: one row per run of a saved report (lib/reports/tables.ts); its result is a Parquet object in R2.
+    // 0014: one row per run of a saved report (lib/reports/tables.ts); its result is a Parquet object in R2.
     name: 'report_runs',
     group: 'operations',
     columns: [

@@ -74,7 +74,8 @@ describe('migration runner', () => {
     const report = await migrate(warehouse, files, { clock: fixedClock });
     expect(report).toEqual({ status: 'ok', applied: files.map((f) => f.name), alreadyApplied: 0, dryRun: false });
     const tables = await warehouse.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() ORDER BY table_name`,
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'annotations',
@@ -100,6 +101,12 @@ describe('migration runner', () => {
       'schema_snapshots',
       'structured_data',
     ]);
+    // 0012: the operations views (docs/metrics.md).
+    const views = await warehouse.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_catalog = current_database() AND table_type = 'VIEW' ORDER BY table_name`,
+    );
+    expect(views.map((v) => v.table_name)).toEqual(['entity_health', 'schema_churn', 'slow_queries']);
     const recorded = await warehouse.query('SELECT name, checksum FROM schema_migrations ORDER BY name');
     const expected = await Promise.all(
       (await readMigrationFiles()).map(async (f) => ({ name: f.name, checksum: await checksumOf(f.sql) })),

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SLACK_LIMITS } from '../../lib/notify/slack-message.ts';
-import { canonicalRows, canonicalValue, resultHashOf } from '../../lib/query/canonical.ts';
+import { canonicalJson, canonicalResult, resultHash } from '../../lib/query/canonical.ts';
 import type { ResultColumn, ResultValue } from '../../lib/query/contract.ts';
 import { diffResults, type RowObject, type StoredRows } from '../../lib/reports/diff.ts';
 import { buildReportsDigest } from '../../lib/reports/digest.ts';
@@ -16,28 +16,30 @@ import { migratedDatabase } from '../support/databases.ts';
 import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
 
 describe('canonical result encoding', () => {
-  it('writes one line of columns, then one canonical JSON line per row, object keys sorted', () => {
+  it('writes the columns and rows as one JSON text, object keys sorted, numbers in their shortest form', () => {
     const columns = [
       { name: 'a', type: 'INTEGER' },
       { name: 'b', type: 'STRUCT(y INTEGER, x VARCHAR)' },
     ];
     expect(
-      canonicalRows(columns, [
+      canonicalResult(columns, [
         [1.0, { y: 2, x: 'é"' }],
         [-0, null],
       ]),
-    ).toBe('[["a","INTEGER"],["b","STRUCT(y INTEGER, x VARCHAR)"]]\n[1,{"x":"é\\"","y":2}]\n[0,null]');
-    expect(canonicalValue({ b: [true, { d: 1, c: 2 }], a: '1' })).toBe('{"a":"1","b":[true,{"c":2,"d":1}]}');
+    ).toBe(
+      '{"columns":[{"name":"a","type":"INTEGER"},{"name":"b","type":"STRUCT(y INTEGER, x VARCHAR)"}],"rows":[[1,{"x":"é\\"","y":2}],[0,null]]}',
+    );
+    expect(canonicalJson({ b: [true, { d: 1, c: 2 }], a: '1' })).toBe('{"a":"1","b":[true,{"c":2,"d":1}]}');
   });
 
   it('refuses a non-finite number, which a result carries as a string', () => {
-    expect(() => canonicalValue(Number.NaN)).toThrow(TypeError);
+    expect(() => canonicalJson(Number.NaN)).toThrow(TypeError);
   });
 
   it('hashes equal results equally and rows in another order differently', async () => {
     const columns = [{ name: 'n', type: 'INTEGER' }];
-    expect(await resultHashOf(columns, [[1], [2]])).toBe(await resultHashOf(columns, [[1], [2]]));
-    expect(await resultHashOf(columns, [[1], [2]])).not.toBe(await resultHashOf(columns, [[2], [1]]));
+    expect(await resultHash(columns, [[1], [2]])).toBe(await resultHash(columns, [[1], [2]]));
+    expect(await resultHash(columns, [[1], [2]])).not.toBe(await resultHash(columns, [[2], [1]]));
   });
 });
 
@@ -51,7 +53,7 @@ const uniqueRowsArb = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9 }), fc
   maxLength: 10,
 });
 const result = (rows: readonly (readonly ResultValue[])[]): StoredRows => ({ columns: COLUMNS, rows });
-const sorted = (rows: readonly RowObject[]) => rows.map((r) => canonicalValue(r)).sort();
+const sorted = (rows: readonly RowObject[]) => rows.map((r) => canonicalJson(r)).sort();
 const objects = (rows: readonly (readonly ResultValue[])[]) => rows.map(([k, v]) => ({ k, v }) as RowObject);
 
 function ok(outcome: ReturnType<typeof diffResults>) {
@@ -80,8 +82,8 @@ describe('diffResults', () => {
       fc.property(rowsArb, rowsArb, (a, b) => {
         const d = ok(diffResults(result(a), result(b), { key: null }));
         const left = sorted(objects(a));
-        for (const r of d.removed) left.splice(left.indexOf(canonicalValue(r)), 1);
-        expect([...left, ...d.added.map((r) => canonicalValue(r))].sort()).toEqual(sorted(objects(b)));
+        for (const r of d.removed) left.splice(left.indexOf(canonicalJson(r)), 1);
+        expect([...left, ...d.added.map((r) => canonicalJson(r))].sort()).toEqual(sorted(objects(b)));
       }),
     );
   });

@@ -16,8 +16,10 @@ import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestionRoutes } from './routes/ingestions.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { queryRoutes } from './routes/query.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { scheduledRoutes } from './routes/scheduled.ts';
 import { schemaRoutes } from './routes/schema.ts';
@@ -69,7 +71,9 @@ export function createApp(engine: QueryEngine): Hono<AppEnv> {
   app.route('/', argillaRoutes);
   app.route('/', argillaWebhookRoutes);
   app.route('/', schemaRoutes);
+  app.route('/', queryRoutes);
   app.route('/', reportRoutes);
+  app.route('/', metricsRoutes);
   app.route('/', openApiRoutes(app));
 
   let routes: readonly DocumentedRoute[] | undefined;
