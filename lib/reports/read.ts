@@ -94,15 +94,20 @@ export async function runResult(
 
 /**
  * A stored run as the query engine's result: what POST /api/query's snapshot mode answers for
- * `{"mode": "snapshot", "report": id, "run": n}` (docs/reports.md#snapshots).
+ * `{"mode": "snapshot", "report": id, "run": n}` (docs/reports.md#snapshots). Without `run`, the newest
+ * successful run. SQL, if sent, must be the report's, so the answer is never mistaken for another query's.
  */
 export async function storedQueryResult(
   deps: Pick<ReportDeps, 'warehouse' | 'store'>,
   id: string,
-  run: number,
+  { sql, run }: { readonly sql?: string | undefined; readonly run?: number | undefined },
 ): Promise<QueryResult> {
   const report = await reportOr404(deps, id);
-  const found = await runOr404(deps, report, run);
+  if (sql !== undefined && sql.trim() !== report.sql.trim())
+    throw new AppError('conflict', `the SQL is not report '${report.name}'s; send the report's SQL, or run it live`);
+  const found =
+    run !== undefined ? await runOr404(deps, report, run) : await latestRun(deps.warehouse, report.id, 'ok');
+  if (found === null) throw new AppError('conflict', `report '${report.name}' has no successful run`);
   const { metadata, columns, rows } = await loadResult(deps, found);
   return {
     executionId: metadata.executionId,

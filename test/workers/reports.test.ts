@@ -297,6 +297,34 @@ describe('refreshing', () => {
     ]);
     expect(page.total).toBe(4);
   });
+
+  it('snapshot mode of POST /api/query answers a run exactly as it was seen, not a re-run', async () => {
+    const query = (body: Json) => api('/api/query', { method: 'POST', body: JSON.stringify(body) });
+    const first = await json(query({ mode: 'snapshot', report: ids.fleet, run: 1 }));
+    const stored = await json(api(`/api/reports/${ids.fleet}/runs/1`));
+    expect(first).toMatchObject({ mode: 'snapshot', columns: stored.columns, rows: stored.rows });
+    expect(first.resultHash).toBe(stored.run.resultHash);
+    // Run 1 predates the new file version: a live run of the same SQL answers otherwise.
+    const sql = FLEET;
+    const live = await json(query({ mode: 'live', sql }));
+    expect(live.resultHash).not.toBe(first.resultHash);
+    // Without run: the newest successful run; the report's own SQL may be sent along.
+    const newest = await json(query({ mode: 'snapshot', report: ids.fleet, sql }));
+    expect(newest.resultHash).toBe(live.resultHash);
+    expect(await errorOf(query({ mode: 'snapshot', report: ids.fleet, sql: 'SELECT 1' }))).toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/^the SQL is not report 'fleet by imo's/),
+    });
+    expect(await errorOf(query({ mode: 'live', report: ids.fleet }))).toMatchObject({
+      status: 400,
+      message: 'report and run: only in snapshot mode',
+    });
+    expect(await errorOf(query({ mode: 'snapshot', report: 'nope' }))).toMatchObject({ status: 404 });
+    expect(await errorOf(query({ mode: 'live' }))).toMatchObject({
+      status: 400,
+      message: 'sql: required (or report, in snapshot mode)',
+    });
+  });
 });
 
 describe('the daily refresh', () => {
@@ -351,7 +379,7 @@ describe('runs that fail', () => {
     expect(await json(api(`/api/reports/${ids.imos}`))).toMatchObject({
       changed: null,
       why: null,
-      lastRun: { run: 2, status: 'error', errorCode: 'bad_request', object: null },
+      lastRun: { run: 2, status: 'error', errorCode: 'query_failed', object: null },
     });
     const noResult = await errorOf(api(`/api/reports/${ids.imos}/runs/2`));
     expect(noResult).toMatchObject({
