@@ -1,5 +1,16 @@
 // Writing a small Parquet file with parquet-wasm from typed columns (built as Arrow, handed over as IPC).
-import { Int32, makeData, makeVector, Table, TimestampMicrosecond, tableToIPC, Utf8, type Vector } from 'apache-arrow';
+import {
+  Bool,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  Table,
+  TimestampMicrosecond,
+  tableToIPC,
+  Utf8,
+  type Vector,
+} from 'apache-arrow';
 import {
   Compression,
   Table as WasmTable,
@@ -8,10 +19,12 @@ import {
 } from 'parquet-wasm/esm/parquet_wasm.js';
 import { parquetWasmReady } from './decode.ts';
 
-/** One column: text and integers may hold nulls; timestamps are microseconds since the epoch, UTC. */
+/** One column: text, numbers and booleans may hold nulls; timestamps are microseconds since the epoch, UTC. */
 export type ParquetColumn =
   | { readonly name: string; readonly type: 'utf8'; readonly values: readonly (string | null)[] }
   | { readonly name: string; readonly type: 'int32'; readonly values: readonly (number | null)[] }
+  | { readonly name: string; readonly type: 'float64'; readonly values: readonly (number | null)[] }
+  | { readonly name: string; readonly type: 'bool'; readonly values: readonly (boolean | null)[] }
   | { readonly name: string; readonly type: 'timestamp_us_utc'; readonly values: readonly bigint[] };
 
 /** The validity bitmap of `values` (bit i set when value i is not null), and how many are null. */
@@ -42,6 +55,16 @@ function vector(column: ParquetColumn): Vector {
     case 'int32': {
       const data = Int32Array.from(column.values, (v) => v ?? 0);
       return makeVector(makeData({ type: new Int32(), length, data, ...validity(column.values) }));
+    }
+    case 'float64': {
+      const data = Float64Array.from(column.values, (v) => v ?? 0);
+      return makeVector(makeData({ type: new Float64(), length, data, ...validity(column.values) }));
+    }
+    case 'bool': {
+      const data = new Uint8Array(Math.ceil(length / 8));
+      for (const [i, v] of column.values.entries())
+        if (v === true) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
+      return makeVector(makeData({ type: new Bool(), length, data, ...validity(column.values) }));
     }
     case 'timestamp_us_utc': {
       const type = new TimestampMicrosecond('UTC');

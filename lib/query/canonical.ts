@@ -5,8 +5,12 @@ import { sha256Hex } from '../core/hash.ts';
 import { compareCodePoints } from '../core/order.ts';
 import type { ResultColumn, ResultValue } from './contract.ts';
 
-/** JSON text of `value` with every object's keys sorted by code point: equal values, equal text. */
+/** JSON text of `value` with every object's keys sorted by code point: equal values, equal text; throws for a non-finite number. */
 export function canonicalJson(value: ResultValue): string {
+  // JSON.stringify would write NaN and infinities as null, one text for two values.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new TypeError(`a result value cannot be the number ${value}: send it as a string`);
+  }
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value).sort(compareCodePoints);
