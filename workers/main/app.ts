@@ -11,6 +11,7 @@ import { type AppEnv, provideDeps, WORKER } from './context.ts';
 import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
 import { argillaRoutes } from './routes/argilla.ts';
 import { argillaWebhookRoutes } from './routes/argilla-webhook.ts';
+import { askRoutes } from './routes/ask.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -64,6 +65,7 @@ app.route('/', argillaRoutes);
 app.route('/', argillaWebhookRoutes);
 app.route('/', schemaRoutes);
 app.route('/', metricsRoutes);
+app.route('/', askRoutes);
 app.route('/', openApiRoutes(app));
 
 let routes: readonly DocumentedRoute[] | undefined;
