@@ -19,7 +19,7 @@ export type AskEngineFactory = (env: Env, deps: Deps) => AskEngine;
  * Null: /api/ask answers 501 saying so, before calling the model; the tests set their own engine on the
  * context (`askEngine`).
  */
-export const queryEngine: AskEngineFactory | null = null;
+export const askQueryEngine: AskEngineFactory | null = null;
 
 /** The AI binding as the port lib/ask calls, for any configured model name. */
 function textGeneration(ai: Ai): TextGenerationPort {

@@ -6,7 +6,7 @@ import { askQuestion } from '../../../lib/ask/ask.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { MAX_ROW_LIMIT, QUERY_MODES, type QueryMode } from '../../../lib/query/contract.ts';
 import { parseInstant } from '../../../lib/schema/instant.ts';
-import { createAskDeps, queryEngine } from '../ask-deps.ts';
+import { askQueryEngine, createAskDeps } from '../ask-deps.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
 
@@ -117,7 +117,7 @@ askRoutes.post('/api/ask', postAsk, async (c) => {
     c.env,
     c.var.deps,
     (work) => c.executionCtx.waitUntil(work),
-    c.var.askEngine ?? queryEngine,
+    c.var.askEngine ?? askQueryEngine,
   );
   const outcome = await askQuestion(deps, {
     question: body.question,
