@@ -2,6 +2,9 @@
 
 export type ErrorCode =
   | 'bad_request'
+  | 'query_refused'
+  | 'query_failed'
+  | 'query_timeout'
   | 'unauthorized'
   | 'not_found'
   | 'method_not_allowed'
@@ -19,6 +22,11 @@ export type ErrorCode =
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
+  // A query (POST /api/query) the safety check refused, that the warehouse could not run, or that ran past
+  // its mode's time limit and was cancelled: the same query fails the same way again.
+  query_refused: 400,
+  query_failed: 400,
+  query_timeout: 400,
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,

@@ -7,7 +7,8 @@ import { countPending, dueNotifications, enqueueNotification, markFailed, markRe
 import { postToSlack } from './slack.ts';
 import type { SlackMessage } from './slack-message.ts';
 
-const SLACK_CHANNEL = 'slack';
+/** The outbox channel of discovery digests; other producers that flush on their own take another (reports). */
+export const SLACK_CHANNEL = 'slack';
 
 /** Attempts after which a message Slack keeps failing with 5xx or network errors is given up (a day of hourly runs). */
 export const MAX_SLACK_ATTEMPTS = 24;
@@ -21,9 +22,11 @@ export async function enqueueMessage(
     readonly payload: SlackMessage;
     readonly runId: string;
     readonly now: Date;
+    /** The outbox channel (default SLACK_CHANNEL): each channel is flushed by its own producer. */
+    readonly channel?: string;
   },
 ): Promise<void> {
-  await enqueueNotification(db, { ...m, channel: SLACK_CHANNEL });
+  await enqueueNotification(db, { ...m, channel: m.channel ?? SLACK_CHANNEL });
 }
 
 export interface FlushResult {
@@ -46,11 +49,14 @@ export async function flushOutbox(
     readonly fetcher: typeof fetch;
     readonly now: () => Date;
     readonly log: Logger;
+    /** The outbox channel to send (default SLACK_CHANNEL). */
+    readonly channel?: string;
   },
 ): Promise<FlushResult> {
   const now = options.now();
-  const due = await dueNotifications(db, SLACK_CHANNEL, now);
-  const pending = await countPending(db, SLACK_CHANNEL);
+  const channel = options.channel ?? SLACK_CHANNEL;
+  const due = await dueNotifications(db, channel, now);
+  const pending = await countPending(db, channel);
   if (!options.webhookUrl) {
     if (due.length > 0)
       options.log.warn('slack: SLACK_WEBHOOK_URL is not set; messages wait in the outbox', { pending });

@@ -2,6 +2,7 @@
 // input of every other format). Pure data; built by read.ts, rendered by formats/.
 import { z } from 'zod';
 import { Bump, CatalogEntityType, CatalogField } from '../discovery/snapshot.ts';
+import { SnapshotViews, ViewDefinition } from '../query/views.ts';
 
 /**
  * What the catalog knew of a name when the snapshot was published (stored with the snapshot, so any
@@ -62,6 +63,10 @@ export const SchemaDocument = z.object({
   entityTypes: z.array(SchemaEntityType),
   /** Sorted by source, then name. */
   fields: z.array(SchemaField),
+  /** The typed views of this version (lib/query/views.ts): one per structured source, then annotations_current. */
+  views: z.array(ViewDefinition),
+  /** Sources that have no view, and why. */
+  omittedViews: SnapshotViews.shape.omitted,
 });
 export type SchemaDocument = z.infer<typeof SchemaDocument>;
 

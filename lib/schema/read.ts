@@ -1,7 +1,12 @@
 // The schema API's reads of schema_snapshots: documents (now, at an instant, at a version), the version
 // list, the difference between any two versions and one name's history. Pure builders first, then SQL.
 import { z } from 'zod';
-import { SNAPSHOT_COLUMNS, type SnapshotRow, snapshotRow } from '../discovery/catalog-tables/schema-snapshots.ts';
+import {
+  SNAPSHOT_COLUMNS,
+  type SnapshotRow,
+  snapshotRow,
+  viewsOf,
+} from '../discovery/catalog-tables/schema-snapshots.ts';
 import { jsonPath } from '../discovery/observe.ts';
 import {
   assertNever,
@@ -40,6 +45,7 @@ export function documentOf(row: SnapshotRow): SchemaDocument {
   const { catalog, stats } = row;
   const entityStats = new Map(stats?.entityTypes.map(({ name, ...s }) => [name, s]));
   const fieldStats = new Map(stats?.fields.map(({ source, name, ...s }) => [`${source}\u0000${name}`, s]));
+  const views = viewsOf(row);
   return {
     version: row.version,
     semver: row.semver,
@@ -61,6 +67,8 @@ export function documentOf(row: SnapshotRow): SchemaDocument {
       stats: fieldStats.get(`${f.source}\u0000${f.name}`) ?? null,
       location: fieldLocation(f),
     })),
+    views: views.views,
+    omittedViews: views.omitted,
   };
 }
 

@@ -156,6 +156,8 @@ export const TABLES: readonly TableDefinition[] = [
       col('run_id', 'VARCHAR', true),
       // 0008: what the catalog knew of each name at publish.
       col('stats', 'JSON', true),
+      // 0013: the definitions of the version's typed views (lib/query/views.ts).
+      col('views', 'JSON', true),
     ],
   },
   {
@@ -176,6 +178,10 @@ export const TABLES: readonly TableDefinition[] = [
       col('duration_ms', 'INTEGER', true),
       col('executed_by', 'VARCHAR', true),
       col('executed_at', TZ, false),
+      // 0013: refused / timeout / failed, the row limit, and whether the result was cut at it.
+      col('error_code', 'VARCHAR', true),
+      col('row_limit', 'INTEGER', true),
+      col('truncated', 'BOOLEAN', true),
     ],
   },
   {
@@ -194,6 +200,11 @@ export const TABLES: readonly TableDefinition[] = [
       col('last_result_hash', 'VARCHAR', true),
       col('last_row_count', 'BIGINT', true),
       col('last_changed_at', TZ, true),
+      // 0014: what a saved report needs to run again as it was saved.
+      col('key_columns', 'JSON', true),
+      col('as_of', TZ, true),
+      col('snapshot_version', 'INTEGER', true),
+      col('row_limit', 'INTEGER', true),
     ],
   },
 ];
@@ -248,6 +259,35 @@ export const OPERATION_TABLES: readonly TableDefinition[] = [
       col('webhook_id', 'VARCHAR', false),
       col('event_time', TZ, true),
       col('received_at', TZ, false),
+    ],
+  },
+  {
+    // 0014: one row per run of a saved report (lib/reports/tables.ts); its result is a Parquet object in R2.
+    name: 'report_runs',
+    group: 'operations',
+    columns: [
+      col('id', 'VARCHAR', false, 'PK'),
+      col('saved_query_id', 'VARCHAR', false),
+      col('run_number', 'INTEGER', false),
+      col('triggered_by', 'VARCHAR', false),
+      col('status', 'VARCHAR', false),
+      col('ran_at', TZ, false),
+      col('duration_ms', 'INTEGER', true),
+      col('execution_id', 'VARCHAR', true),
+      col('mode', 'VARCHAR', false),
+      col('schema_version', 'INTEGER', true),
+      col('as_of', TZ, true),
+      col('result_columns', 'JSON', true),
+      col('row_count', 'BIGINT', true),
+      col('truncated', 'BOOLEAN', true),
+      col('result_hash', 'VARCHAR', true),
+      col('changed', 'BOOLEAN', true),
+      col('why', 'JSON', true),
+      col('error', 'VARCHAR', true),
+      col('error_code', 'VARCHAR', true),
+      col('object_key', 'VARCHAR', true),
+      col('object_etag', 'VARCHAR', true),
+      col('object_bytes', 'BIGINT', true),
     ],
   },
 ];

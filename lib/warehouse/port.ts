@@ -28,9 +28,18 @@ export interface FileLoad {
   readonly rowNumberAlias?: string;
 }
 
+/** Options of one statement. */
+export interface StatementOptions {
+  /**
+   * The statement's own time limit: past it the warehouse is asked to cancel it (a Postgres CancelRequest,
+   * which interrupts DuckDB) and the call fails with `query_timeout` once the warehouse has stopped it.
+   */
+  readonly timeoutMs?: number;
+}
+
 export interface WarehouseSession {
   /** Runs one statement with `$n` parameters and returns its rows. */
-  query<T extends object = Row>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  query<T extends object = Row>(sql: string, params?: readonly SqlParam[], options?: StatementOptions): Promise<T[]>;
   /** Runs one statement with `$n` parameters and returns how many rows it inserted, updated or deleted. */
   execute(sql: string, params?: readonly SqlParam[]): Promise<number>;
   /** Runs one or more statements without parameters (simple protocol), e.g. a migration file. */

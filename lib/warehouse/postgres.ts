@@ -2,7 +2,7 @@
 // MotherDuck's Postgres endpoint in production and at the embedded warehouse locally.
 import postgres from 'postgres';
 import { AppError } from '../errors.ts';
-import type { Row, SqlParam, Warehouse, WarehouseSession } from './port.ts';
+import type { Row, SqlParam, StatementOptions, Warehouse, WarehouseSession } from './port.ts';
 import { fileLoadSql } from './sql.ts';
 
 export interface PostgresWarehouseOptions {
@@ -118,31 +118,25 @@ export function createPostgresWarehouse(url: string, options: PostgresWarehouseO
     }
   };
 
+  // Errors come out as AppError inside a transaction too (outside one, guarded() maps them as well).
   const session = (sql: Sql | TxSql): WarehouseSession => ({
-    query: <T extends object = Row>(text: string, params: readonly SqlParam[] = []) =>
-      withTimeout(
-        sql.unsafe(
-          text,
-          params as postgres.ParameterOrJSON<never>[],
-          { prepare: false, simple: false } as postgres.UnsafeQueryOptions,
-        ),
-        queryTimeoutMs,
-      ).then((rows) => rows as unknown as T[]),
-    execute: async (text: string, params: readonly SqlParam[] = []) => {
-      const result = await withTimeout(unsafe(sql, text, params), queryTimeoutMs);
-      return result.count;
+    query: <T extends object = Row>(text: string, params: readonly SqlParam[] = [], options: StatementOptions = {}) => {
+      const query = unsafe(sql, text, params);
+      const running =
+        options.timeoutMs === undefined ? withTimeout(query, queryTimeoutMs) : cancelledAfter(query, options.timeoutMs);
+      return mapped(running.then((rows) => rows as unknown as T[]));
     },
-    exec: async (text: string) => {
-      await withTimeout(sql.unsafe(text), queryTimeoutMs);
-    },
-    loadFile: async (load) => {
-      const result = await withTimeout(unsafe(sql, fileLoadSql(load), load.params ?? []), loadTimeoutMs);
-      return result.count;
-    },
+    execute: (text: string, params: readonly SqlParam[] = []) =>
+      mapped(withTimeout(unsafe(sql, text, params), queryTimeoutMs).then((result) => result.count)),
+    exec: (text: string) => mapped(withTimeout(sql.unsafe(text), queryTimeoutMs).then(() => undefined)),
+    loadFile: (load) =>
+      mapped(
+        withTimeout(unsafe(sql, fileLoadSql(load), load.params ?? []), loadTimeoutMs).then((result) => result.count),
+      ),
   });
 
   return {
-    query: (text, params) => guarded((sql) => session(sql).query(text, params)),
+    query: (text, params, options) => guarded((sql) => session(sql).query(text, params, options)),
     execute: (text, params) => guarded((sql) => session(sql).execute(text, params)),
     exec: (text) => guarded((sql) => session(sql).exec(text)),
     loadFile: (load) => guarded((sql) => session(sql).loadFile(load)),
@@ -185,6 +179,13 @@ function heard<T>(work: Promise<T>, ms: number, spoken: () => boolean): Promise<
   });
 }
 
+/** `work`, failing with AppError when postgres.js failed (anything else as it was). */
+function mapped<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw asWarehouseError(error) ?? error;
+  });
+}
+
 /** One statement over the extended protocol (never the simple one, even without parameters). */
 function unsafe(sql: Sql | TxSql, text: string, params: readonly SqlParam[]) {
   return sql.unsafe(
@@ -204,6 +205,58 @@ function withTimeout<T>(query: Promise<T> & { cancel(): unknown }, ms: number): 
   });
   return Promise.race([query, timeout]).finally(() => {
     if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+/** How long a cancelled statement may take to stop before the call gives up waiting for the warehouse. */
+const CANCEL_GRACE_MS = 5_000;
+
+/**
+ * `query` with a time limit the warehouse enforces: at `ms` a CancelRequest goes out (DuckDB is interrupted)
+ * and the call fails with query_timeout once the statement has ended, so nothing is left running on the
+ * connection; if the warehouse has not stopped it within CANCEL_GRACE_MS, the call gives up waiting.
+ */
+function cancelledAfter<T>(query: Promise<T> & { cancel(): unknown }, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const timer = setTimeout(
+      () => {
+        query.cancel();
+        grace = setTimeout(
+          () =>
+            reject(
+              new AppError(
+                'query_timeout',
+                `statement cancelled after ${ms} ms; the warehouse did not confirm in time`,
+              ),
+            ),
+          CANCEL_GRACE_MS,
+        );
+      },
+      Math.max(0, ms),
+    );
+    query.then(
+      (value) => {
+        clearTimeout(timer);
+        if (grace === undefined) resolve(value);
+        else {
+          clearTimeout(grace);
+          reject(new AppError('query_timeout', `statement cancelled by the warehouse after ${ms} ms`));
+        }
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (grace === undefined) return reject(error);
+        clearTimeout(grace);
+        const sqlstate = (error as { code?: unknown }).code;
+        reject(
+          new AppError('query_timeout', `statement cancelled by the warehouse after ${ms} ms`, {
+            cause: error,
+            ...(typeof sqlstate === 'string' ? { sqlstate } : {}),
+          }),
+        );
+      },
+    );
   });
 }
 

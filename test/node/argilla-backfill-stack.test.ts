@@ -3,12 +3,13 @@
 // into the running stack (wrangler dev's R2 and ingest queue, the embedded warehouse): the report matches
 // exactly, a second run adds nothing, and discovery makes the types active, not stale, and says so.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { MARITIME_FIXTURE } from '../../tools/argilla-standin/fixture.ts';
 import { parseDevVars } from '../../tools/local/dev-vars.ts';
 import { freePort } from '../../tools/local/ports.ts';
 import { runCli } from '../support/run-cli.ts';
@@ -52,6 +53,10 @@ const naive = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'living-schema-backfill-'));
   for (const name of LINKED) symlinkSync(join(REPO, name), join(dir, name));
+  // The maritime fixture's workspaces and users without its datasets: the initial sync of npm start then loads
+  // nothing, and every entity type is the backfill's.
+  const seed = join(dir, 'people-only.json');
+  writeFileSync(seed, JSON.stringify({ ...JSON.parse(readFileSync(MARITIME_FIXTURE, 'utf8')), datasets: [] }));
   worker = await freePort();
   child = spawn(process.execPath, [join(REPO, 'tools/cli/start.ts')], {
     cwd: dir,
@@ -63,6 +68,7 @@ beforeAll(async () => {
       WORKER_PORT: String(worker),
       INSPECTOR_PORT: String(await freePort()),
       ARGILLA_STANDIN_PORT: String(await freePort()),
+      ARGILLA_STANDIN_SEED: seed,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,6 +13,7 @@ import { MARITIME_FIXTURE, readFixture } from '../../tools/argilla-standin/fixtu
 import { formatNaive, parseNaive, pythonJsonDumps } from '../../tools/argilla-standin/format.ts';
 import { type ArgillaStandin, startArgillaStandin } from '../../tools/argilla-standin/server.ts';
 import { signWebhook } from '../../tools/argilla-standin/webhooks.ts';
+import { datasetsVar, STANDIN_VARS, standinDatasets, startLocalArgilla } from '../../tools/local/argilla-standin.ts';
 import { parseDevVars, setDevVars } from '../../tools/local/dev-vars.ts';
 import { runCli } from '../support/run-cli.ts';
 
@@ -905,6 +906,111 @@ describe('npm start with ARGILLA_STANDIN=1', () => {
       );
       expect(setDevVars(file, { ARGILLA_URL: 'http://127.0.0.1:4242' })).toEqual([]);
       expect(parseDevVars(readFileSync(file, 'utf8')).ARGILLA_API_KEY).toBe('k');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('syncs every dataset with a span question, per workspace, with document_id from metadata.document_id', async () => {
+    const standin = await startArgillaStandin({ seed: MARITIME_FIXTURE });
+    try {
+      expect(standinDatasets(standin.store)).toEqual([
+        {
+          workspace: MARITIME,
+          names: ['vessel-entities', 'vessel-entities-v2'],
+          recordId: 'id',
+          documentId: 'metadata:document_id',
+        },
+      ]);
+      // A generated dataset has metadata.document_id too (and is dated earlier, so listed first); the draft
+      // 'sandbox' has no span question.
+      standin.generateDataset({ responses: 10, workspace: 'research' });
+      expect(standinDatasets(standin.store).map((d) => [d.workspace, d.names])).toEqual([
+        [RESEARCH, ['generated-10']],
+        [MARITIME, ['vessel-entities', 'vessel-entities-v2']],
+      ]);
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('writes ARGILLA_DATASETS as one .dev.vars line wrangler reads whole: a # becomes \\u0023', () => {
+    const line = datasetsVar([{ names: ['ships#2', "o'brien"] }]);
+    expect(line).toBe(`[{"names":["ships\\u00232","o'brien"]}]`);
+    expect(JSON.parse(line)).toEqual([{ names: ['ships#2', "o'brien"] }]);
+    expect(() => datasetsVar([{ names: [] }])).toThrow('ARGILLA_DATASETS: 0.names');
+  });
+
+  it('wires the stand-in before wrangler dev: URL, owner key, datasets and a webhook to the Worker with its secret', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-wiring-'));
+    const file = join(dir, '.dev.vars');
+    const ports = { warehouse: 1, slack: 2, worker: 3 };
+    let local: Awaited<ReturnType<typeof startLocalArgilla>> | undefined;
+    try {
+      writeFileSync(file, '# mine\nAPI_TOKEN=t\n');
+      const options = {
+        devVarsPath: file,
+        port: 0,
+        seed: [MARITIME_FIXTURE],
+        workerUrl: 'http://127.0.0.1:4321',
+        ports,
+      };
+      local = await startLocalArgilla(options);
+      const vars = parseDevVars(readFileSync(file, 'utf8'));
+      const [hook] = local.standin.store.webhooks;
+      expect(hook).toMatchObject({
+        url: 'http://127.0.0.1:4321/api/argilla/webhook',
+        events: ['response.created', 'response.updated', 'response.deleted', 'record.completed'],
+        enabled: true,
+      });
+      expect(local.standin.store.webhooks).toHaveLength(1);
+      expect(vars).toMatchObject({
+        API_TOKEN: 't',
+        ARGILLA_URL: local.standin.url,
+        ARGILLA_WEBHOOK_SECRET: hook?.secret,
+        ARGILLA_DATASETS: JSON.stringify(standinDatasets(local.standin.store)),
+      });
+      expect(local.standin.store.userByKey(vars.ARGILLA_API_KEY as string)).toMatchObject({ role: 'owner' });
+      expect(readFileSync(file, 'utf8').startsWith('# mine\nAPI_TOKEN=t\n')).toBe(true);
+      const said = local.wired.join('\n');
+      expect(said).toContain(`webhook ${hook?.id} -> http://127.0.0.1:4321/api/argilla/webhook`);
+      expect(said).toContain('syncs vessel-entities, vessel-entities-v2 of workspace maritime');
+      expect(said).toContain(`wrote ${STANDIN_VARS.join(', ')}`);
+      expect(said).not.toContain(vars.ARGILLA_WEBHOOK_SECRET);
+      expect(said).not.toContain(vars.ARGILLA_API_KEY);
+      await local.standin.close();
+
+      // The next start keeps the key (the Workers may hold it) and registers a webhook with a new secret.
+      local = await startLocalArgilla(options);
+      const again = parseDevVars(readFileSync(file, 'utf8'));
+      expect(again.ARGILLA_API_KEY).toBe(vars.ARGILLA_API_KEY);
+      expect(again.ARGILLA_WEBHOOK_SECRET).toBe(local.standin.store.webhooks[0]?.secret);
+      expect(again.ARGILLA_WEBHOOK_SECRET).not.toBe(vars.ARGILLA_WEBHOOK_SECRET);
+    } finally {
+      await local?.standin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start over a real Argilla in .dev.vars and changes none of its lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-refusal-'));
+    const file = join(dir, '.dev.vars');
+    try {
+      const mine = 'API_TOKEN=t\nARGILLA_URL=https://argilla.example.com\nARGILLA_API_KEY=real\nARGILLA_DATASETS=[]\n';
+      writeFileSync(file, mine);
+      await expect(
+        startLocalArgilla({
+          devVarsPath: file,
+          port: 0,
+          seed: [MARITIME_FIXTURE],
+          workerUrl: 'http://127.0.0.1:4321',
+          ports: { warehouse: 1, slack: 2, worker: 3 },
+        }),
+      ).rejects.toThrow(
+        `ARGILLA_URL in ${file} points at https://argilla.example.com/, not at a stand-in: remove it (and ARGILLA_API_KEY, ARGILLA_DATASETS, ARGILLA_WEBHOOK_SECRET) or start without ARGILLA_STANDIN=1`,
+      );
+      // ensureDevVars may add the stack's own missing keys; the Argilla lines stay as they were.
+      expect(readFileSync(file, 'utf8').startsWith(mine)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

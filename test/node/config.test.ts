@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 import { ARGILLA_RECONCILE_CRON } from '../../lib/argilla/config.ts';
+import { REPORTS_REFRESH_CRON } from '../../lib/reports/daily.ts';
+import { BUCKETS } from '../../tools/local/config.ts';
 import { ensureDevVars, parseDevVars, redactUrl, warehouseUrlProblem } from '../../tools/local/dev-vars.ts';
 import { DISCOVERY_BINDINGS } from '../../workers/discovery/bindings.ts';
 
@@ -29,9 +31,15 @@ describe('Worker configuration', () => {
     ]);
   });
 
-  it('schedules the daily Argilla reconcile on a cron of its own, beside the */15 heartbeat and sync', () => {
+  it('schedules the daily Argilla reconcile and the daily report refresh on crons of their own, beside the */15 heartbeat and sync', () => {
     const main = unstable_readConfig({ config: 'wrangler.toml' });
-    expect(main.triggers.crons).toEqual(['*/15 * * * *', ARGILLA_RECONCILE_CRON]);
+    expect(main.triggers.crons).toEqual(['*/15 * * * *', ARGILLA_RECONCILE_CRON, REPORTS_REFRESH_CRON]);
+    expect(new Set(main.triggers.crons).size).toBe(3);
+  });
+
+  it('gives the local stack a directory for every R2 bucket the main Worker binds', () => {
+    const main = unstable_readConfig({ config: 'wrangler.toml' });
+    expect(main.r2_buckets.map((b: { bucket_name?: string }) => b.bucket_name)).toEqual([...BUCKETS]);
   });
 
   it('keeps both Workers on the same queues: ingest feeds discovery; the main Worker also takes argilla-sync', () => {

@@ -88,6 +88,17 @@ describe('[env.production] of both configs', () => {
   });
 });
 
+describe('the vessel-reports bucket', () => {
+  it('is bound as REPORTS_BUCKET at the top level and in production', () => {
+    for (const env of [undefined, 'production']) {
+      const config = unstable_readConfig({ config: 'wrangler.toml', ...(env ? { env } : {}) });
+      expect(config.r2_buckets).toContainEqual(
+        expect.objectContaining({ binding: 'REPORTS_BUCKET', bucket_name: 'vessel-reports' }),
+      );
+    }
+  });
+});
+
 describe('PUBLIC_URL checks', () => {
   it('knows the addresses only this machine can open', () => {
     const loopback = [

@@ -95,6 +95,7 @@ describe('migration runner', () => {
       'notifications_outbox',
       'query_executions',
       'raw_documents',
+      'report_runs',
       'saved_queries',
       'schema_migrations',
       'schema_snapshots',

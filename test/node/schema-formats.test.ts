@@ -242,9 +242,11 @@ describe('JSON Schema', () => {
 });
 
 describe('prompt', () => {
-  it('lists the most-used names first with type, examples and SQL, names without statistics last', () => {
+  it('lists the views, then the most-used names first with type, examples and SQL, names without statistics last', () => {
     const lines = renderPrompt(v2).split('\n');
     expect(lines.filter((l) => l.startsWith('- ')).map((l) => l.slice(0, 40))).toEqual([
+      '- view src_manifests (source "manifests"',
+      '- view annotations_current (current anno',
       '- entity type "IMO_NUMBER" (active); e.g',
       '- field "imo" of source "manifests": big',
       '- field "vessel" of source "manifests": ',

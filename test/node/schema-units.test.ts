@@ -91,6 +91,7 @@ function row(overrides: Partial<SnapshotRow> = {}): SnapshotRow {
     previousHash: 'h2',
     runId: 'run-3',
     stats: null,
+    views: null,
     ...overrides,
   };
 }

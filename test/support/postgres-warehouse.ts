@@ -63,5 +63,25 @@ export function describePostgresWarehouse(runtime: string): void {
       expect(error).toMatchObject({ code: 'warehouse_unavailable', retryable: true, sqlstate: '28P01' });
       await wrong.close();
     });
+
+    it('has the warehouse cancel a statement past its own time limit, in a transaction too, and goes on', async () => {
+      const slow = 'SELECT count(*) AS n FROM range(100000000) a, range(100000) b WHERE a.range + b.range < 0';
+      const w = createPostgresWarehouse(databaseUrl(uniqueDatabase(`cancel_${runtime}`)), { max: 1 });
+      try {
+        const error = await w.query(slow, [], { timeoutMs: 300 }).catch((e: unknown) => e);
+        // 57014 is DuckDB's own "Interrupted!", sent back once the CancelRequest stopped it.
+        expect(error).toMatchObject({ code: 'query_timeout', sqlstate: '57014', retryable: false });
+        expect((error as Error).message).toBe('statement cancelled by the warehouse after 300 ms');
+        // The pool's one connection answers at once: nothing is left running on it.
+        expect(await w.query('SELECT 42::INTEGER AS n')).toEqual([{ n: 42 }]);
+        const inTransaction = await w
+          .transaction((tx) => tx.query(slow, [], { timeoutMs: 300 }))
+          .catch((e: unknown) => e);
+        expect(inTransaction).toMatchObject({ code: 'query_timeout', sqlstate: '57014' });
+        expect(await w.query('SELECT 43::INTEGER AS n')).toEqual([{ n: 43 }]);
+      } finally {
+        await w.close();
+      }
+    });
   });
 }

@@ -1,6 +1,7 @@
 // Builders of schema documents (lib/schema/document.ts) with overrides, for the format tests.
 
 import { jsonPath } from '../../lib/discovery/observe.ts';
+import { buildViews } from '../../lib/query/views.ts';
 import type { SchemaDocument, SchemaEntityType, SchemaField } from '../../lib/schema/document.ts';
 import { quoteLiteral } from '../../lib/warehouse/sql.ts';
 
@@ -63,8 +64,16 @@ export function schemaDocument(overrides: Partial<SchemaDocument> = {}): SchemaD
     previousHash: null,
     entityTypes: [],
     fields: [],
+    views: [],
+    omittedViews: [],
     ...overrides,
   };
+}
+
+/** The document with the views its catalog defines (as documentOf gives them). */
+export function withViews(doc: SchemaDocument): SchemaDocument {
+  const { views, omitted } = buildViews(doc);
+  return { ...doc, views, omittedViews: omitted };
 }
 
 /** Version 1 and 2 of a small maritime schema: v2 adds a field (`flag`) and an entity type. */
@@ -100,7 +109,7 @@ export function twoVersions(): [SchemaDocument, SchemaDocument] {
       a.name < b.name ? -1 : 1,
     ),
   });
-  return [v1, v2];
+  return [withViews(v1), withViews(v2)];
 }
 
 function baseStats(occurrences: number): NonNullable<SchemaEntityType['stats']> {

@@ -1,7 +1,8 @@
 // POST /api/ask through the main Worker's fetch, over real loads and a real published snapshot in the embedded
 // warehouse: what the model received (the schema's prompt form as the schema API serves it, saved reports as
-// examples), proposals, refusals that never run, execution, the model failing, the binding or engine missing,
-// and auth. The model is a stand-in at the AI binding's boundary; the query engine a parser check on DuckDB.
+// examples), proposals, refusals that never run, execution, the model failing, the binding missing, and auth.
+// The model is a stand-in at the AI binding's boundary; the query engine is the real one (lib/query/run.ts),
+// and what ran is read back from query_executions, which logs every execution.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,11 +10,9 @@ import type { Warehouse } from '../../lib/warehouse/port.ts';
 import discovery from '../../workers/discovery/index.ts';
 import worker from '../../workers/main/index.ts';
 import { AskProposal, AskRefusal } from '../../workers/main/routes/ask.ts';
-import { type TestAskEngine, testAskEngine } from '../support/ask-engine.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { InferenceUpstreamError, type StandInReply, workersAiStandIn } from '../support/workers-ai-standin.ts';
-import { appWithAskEngine } from './ask-harness.ts';
 import { deliver, discoveryEnv, fixtureBytes, putEvent, putObject } from './helpers.ts';
 
 const MODEL = '@cf/meta/llama-3.3-70b-instruct-fp8-fast';
@@ -26,7 +25,6 @@ const kv = {
   get: async (key: string) => kvMap.get(key) ?? null,
   put: async (key: string, value: string) => void kvMap.set(key, value),
 } as unknown as KVNamespace;
-let engine: TestAskEngine;
 
 const baseEnv = () => ({ ...env, WAREHOUSE_URL: db.url, SCHEMA_CACHE: kv });
 
@@ -41,16 +39,13 @@ interface Call {
   reply?: StandInReply;
   headers?: Record<string, string>;
   env?: Record<string, unknown>;
-  /** The deployed app (ask-deps.ts's engine) instead of the test engine. */
-  deployed?: boolean;
 }
 
 /** POSTs `body` to /api/ask with a stand-in model answering `reply`; the response and the model's calls. */
 async function ask(call: Call) {
   const ai = workersAiStandIn(call.reply ?? (() => 'unused'));
   const ctx = createExecutionContext();
-  const fetcher = call.deployed ? worker : appWithAskEngine(engine);
-  const response = await fetcher.fetch(
+  const response = await worker.fetch(
     new Request('http://worker.test/api/ask', {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json', ...call.headers },
@@ -108,8 +103,21 @@ afterAll(async () => {
   await db.warehouse.close();
 });
 
-beforeEach(() => {
-  engine = testAskEngine();
+/** The queries /api/ask ran since the last call, from the execution log: [sql, mode, version, row limit]. */
+let seen = 0;
+async function ran(): Promise<[string, string, number | null, number | null][]> {
+  const rows = await db.warehouse.query<{ sql: string; mode: string; v: number | null; l: number | null; n: number }>(
+    `SELECT sql, mode, snapshot_version::INTEGER AS v, row_limit::INTEGER AS l,
+            (row_number() OVER (ORDER BY executed_at))::INTEGER AS n
+       FROM query_executions WHERE executed_by = 'ask' ORDER BY executed_at`,
+  );
+  const fresh = rows.filter((r) => r.n > seen);
+  seen = rows.length;
+  return fresh.map((r) => [r.sql, r.mode, r.v, r.l]);
+}
+
+beforeEach(async () => {
+  await ran();
 });
 
 describe('POST /api/ask proposes SQL', () => {
@@ -131,8 +139,7 @@ describe('POST /api/ask proposes SQL', () => {
       result: null,
     });
     expect(AskProposal.parse(r.json)).toEqual(r.json);
-    expect(engine.checked).toEqual([sql]);
-    expect(engine.ran).toEqual([]);
+    expect(await ran()).toEqual([]);
 
     expect(call?.model).toBe(MODEL);
     expect(call?.inputs).toMatchObject({ max_tokens: 1024, temperature: 0 });
@@ -176,7 +183,7 @@ describe('POST /api/ask refuses, and never runs, what it cannot trust', () => {
       proposal: { sql: null, answer: 'I can only help with vessels.', model: MODEL, schemaVersion: 1 },
     });
     expect(AskRefusal.parse(r.json)).toEqual(r.json);
-    expect([engine.checked, engine.ran]).toEqual([[], []]);
+    expect(await ran()).toEqual([]);
   });
 
   it('an answer that says the schema cannot answer: 422 with its reason', async () => {
@@ -188,25 +195,25 @@ describe('POST /api/ask refuses, and never runs, what it cannot trust', () => {
   });
 
   it('SQL the safety check refuses, even with execute: true: 422 naming the refusal, and nothing runs', async () => {
+    const notSelect = 'only a SELECT statement may run (CTEs allowed; PIVOT and UNPIVOT are not supported)';
     const cases: [string, string][] = [
-      ['SELECT 1; DROP TABLE annotations', 'Only SELECT statements can be serialized to json!'],
-      [
-        "COPY (SELECT * FROM annotations) TO '/tmp/annotations.csv'",
-        'Only SELECT statements can be serialized to json!',
-      ],
-      ['SELECT 1; SELECT 2', '2 statements; exactly one SELECT may run'],
+      ['SELECT 1; DROP TABLE annotations', notSelect],
+      ["COPY (SELECT * FROM annotations) TO '/tmp/annotations.csv'", notSelect],
+      ['SELECT 1; SELECT 2', 'exactly one statement may run, not 2'],
+      ["SELECT * FROM read_csv('/etc/passwd')", 'table function read_csv reads files or URLs'],
+      ['SELECT * FROM crew_lists', 'table "crew_lists" is not a table or view a query may read'],
     ];
-    for (const [sql, refused] of cases) {
+    const refusals: string[] = [];
+    for (const [sql] of cases) {
       const r = await ask({ body: { question: 'Clean up', execute: true }, reply: fenced(sql) });
       expect(r.status).toBe(422);
-      expect(r.json.error).toEqual({
-        code: 'proposal_refused',
-        message: `the query safety check refused the model's SQL: ${refused}`,
-      });
       expect(r.json.proposal).toMatchObject({ sql, answer: fenced(sql)() });
+      const { code, message } = r.json.error as { code: string; message: string };
+      expect(code).toBe('proposal_refused');
+      refusals.push(message.replace("the query safety check refused the model's SQL: ", ''));
     }
-    expect(engine.checked).toEqual(cases.map(([sql]) => sql));
-    expect(engine.ran).toEqual([]);
+    expect(refusals).toEqual(cases.map(([, refused]) => refused));
+    expect(await ran()).toEqual([]);
     const [left] = await db.warehouse.query<{ n: number }>('SELECT count(*)::INTEGER AS n FROM annotations');
     expect(left?.n).toBeGreaterThan(0);
   });
@@ -217,7 +224,7 @@ describe('POST /api/ask refuses, and never runs, what it cannot trust', () => {
       422,
       { code: 'proposal_refused', message: "the model's answer has no SELECT" },
     ]);
-    expect([engine.checked, engine.ran]).toEqual([[], []]);
+    expect(await ran()).toEqual([]);
   });
 });
 
@@ -227,7 +234,7 @@ describe('POST /api/ask with execute: true', () => {
       "SELECT entity_type, count(*)::INTEGER AS n FROM annotations WHERE status = 'submitted' GROUP BY entity_type ORDER BY n DESC, entity_type";
     const r = await ask({ body: { question: 'Spans per type?', execute: true }, reply: fenced(sql) });
     expect(r.status).toBe(200);
-    expect(engine.ran).toEqual([{ sql, mode: 'live', executedBy: 'ask' }]);
+    expect(await ran()).toEqual([[sql, 'live', 1, 1000]]);
     expect(r.json).toMatchObject({ sql, executed: true });
     expect(r.json.result).toMatchObject({
       mode: 'live',
@@ -255,7 +262,7 @@ describe('POST /api/ask with execute: true', () => {
     const body = { question: 'Documents', execute: true, mode: 'snapshot', version: 1, limit: 2 };
     const r = await ask({ body, reply: fenced(sql) });
     expect(r.status).toBe(200);
-    expect(engine.ran).toEqual([{ sql, mode: 'snapshot', version: 1, limit: 2, executedBy: 'ask' }]);
+    expect(await ran()).toEqual([[sql, 'snapshot', 1, 2]]);
     expect(r.json).toMatchObject({ schemaVersion: 1, result: { rowCount: 2, truncated: true } });
   });
 
@@ -332,20 +339,7 @@ describe('POST /api/ask without what it needs', () => {
           'POST /api/ask needs Workers AI and this Worker has no AI binding: add [ai] binding = "AI" to its wrangler config',
       },
     ]);
-    expect(engine.checked).toEqual([]);
-  });
-
-  it('as deployed before the query engine is wired: 501, and the model is never called', async () => {
-    const r = await ask({ body: { question: 'Now?' }, deployed: true });
-    expect([r.status, r.json.error]).toEqual([
-      501,
-      {
-        code: 'not_implemented',
-        message:
-          'the query engine is not wired into POST /api/ask (workers/main/ask-deps.ts): it cannot check or run SQL',
-      },
-    ]);
-    expect(r.calls).toEqual([]);
+    expect(await ran()).toEqual([]);
   });
 
   it('needs the bearer token even when reads are open (every call is billed): 401, and no model call', async () => {

@@ -1,23 +1,8 @@
 // `npm run bench -- api`: latency of the schema API through the local stack (`npm start`: wrangler dev with
 // both Workers, local KV, the embedded warehouse), next to a route that does no I/O in the same run.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseDevVars } from '../local/dev-vars.ts';
-import { freePort } from '../local/ports.ts';
+import { startScratchStack } from '../local/scratch-stack.ts';
 import { table } from './harness.ts';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const LINKED = [
-  'workers',
-  'lib',
-  'sql',
-  'node_modules',
-  'package.json',
-  'wrangler.toml',
-  'wrangler.schema-discovery.toml',
-];
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const WARMUP = 50;
 
@@ -29,43 +14,10 @@ interface Stack {
 
 /** `npm start` in a scratch folder on free ports, so it never meets a stack the user runs. */
 async function startStack(): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), 'living-schema-bench-api-'));
-  for (const name of LINKED) symlinkSync(join(REPO, name), join(dir, name));
-  const ports = { WAREHOUSE_PORT: 0, SLACK_SINK_PORT: 0, WORKER_PORT: 0, INSPECTOR_PORT: 0 };
-  for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
-  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
-  const child: ChildProcess = spawn(process.execPath, [join(REPO, 'tools/cli/start.ts')], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const close = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      await new Promise((r) => child.once('exit', r));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 180_000;
   process.stdout.write('starting the local stack');
-  while (!output.includes('Ctrl-C stops everything.')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await close();
-      throw new Error(`npm start did not become ready:\n${output}`);
-    }
-    process.stdout.write('.');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const stack = await startScratchStack({ waiting: () => process.stdout.write('.') });
   process.stdout.write(' ready\n');
-  const token = parseDevVars(readFileSync(join(dir, '.dev.vars'), 'utf8')).API_TOKEN ?? '';
-  return { base: `http://127.0.0.1:${ports.WORKER_PORT}`, token, close };
+  return { base: stack.base, token: stack.vars().API_TOKEN ?? '', close: stack.close };
 }
 
 async function call(stack: Stack, path: string, init: RequestInit = {}): Promise<Response> {

@@ -2,17 +2,25 @@
 //   ingest      push and remote loads vs DuckDB's own read_parquet
 //   discovery   full and incremental discovery runs, conflict detection, each vs a naive baseline
 //   api         schema API latency through the local stack vs a route that does no I/O
+//   argilla     submit to catalog through the stand-in's webhook vs an upload straight to R2
 import { benchApi } from '../bench/api.ts';
+import { benchArgilla } from '../bench/argilla.ts';
 import { benchDiscovery } from '../bench/discovery.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { cliArgs, fail } from './args.ts';
 
-const BENCHES: Record<string, () => Promise<void>> = { ingest: benchIngest, discovery: benchDiscovery, api: benchApi };
+const BENCHES: Record<string, () => Promise<void>> = {
+  ingest: benchIngest,
+  discovery: benchDiscovery,
+  api: benchApi,
+  argilla: benchArgilla,
+};
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}]
   runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3);
   BENCH_SCALE=0.1 shrinks the discovery data for a quick look (its targets are for scale 1);
-  BENCH_REQUESTS=n requests per route for api (default 1000)`;
+  BENCH_REQUESTS=n requests per route for api (default 1000);
+  BENCH_TRIES=n submits for argilla (default 10; BENCH_RUNS uploads are its reference)`;
 
 const { positionals } = cliArgs(process.argv.slice(2), { usage: USAGE });
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);

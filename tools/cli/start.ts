@@ -2,12 +2,12 @@
 // and both Workers in one `wrangler dev` (shared local R2 buckets and queues, cron triggers). Ctrl-C
 // stops everything and checkpoints the database.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MARITIME_FIXTURE } from '../argilla-standin/fixture.ts';
-import { type ArgillaStandin, startArgillaStandin } from '../argilla-standin/server.ts';
-import { ensureDevVars, redactUrl, setDevVars } from '../local/dev-vars.ts';
+import type { ArgillaStandin } from '../argilla-standin/server.ts';
+import { initialSync, startLocalArgilla } from '../local/argilla-standin.ts';
+import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
 import { startSlackSink } from '../local/slack-sink.ts';
 import { formatMigrationReport, type LocalWarehouse, startLocalWarehouse } from '../local/warehouse.ts';
 import { cliConfig } from './args.ts';
@@ -89,30 +89,23 @@ say(`Slack webhook sink on ${sink?.url}, messages appended to ${config.slackFile
 const moved = ensureDevVars(config.devVarsPath, config.ports, { followPorts: true }).added;
 if (moved.length > 0) say(`wrote ${moved.join(', ')} to ${config.devVarsPath}`);
 
-// Opt-in: a local Argilla stand-in the Workers sync from; .dev.vars must name it before wrangler dev reads it.
+// Opt-in: a local Argilla stand-in the Workers sync from, with its webhook to the main Worker; .dev.vars must
+// name it (and hold the webhook's secret) before wrangler dev reads it.
+const base = `http://127.0.0.1:${config.ports.worker}`;
 if (process.env.ARGILLA_STANDIN === '1') {
-  const current = ensureDevVars(config.devVarsPath, config.ports).vars;
-  const previous = current.ARGILLA_URL;
-  if (previous && !/^http:\/\/127\.0\.0\.1:\d+$/.test(previous)) {
-    await stop(
-      1,
-      `ARGILLA_URL in ${config.devVarsPath} points at ${redactUrl(previous)}, not at a stand-in: remove it (and ARGILLA_API_KEY) or start without ARGILLA_STANDIN=1`,
-    );
-  }
-  // A key this start already wrote is kept, so a restart does not invalidate what the Workers hold.
-  const key = previous && current.ARGILLA_API_KEY ? current.ARGILLA_API_KEY : randomBytes(24).toString('base64url');
   try {
-    argilla = await startArgillaStandin({
+    const local = await startLocalArgilla({
+      devVarsPath: config.devVarsPath,
       port: config.ports.argillaStandin,
       seed: (process.env.ARGILLA_STANDIN_SEED || MARITIME_FIXTURE).split(','),
-      apiKeys: { [key]: { username: 'argilla', role: 'owner', workspaces: [] } },
+      workerUrl: base,
+      ports: config.ports,
     });
+    argilla = local.standin;
+    for (const line of local.wired) say(line);
   } catch (error) {
     await stop(1, `the Argilla stand-in did not start: ${(error as Error).message}`);
   }
-  const written = setDevVars(config.devVarsPath, { ARGILLA_URL: argilla?.url as string, ARGILLA_API_KEY: key });
-  if (written.length > 0) say(`wrote ${written.join(', ')} to ${config.devVarsPath}`);
-  say(`Argilla stand-in on ${argilla?.url} (owner key ARGILLA_API_KEY in .dev.vars)`);
 }
 
 const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [config.root] });
@@ -178,7 +171,6 @@ wrangler.once('exit', (code) => {
   if (!stopping) void stop(1, `wrangler dev exited unexpectedly (code ${code})`);
 });
 
-const base = `http://127.0.0.1:${config.ports.worker}`;
 const deadline = Date.now() + 120_000;
 let healthy = false;
 while (!healthy && !stopping && Date.now() < deadline) {
@@ -191,6 +183,8 @@ while (!healthy && !stopping && Date.now() < deadline) {
   if (!healthy) await new Promise((r) => setTimeout(r, 500));
 }
 if (!healthy && !stopping) await stop(1, 'the main Worker did not become healthy within 120 s');
+// The seeded annotations are loaded now, not at the next */15 cron; later changes come through the webhook.
+if (argilla) for (const line of await initialSync(base, vars.API_TOKEN as string)) say(line);
 
 say('ready:');
 say(`  main Worker      ${base}  (GET /health; loads files with LOAD_STRATEGY=${vars.LOAD_STRATEGY})`);

@@ -3,13 +3,13 @@
 //   --no-wait   return once the file is queued
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BUCKETS } from '../local/config.ts';
+import { UPLOAD_BUCKETS } from '../local/config.ts';
 import { parseDevVars } from '../local/dev-vars.ts';
 import { localWorkerUrl, putLocalObject, UploadError, uploadKeyProblem, waitForIngestions } from '../local/upload.ts';
 import { cliArgs, cliConfig, fail } from './args.ts';
 
 const USAGE = `usage: npm run upload -- <bucket> <file> [key] [--no-wait]
-  buckets: ${BUCKETS.join(', ')}; key defaults to the file name
+  buckets: ${UPLOAD_BUCKETS.join(', ')}; key defaults to the file name
   --no-wait   return once the file is queued, without waiting for the consumer`;
 
 const args = cliArgs(process.argv.slice(2), { usage: USAGE, flags: ['no-wait'] });

@@ -1,7 +1,10 @@
 // Where the local stack keeps its files and which loopback ports it uses (environment overrides).
 import { resolve } from 'node:path';
 
-export const BUCKETS = ['vessel-ocr', 'vessel-csv', 'vessel-annotations'] as const;
+/** The buckets files are uploaded to and ingested from (`npm run upload`). */
+export const UPLOAD_BUCKETS = ['vessel-ocr', 'vessel-csv', 'vessel-annotations'] as const;
+/** Every R2 bucket of wrangler.toml: the upload buckets and vessel-reports (saved reports' results). */
+export const BUCKETS = [...UPLOAD_BUCKETS, 'vessel-reports'] as const;
 export type BucketName = (typeof BUCKETS)[number];
 
 /** Each local bucket's directory under `dataDir` (`<dataDir>/r2/<bucket>`), as the warehouse resolves r2:// URLs. */

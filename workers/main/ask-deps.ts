@@ -11,30 +11,17 @@ export interface AskEngine {
   readonly run: QueryRunner;
 }
 
-export type AskEngineFactory = (env: Env, deps: Deps) => AskEngine;
-
-/**
- * The query engine /api/ask checks and runs SQL with. NOTE(merge): wire lib/query's here:
- * `(env, deps) => ({ check: (sql) => checkQuery(deps, sql), run: (request) => runQuery(deps, request) })`.
- * Null: /api/ask answers 501 saying so, before calling the model; the tests set their own engine on the
- * context (`askEngine`).
- */
-export const askQueryEngine: AskEngineFactory | null = null;
-
 /** The AI binding as the port lib/ask calls, for any configured model name. */
 function textGeneration(ai: Ai): TextGenerationPort {
   return { run: (model, inputs) => ai.run(model, { ...inputs }) };
 }
 
-/**
- * Dependencies of /api/ask. not_implemented (501) when the Worker has no AI binding or no query engine, so
- * nothing is billed for a question that could not be checked.
- */
+/** Dependencies of /api/ask; not_implemented (501) when the Worker has no AI binding. */
 export function createAskDeps(
   env: Env,
   base: Deps,
   defer: (work: Promise<unknown>) => void,
-  engine: AskEngineFactory | null,
+  engine: AskEngine,
 ): AskDeps {
   const ai = (env as { AI?: Ai }).AI;
   if (!ai) {
@@ -43,13 +30,7 @@ export function createAskDeps(
       'POST /api/ask needs Workers AI and this Worker has no AI binding: add [ai] binding = "AI" to its wrangler config',
     );
   }
-  if (!engine) {
-    throw new AppError(
-      'not_implemented',
-      'the query engine is not wired into POST /api/ask (workers/main/ask-deps.ts): it cannot check or run SQL',
-    );
-  }
-  const { check, run } = engine(env, base);
+  const { check, run } = engine;
   return {
     schema: { warehouse: base.warehouse, cache: schemaCache(env.SCHEMA_CACHE), log: base.log, defer },
     model: { name: env.ASK_MODEL?.trim() || DEFAULT_ASK_MODEL, port: textGeneration(ai) },

@@ -1,14 +1,14 @@
 // The main Worker's Hono context: its bindings, and this request's deps on `c.var.deps`.
 import type { MiddlewareHandler } from 'hono';
+import type { RunQuery } from '../../lib/reports/deps.ts';
 import { type Deps, withDeps } from '../deps.ts';
-import type { AskEngineFactory } from './ask-deps.ts';
 import type { HttpConfig } from './config.ts';
 
 /** The main Worker's name in logs and in the warehouse's application_name. */
 export const WORKER = 'living-schema';
 
-/** `askEngine`: a query engine for POST /api/ask other than ask-deps.ts's (a test's). */
-export type AppEnv = { Bindings: Env; Variables: { deps: Deps; config: HttpConfig; askEngine?: AskEngineFactory } };
+/** `runQuery`: this invocation's query engine (workers/main/query-engine.ts). */
+export type AppEnv = { Bindings: Env; Variables: { deps: Deps; config: HttpConfig; runQuery: RunQuery } };
 
 /**
  * Puts this request's deps on the context for the handlers after it, and releases them once the

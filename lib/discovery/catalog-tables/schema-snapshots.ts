@@ -1,5 +1,6 @@
 // The schema_snapshots table: published catalog versions.
 import { z } from 'zod';
+import { buildViews, SnapshotViews } from '../../query/views.ts';
 import { EntityTypeStats, FieldStats } from '../../schema/document.ts';
 import type { WarehouseSession } from '../../warehouse/port.ts';
 import { jsonText } from '../../warehouse/rows.ts';
@@ -24,11 +25,18 @@ export interface SnapshotRow {
   readonly runId: string | null;
   /** Null for snapshots published before stats were stored (0008_snapshot_stats.sql). */
   readonly stats: SnapshotStats | null;
+  /** Null for snapshots published before views were stored (0013_query_views.sql): see viewsOf. */
+  readonly views: SnapshotViews | null;
+}
+
+/** A snapshot's typed views: as stored, or (published before they were) built from its catalog. */
+export function viewsOf(row: Pick<SnapshotRow, 'catalog' | 'views'>): SnapshotViews {
+  return row.views ?? buildViews(row.catalog);
 }
 
 /** The columns every read of schema_snapshots selects (JSON as text). */
 export const SNAPSHOT_COLUMNS =
-  'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id, stats::VARCHAR AS stats';
+  'version, semver, bump, published_at, catalog::VARCHAR AS catalog, diff::VARCHAR AS diff, content_hash, previous_hash, run_id, stats::VARCHAR AS stats, views::VARCHAR AS views';
 
 /** A schema_snapshots row as SNAPSHOT_COLUMNS selects it. */
 export const SchemaSnapshotRow = z.object({
@@ -46,6 +54,11 @@ export const SchemaSnapshotRow = z.object({
     .nullable()
     .transform((text): unknown => (text === null ? null : JSON.parse(text)))
     .pipe(SnapshotStats.nullable()),
+  views: z
+    .string()
+    .nullable()
+    .transform((text): unknown => (text === null ? null : JSON.parse(text)))
+    .pipe(SnapshotViews.nullable()),
 });
 export type SchemaSnapshotRow = z.infer<typeof SchemaSnapshotRow>;
 
@@ -63,6 +76,7 @@ export function snapshotRow(row: unknown): SnapshotRow {
     previousHash: r.previous_hash,
     runId: r.run_id,
     stats: r.stats,
+    views: r.views,
   };
 }
 
@@ -78,10 +92,20 @@ export async function getSnapshot(db: WarehouseSession, version: number): Promis
   return row ? snapshotRow(row) : null;
 }
 
+/** The snapshot in force at `instant`: the greatest published_at at or before it. Null before the first. */
+export async function snapshotAt(db: WarehouseSession, instant: Date): Promise<SnapshotRow | null> {
+  const [row] = await db.query(
+    `SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots WHERE published_at <= $1::TIMESTAMPTZ
+     ORDER BY published_at DESC, version DESC LIMIT 1`,
+    [instant.toISOString()],
+  );
+  return row ? snapshotRow(row) : null;
+}
+
 export async function insertSnapshot(db: WarehouseSession, s: SnapshotRow): Promise<void> {
   await db.execute(
-    `INSERT INTO schema_snapshots (version, semver, bump, published_at, catalog, diff, content_hash, previous_hash, run_id, stats)
-     VALUES ($1::INTEGER, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR::JSON, $6::VARCHAR::JSON, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR, $10::VARCHAR::JSON)`,
+    `INSERT INTO schema_snapshots (version, semver, bump, published_at, catalog, diff, content_hash, previous_hash, run_id, stats, views)
+     VALUES ($1::INTEGER, $2::VARCHAR, $3::VARCHAR, $4::TIMESTAMPTZ, $5::VARCHAR::JSON, $6::VARCHAR::JSON, $7::VARCHAR, $8::VARCHAR, $9::VARCHAR, $10::VARCHAR::JSON, $11::VARCHAR::JSON)`,
     [
       s.version,
       s.semver,
@@ -93,6 +117,7 @@ export async function insertSnapshot(db: WarehouseSession, s: SnapshotRow): Prom
       s.previousHash,
       s.runId,
       s.stats === null ? null : JSON.stringify(s.stats),
+      s.views === null ? null : JSON.stringify(s.views),
     ],
   );
 }

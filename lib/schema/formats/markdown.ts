@@ -83,6 +83,19 @@ export function renderMarkdown(doc: SchemaDocument): string {
     out.push('');
   }
 
+  if (doc.views.length > 0) {
+    out.push('## Views', '');
+    out.push(row(['View', 'Reads', 'Columns']));
+    out.push(row(['---', '---', '---']));
+    for (const v of doc.views) {
+      const reads =
+        v.source === null ? 'annotations (current, canonical entity types)' : `source ${escapeCell(v.source)}`;
+      const columns = v.columns.map((c) => `${escapeCell(c.name)} ${escapeCell(c.type)}`).join(', ');
+      out.push(row([v.name, reads, columns]));
+    }
+    out.push('');
+  }
+
   const groups = groupFields(doc.fields);
   if (groups.length === 0) out.push('## Fields', '', 'No fields.', '');
   for (const g of groups) {

@@ -47,6 +47,16 @@ export function renderPrompt(doc: SchemaDocument, budget?: number): string {
   ].join('\n');
 
   const lines: Line[] = [];
+  // Views first: they are where a query reads typed values (docs/query.md#views).
+  for (const [i, v] of doc.views.entries()) {
+    const columns = v.columns.map((c) => `${lit(c.name)} ${oneLine(c.type)}`).join(', ');
+    const of = v.source === null ? 'current annotations, canonical entity types' : `source ${lit(v.source)}`;
+    lines.push({
+      occurrences: Number.POSITIVE_INFINITY,
+      order: `v\u0000${String(i).padStart(6, '0')}`,
+      text: `view ${v.name} (${of}): ${columns}; SQL: SELECT * FROM ${v.name}`,
+    });
+  }
   for (const e of doc.entityTypes.filter((e) => isLive(e.status))) {
     lines.push({
       occurrences: e.stats?.occurrences ?? null,
@@ -63,8 +73,9 @@ export function renderPrompt(doc: SchemaDocument, budget?: number): string {
       text: `field ${lit(f.name)} of ${f.kind === 'structured' ? 'source' : 'document metadata'} ${lit(f.source)}: ${oneLine(f.type)} (${f.status})${examplesOf(f.stats?.examples)}; SQL: ${oneLine(sql)}`,
     });
   }
-  // Most used first; names without statistics last; ties in a fixed order.
-  lines.sort((a, b) => (b.occurrences ?? -1) - (a.occurrences ?? -1) || compareCodePoints(a.order, b.order));
+  // Views, then the most used names first; names without statistics last; ties in a fixed order.
+  const rank = (l: Line) => l.occurrences ?? -1;
+  lines.sort((a, b) => (rank(a) === rank(b) ? compareCodePoints(a.order, b.order) : rank(b) > rank(a) ? 1 : -1));
 
   const fits = (text: string) => text.length <= limit;
   let body = header;

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { askQuestion } from '../../../lib/ask/ask.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { MAX_ROW_LIMIT, QUERY_MODES, type QueryMode } from '../../../lib/query/contract.ts';
+import { checkQuery } from '../../../lib/query/run.ts';
 import { parseInstant } from '../../../lib/schema/instant.ts';
-import { askQueryEngine, createAskDeps } from '../ask-deps.ts';
+import { createAskDeps } from '../ask-deps.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
 
@@ -90,7 +91,7 @@ const postAsk = describeRoute({
   description:
     'The prompt holds the schema in the `prompt` format for the mode (current, at `at`, or `version`) and up to 5 ' +
     'saved reports as examples (docs/ask.md). A proposal the safety check refuses, or an answer without a SELECT, is ' +
-    '422 `proposal_refused` and never runs. 501: no AI binding, no local Workers AI, or no query engine wired; 502: ' +
+    '422 `proposal_refused` and never runs. 501: no AI binding or no local Workers AI; 502: ' +
     'Workers AI refused the request; 503: it is busy, timed out or failed.',
   tags: ['query'],
   access: 'write',
@@ -99,7 +100,7 @@ const postAsk = describeRoute({
     200: { description: 'the proposed SQL, and its result when executed', schema: AskProposal },
     404: { description: 'no schema snapshot for the mode (none published yet, none at `at`, no such version)' },
     422: { description: 'the proposal was refused: what, and why', schema: AskRefusal },
-    501: { description: 'Workers AI or the query engine is not available to this Worker' },
+    501: { description: 'Workers AI is not available to this Worker' },
     502: { description: 'Workers AI refused the request (the model, the input or the account)' },
     503: { description: 'Workers AI is busy, timed out or failed; try again' },
   },
@@ -113,12 +114,8 @@ askRoutes.post('/api/ask', postAsk, async (c) => {
     if (!(parsed instanceof Date)) throw new AppError('bad_request', `at: ${parsed.error}`);
     at = parsed;
   }
-  const deps = createAskDeps(
-    c.env,
-    c.var.deps,
-    (work) => c.executionCtx.waitUntil(work),
-    c.var.askEngine ?? askQueryEngine,
-  );
+  const engine = { check: (sql: string) => checkQuery(c.var.deps, sql), run: c.var.runQuery };
+  const deps = createAskDeps(c.env, c.var.deps, (work) => c.executionCtx.waitUntil(work), engine);
   const outcome = await askQuestion(deps, {
     question: body.question,
     execute: body.execute,
