@@ -11,12 +11,14 @@ export type ErrorCode =
   | 'not_acceptable'
   | 'conflict'
   | 'bad_file'
+  | 'proposal_refused'
   | 'warehouse_unavailable'
   | 'warehouse_query'
   | 'storage_unavailable'
   | 'upstream_refused'
   | 'upstream_unavailable'
-  | 'internal';
+  | 'internal'
+  | 'not_implemented';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -31,13 +33,18 @@ const STATUS: Record<ErrorCode, number> = {
   not_acceptable: 406,
   conflict: 409,
   bad_file: 422,
+  // The model's answer to POST /api/ask had no SELECT, or the query safety check refused its SQL.
+  proposal_refused: 422,
   warehouse_unavailable: 503,
   warehouse_query: 500,
   storage_unavailable: 503,
-  // An upstream service (Argilla) refused the request: a bad key, a missing dataset, a request it rejects.
+  // An upstream service (Argilla, Workers AI) refused the request: a bad key, a missing dataset or model, a
+  // request it rejects.
   upstream_refused: 502,
   upstream_unavailable: 503,
   internal: 500,
+  // This Worker lacks what the route needs (no AI binding, no query engine wired).
+  not_implemented: 501,
 };
 
 /** Every code, for documents that list them. */

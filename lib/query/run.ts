@@ -66,6 +66,35 @@ export function wrapQuery(sql: string): string {
   return `SELECT * FROM (${sql.replace(/[\s;]+$/, '')}\n) AS q`;
 }
 
+/** Why `sql` may not run over the views of `target` (no refusals: it may), the text that runs, the catalog. */
+async function checked(db: WarehouseSession, sql: string, target: SnapshotRow | null) {
+  const wrapped = wrapQuery(sql);
+  const [parsed] = await db.query(
+    `SELECT json_serialize_sql($1::VARCHAR)::VARCHAR AS own, json_serialize_sql($2::VARCHAR)::VARCHAR AS wrapped,
+            current_database() AS catalog`,
+    [sql, wrapped],
+  );
+  const { own, wrapped: wrappedTree, catalog } = ParseRow.parse(parsed);
+  const views = (target ? viewsOf(target) : buildViews({ entityTypes: [], fields: [] })).views;
+  const relations = readableRelations(views);
+  const refusals = refusalsOf(readParseTree(own), relations);
+  // The text that runs is the wrapped one: it must pass too (it does whenever the query itself does).
+  if (refusals.length === 0) refusals.push(...refusalsOf(readParseTree(wrappedTree), relations));
+  return { refusals, wrapped, catalog, views };
+}
+
+/**
+ * The check runQuery makes, without running or logging anything: would `sql` be refused live, over the
+ * current schema version's views? POST /api/ask checks the model's proposals with it.
+ */
+export async function checkQuery(
+  deps: Pick<QueryDeps, 'warehouse'>,
+  sql: string,
+): Promise<{ ok: true } | { ok: false; refused: string }> {
+  const { refusals } = await checked(deps.warehouse, sql, await latestSnapshot(deps.warehouse));
+  return refusals.length === 0 ? { ok: true } : { ok: false, refused: refusals.join('; ') };
+}
+
 /** Runs one query (see the file comment). Throws AppError: query_refused, query_failed, query_timeout, not_found. */
 export async function runQuery(deps: QueryDeps, request: QueryRequest): Promise<QueryResult> {
   const id = deps.newId();
@@ -95,20 +124,9 @@ export async function runQuery(deps: QueryDeps, request: QueryRequest): Promise<
     }).catch((e: unknown) => deps.log.error('query: could not record the execution', { id, error: errorMessage(e) }));
   try {
     ({ limit } = validate(request));
-    const wrapped = wrapQuery(request.sql);
-    const [parsed] = await deps.warehouse.query(
-      `SELECT json_serialize_sql($1::VARCHAR)::VARCHAR AS own, json_serialize_sql($2::VARCHAR)::VARCHAR AS wrapped,
-              current_database() AS catalog`,
-      [request.sql, wrapped],
-    );
-    const { own, wrapped: wrappedTree, catalog } = ParseRow.parse(parsed);
     target = await snapshotFor(deps.warehouse, request);
     if (request.mode === 'snapshot' && target) asOf = target.publishedAt;
-    const views = (target ? viewsOf(target) : buildViews({ entityTypes: [], fields: [] })).views;
-    const relations = readableRelations(views);
-    const refusals = refusalsOf(readParseTree(own), relations);
-    // The text that runs is the wrapped one: it must pass too (it does whenever the query itself does).
-    if (refusals.length === 0) refusals.push(...refusalsOf(readParseTree(wrappedTree), relations));
+    const { refusals, wrapped, catalog, views } = await checked(deps.warehouse, request.sql, target);
     if (refusals.length > 0) throw refuse(refusals.join('; '));
     const scope: Scope = asOf === null ? { kind: 'live' } : { kind: 'as_of', at: asOf };
     const statements = scopeStatements(scope, catalog, views);

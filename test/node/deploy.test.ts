@@ -79,6 +79,7 @@ describe('[env.production] of both configs', () => {
         'kv_namespaces',
         'queues',
         'services',
+        'ai',
         'compatibility_flags',
       ] as const) {
         expect(production[key]).toEqual(top[key]);

@@ -16,7 +16,7 @@ import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { EXPECTED_CONFLICTS } from '../support/discovery-fixtures.ts';
-import { deliver, fixtureBytes, putEvent, putObject } from './helpers.ts';
+import { deliver, discoveryEnv, fixtureBytes, putEvent, putObject } from './helpers.ts';
 
 const channel = `loop-${crypto.randomUUID().slice(0, 8)}`;
 const slack = (action: string) => `${inject('fixturesUrl')}slack/${channel}/${action}`;
@@ -35,7 +35,7 @@ async function cron(): Promise<void> {
   const ctx = createExecutionContext();
   await discovery.scheduled(
     createScheduledController({ cron: '0 * * * *', scheduledTime: Date.now() }),
-    { ...env, ...overrides() },
+    discoveryEnv(overrides()),
     ctx,
   );
   await waitOnExecutionContext(ctx);
@@ -260,7 +260,7 @@ describe('runs requested through the API and the discovery queue', () => {
     );
     const retryAll = vi.spyOn(batch, 'retryAll');
     const ctx = createExecutionContext();
-    await discovery.queue(batch, { ...env, ...overrides(), ...extra }, ctx);
+    await discovery.queue(batch, discoveryEnv({ ...overrides(), ...extra }), ctx);
     const result = await getQueueResult(batch, ctx);
     return { result, retryDelay: retryAll.mock.calls[0]?.[0]?.delaySeconds };
   }
@@ -364,7 +364,7 @@ describe('a PUBLIC_URL that nobody else can open', () => {
       const ctx = createExecutionContext();
       await discovery.queue(
         batch,
-        { ...env, ...overrides(), DISCOVERY_CONFIG: '{"lockSeconds": "soon"}', ...extra },
+        discoveryEnv({ ...overrides(), DISCOVERY_CONFIG: '{"lockSeconds": "soon"}', ...extra }),
         ctx,
       );
       await waitOnExecutionContext(ctx);

@@ -93,3 +93,12 @@ export async function deliver(
   const result = await getQueueResult(batch, ctx);
   return { explicitAcks: result.explicitAcks, retries, ackAll: result.ackAll, ids: batch.messages.map((m) => m.id) };
 }
+
+/**
+ * The test pool's env (the main Worker's bindings) as the discovery Worker sees its own, with `overrides`:
+ * without AI, which only the main Worker binds (the discovery Worker would take it for its descriptions).
+ */
+export function discoveryEnv(overrides: Record<string, unknown> = {}): Env {
+  const { AI: _mainOnly, ...rest } = env;
+  return { ...rest, ...overrides } as Env;
+}

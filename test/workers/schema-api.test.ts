@@ -10,7 +10,7 @@ import type { Warehouse } from '../../lib/warehouse/port.ts';
 import discovery from '../../workers/discovery/index.ts';
 import worker from '../../workers/main/index.ts';
 import { migratedDatabase } from '../support/databases.ts';
-import { deliver, fixtureBytes, putEvent, putObject } from './helpers.ts';
+import { deliver, discoveryEnv, fixtureBytes, putEvent, putObject } from './helpers.ts';
 
 let db: { url: string; warehouse: Warehouse };
 
@@ -24,7 +24,7 @@ async function cron(): Promise<void> {
   const ctx = createExecutionContext();
   await discovery.scheduled(
     createScheduledController({ cron: '0 * * * *', scheduledTime: Date.now() }),
-    { ...env, WAREHOUSE_URL: db.url, SLACK_WEBHOOK_URL: '' },
+    discoveryEnv({ WAREHOUSE_URL: db.url, SLACK_WEBHOOK_URL: '' }),
     ctx,
   );
   await waitOnExecutionContext(ctx);

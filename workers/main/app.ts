@@ -12,6 +12,7 @@ import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
 import { type QueryEngine, queryEngine } from './query-engine.ts';
 import { argillaRoutes } from './routes/argilla.ts';
 import { argillaWebhookRoutes } from './routes/argilla-webhook.ts';
+import { askRoutes } from './routes/ask.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -73,6 +74,7 @@ export function createApp(engine: QueryEngine): Hono<AppEnv> {
   app.route('/', schemaRoutes);
   app.route('/', queryRoutes);
   app.route('/', reportRoutes);
+  app.route('/', askRoutes);
   app.route('/', metricsRoutes);
   app.route('/', openApiRoutes(app));
 
