@@ -34,19 +34,29 @@ export function readParseTree(serialized: string): ParsedSql {
  * views it may read, lower case; the check refuses anything it does not recognise rather than guess.
  */
 export function refusalsOf(parsed: ParsedSql, relations: ReadonlySet<string>): string[] {
-  if ('error' in parsed) return [parsed.error];
-  if (parsed.statements.length === 0) return ['the query is empty'];
+  return checkParsed(parsed, relations).refusals;
+}
+
+/** The refusals (see refusalsOf) and the tables and views the query reads, lower case (CTEs not included). */
+export function checkParsed(
+  parsed: ParsedSql,
+  relations: ReadonlySet<string>,
+): { refusals: string[]; reads: Set<string> } {
+  const reads = new Set<string>();
+  if ('error' in parsed) return { refusals: [parsed.error], reads };
+  if (parsed.statements.length === 0) return { refusals: ['the query is empty'], reads };
   if (parsed.statements.length > 1) {
-    return [`exactly one statement may run, not ${parsed.statements.length}`];
+    return { refusals: [`exactly one statement may run, not ${parsed.statements.length}`], reads };
   }
   const out = new Set<string>();
-  walk(parsed.statements[0] as Json, new Set(), { relations, out });
-  return [...out];
+  walk(parsed.statements[0] as Json, new Set(), { relations, out, reads });
+  return { refusals: [...out], reads };
 }
 
 interface Walk {
   readonly relations: ReadonlySet<string>;
   readonly out: Set<string>;
+  readonly reads: Set<string>;
 }
 
 function walk(node: Json, ctes: ReadonlySet<string>, w: Walk): void {
@@ -134,8 +144,9 @@ function table(node: JsonObject, ctes: ReadonlySet<string>, w: Walk): void {
   const qualified = qualification(text(node.catalog_name), text(node.schema_name));
   if (qualified) {
     w.out.add(`table ${qualified}.${name}: only the tables and views of this database may be read, unqualified`);
-  } else if (!ctes.has(name.toLowerCase()) && !w.relations.has(name.toLowerCase())) {
-    w.out.add(`table ${JSON.stringify(name)} is not a table or view a query may read`);
+  } else if (!ctes.has(name.toLowerCase())) {
+    if (w.relations.has(name.toLowerCase())) w.reads.add(name.toLowerCase());
+    else w.out.add(`table ${JSON.stringify(name)} is not a table or view a query may read`);
   }
   if (node.at_clause !== null && node.at_clause !== undefined) w.out.add(`table ${name}: AT (...) is not allowed`);
   walk(node.sample ?? null, ctes, w);

@@ -5,10 +5,9 @@
 // warehouse when it passes it. Every execution, refused ones included, is a query_executions row.
 import { z } from 'zod';
 import {
-  getSnapshot,
-  latestSnapshot,
+  SNAPSHOT_COLUMNS,
   type SnapshotRow,
-  snapshotAt,
+  snapshotRow,
   viewsOf,
 } from '../discovery/catalog-tables/schema-snapshots.ts';
 import { AppError, type ErrorCode, errorMessage } from '../errors.ts';
@@ -16,7 +15,7 @@ import type { Logger } from '../log.ts';
 import type { SqlParam, Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import { quoteIdent } from '../warehouse/sql.ts';
 import { resultHash } from './canonical.ts';
-import { readParseTree, refusalsOf } from './check.ts';
+import { checkParsed, readParseTree } from './check.ts';
 import {
   DEFAULT_ROW_LIMIT,
   MAX_ROW_LIMIT,
@@ -39,6 +38,11 @@ export interface QueryDeps {
   readonly now: () => number;
   readonly newId: () => string;
   readonly log: Logger;
+  /**
+   * Where the execution's log row is written once the answer is made (a Worker's waitUntil), so the
+   * answer does not wait on the insert. Without it the row is written before runQuery returns.
+   */
+  readonly defer?: (work: Promise<unknown>) => void;
 }
 
 const refuse = (message: string) => new AppError('query_refused', `query refused: ${message}`);
@@ -57,7 +61,7 @@ function validate(request: QueryRequest): { limit: number } {
   return { limit };
 }
 
-const ParseRow = z.object({ own: z.string(), wrapped: z.string(), catalog: z.string() });
+const ParseRow = z.object({ parsed_own: z.string(), parsed_wrapped: z.string(), parsed_catalog: z.string() });
 const DescribeRow = z.object({ column_name: z.string(), column_type: z.string() });
 
 /** The user's query inside a subquery: what DESCRIBE reads and what the result query selects from. */
@@ -66,21 +70,45 @@ export function wrapQuery(sql: string): string {
   return `SELECT * FROM (${sql.replace(/[\s;]+$/, '')}\n) AS q`;
 }
 
-/** Why `sql` may not run over the views of `target` (no refusals: it may), the text that runs, the catalog. */
-async function checked(db: WarehouseSession, sql: string, target: SnapshotRow | null) {
+/** Which snapshot a mode sees: the newest, the one in force at `at`, or version `version`. */
+function snapshotClause(request: Pick<QueryRequest, 'mode' | 'at' | 'version'>): { where: string; params: SqlParam[] } {
+  switch (request.mode) {
+    case 'live':
+      return { where: 'ORDER BY version DESC', params: [] };
+    case 'time_travel':
+      return {
+        where: 'WHERE published_at <= $3::TIMESTAMPTZ ORDER BY published_at DESC, version DESC',
+        params: [(request.at as Date).toISOString()],
+      };
+    case 'snapshot':
+      return { where: 'WHERE version = $3::INTEGER', params: [request.version as number] };
+  }
+}
+
+/**
+ * Why `sql` may not run (no refusals: it may) over the views of the snapshot the mode sees, the relations it
+ * reads, the text that runs and the catalog. One round trip: the parse trees and the snapshot row together.
+ */
+async function checked(db: WarehouseSession, sql: string, request: Pick<QueryRequest, 'mode' | 'at' | 'version'>) {
   const wrapped = wrapQuery(sql);
-  const [parsed] = await db.query(
-    `SELECT json_serialize_sql($1::VARCHAR)::VARCHAR AS own, json_serialize_sql($2::VARCHAR)::VARCHAR AS wrapped,
-            current_database() AS catalog`,
-    [sql, wrapped],
+  const { where, params } = snapshotClause(request);
+  const [parsed] = await db.query<Record<string, unknown>>(
+    `SELECT p.*, s.* FROM (
+       SELECT json_serialize_sql($1::VARCHAR)::VARCHAR AS parsed_own, json_serialize_sql($2::VARCHAR)::VARCHAR AS parsed_wrapped,
+              current_database() AS parsed_catalog) AS p
+     LEFT JOIN (SELECT ${SNAPSHOT_COLUMNS} FROM schema_snapshots ${where} LIMIT 1) AS s ON true`,
+    [sql, wrapped, ...params],
   );
-  const { own, wrapped: wrappedTree, catalog } = ParseRow.parse(parsed);
+  const { parsed_own: own, parsed_wrapped: wrappedTree, parsed_catalog: catalog } = ParseRow.parse(parsed);
+  const target = parsed?.version === null || parsed?.version === undefined ? null : snapshotRow(parsed);
+  if (request.mode === 'snapshot' && target === null)
+    throw new AppError('not_found', `no schema version ${request.version}`);
   const views = (target ? viewsOf(target) : buildViews({ entityTypes: [], fields: [] })).views;
   const relations = readableRelations(views);
-  const refusals = refusalsOf(readParseTree(own), relations);
+  const { refusals, reads } = checkParsed(readParseTree(own), relations);
   // The text that runs is the wrapped one: it must pass too (it does whenever the query itself does).
-  if (refusals.length === 0) refusals.push(...refusalsOf(readParseTree(wrappedTree), relations));
-  return { refusals, wrapped, catalog, views };
+  if (refusals.length === 0) refusals.push(...checkParsed(readParseTree(wrappedTree), relations).refusals);
+  return { target, refusals, reads, wrapped, catalog, views };
 }
 
 /**
@@ -91,7 +119,7 @@ export async function checkQuery(
   deps: Pick<QueryDeps, 'warehouse'>,
   sql: string,
 ): Promise<{ ok: true } | { ok: false; refused: string }> {
-  const { refusals } = await checked(deps.warehouse, sql, await latestSnapshot(deps.warehouse));
+  const { refusals } = await checked(deps.warehouse, sql, { mode: 'live' });
   return refusals.length === 0 ? { ok: true } : { ok: false, refused: refusals.join('; ') };
 }
 
@@ -104,7 +132,12 @@ export async function runQuery(deps: QueryDeps, request: QueryRequest): Promise<
   let limit: number | null = null;
   let target: SnapshotRow | null = null;
   let asOf: Date | null = request.at ?? null;
-  const record = (outcome: Pick<QueryResult, 'rowCount' | 'resultHash' | 'truncated'> | { error: AppError }) =>
+  const record = async (outcome: Pick<QueryResult, 'rowCount' | 'resultHash' | 'truncated'> | { error: AppError }) => {
+    const written = write(outcome);
+    if (deps.defer) deps.defer(written);
+    else await written;
+  };
+  const write = (outcome: Pick<QueryResult, 'rowCount' | 'resultHash' | 'truncated'> | { error: AppError }) =>
     recordExecution(deps.warehouse, {
       id,
       mode: request.mode,
@@ -124,12 +157,13 @@ export async function runQuery(deps: QueryDeps, request: QueryRequest): Promise<
     }).catch((e: unknown) => deps.log.error('query: could not record the execution', { id, error: errorMessage(e) }));
   try {
     ({ limit } = validate(request));
-    target = await snapshotFor(deps.warehouse, request);
+    const found = await checked(deps.warehouse, request.sql, request);
+    const { refusals, reads, wrapped, catalog, views } = found;
+    target = found.target;
     if (request.mode === 'snapshot' && target) asOf = target.publishedAt;
-    const { refusals, wrapped, catalog, views } = await checked(deps.warehouse, request.sql, target);
     if (refusals.length > 0) throw refuse(refusals.join('; '));
     const scope: Scope = asOf === null ? { kind: 'live' } : { kind: 'as_of', at: asOf };
-    const statements = scopeStatements(scope, catalog, views);
+    const statements = scopeStatements(scope, catalog, views, reads);
     const rowLimit = limit;
     const timeLimit = `${request.mode} mode's limit of ${QUERY_TIMEOUT_MS[request.mode] / 1000} s`;
     const { columns, rows } = await inScope(deps.warehouse, statements, (tx) =>
@@ -173,20 +207,6 @@ function executionCode(code: ErrorCode): ExecutionErrorCode {
   }
 }
 
-async function snapshotFor(db: WarehouseSession, request: QueryRequest): Promise<SnapshotRow | null> {
-  switch (request.mode) {
-    case 'live':
-      return latestSnapshot(db);
-    case 'time_travel':
-      return snapshotAt(db, request.at as Date);
-    case 'snapshot': {
-      const found = await getSnapshot(db, request.version as number);
-      if (!found) throw new AppError('not_found', `no schema version ${request.version}`);
-      return found;
-    }
-  }
-}
-
 class Rollback<T> {
   readonly value: T;
   constructor(value: T) {
@@ -202,7 +222,7 @@ async function inScope<T>(
 ): Promise<T> {
   try {
     await warehouse.transaction(async (tx) => {
-      await tx.exec(statements.join(';\n'));
+      if (statements.length > 0) await tx.exec(statements.join(';\n'));
       throw new Rollback(await work(tx));
     });
   } catch (outcome) {

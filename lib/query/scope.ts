@@ -33,17 +33,29 @@ export function readableRelations(views: readonly ViewDefinition[]): Set<string>
   ]);
 }
 
-/** The statements that set up `scope` on a connection whose database (catalog) is `catalog`. */
-export function scopeStatements(scope: Scope, catalog: string, views: readonly ViewDefinition[]): string[] {
+/**
+ * The statements that set up `scope` on a connection whose database (catalog) is `catalog`. With `reads`
+ * (the relations the query names, lower case), only what it reads: each temporary view costs the warehouse
+ * a bind, and most queries read one or two tables. A typed view reads the tables under it, so reading any
+ * typed view sets up every shadow.
+ */
+export function scopeStatements(
+  scope: Scope,
+  catalog: string,
+  views: readonly ViewDefinition[],
+  reads?: ReadonlySet<string>,
+): string[] {
+  const typed = reads ? views.filter((v) => reads.has(v.name.toLowerCase())) : views;
+  const needed = (table: string) => reads === undefined || typed.length > 0 || reads.has(table);
   const base = (table: string) => `${quoteIdent(catalog)}.main.${quoteIdent(table)}`;
   const shadow = (table: string, select: string) => `CREATE TEMP VIEW ${quoteIdent(table)} AS ${select}`;
   const out: string[] = [];
   if (scope.kind === 'live') {
-    for (const t of CORE) out.push(shadow(t, `SELECT * FROM ${base(t)} WHERE valid_to IS NULL`));
+    for (const t of CORE.filter(needed)) out.push(shadow(t, `SELECT * FROM ${base(t)} WHERE valid_to IS NULL`));
   } else {
     const at = `${quoteLiteral(scope.at.toISOString())}::TIMESTAMPTZ`;
     // Rows ingested by then and valid then; closed later, so as they stood then their valid_to was NULL.
-    for (const t of CORE) {
+    for (const t of CORE.filter(needed)) {
       out.push(
         shadow(
           t,
@@ -52,9 +64,9 @@ export function scopeStatements(scope: Scope, catalog: string, views: readonly V
       );
     }
     for (const [t, since] of Object.entries(CATALOG_SINCE)) {
-      out.push(shadow(t, `SELECT * FROM ${base(t)} WHERE ${quoteIdent(since)} <= ${at}`));
+      if (needed(t)) out.push(shadow(t, `SELECT * FROM ${base(t)} WHERE ${quoteIdent(since)} <= ${at}`));
     }
   }
-  for (const v of views) out.push(tempViewSql(v));
+  for (const v of typed) out.push(tempViewSql(v));
   return out;
 }

@@ -255,3 +255,55 @@ describe('modes', () => {
     ).toEqual([{ n: 0 }]);
   });
 });
+
+describe('what a query costs the warehouse', () => {
+  it('sets up only the shadows the query reads; a CTE of a table’s name is not a read', async () => {
+    const seen: string[] = [];
+    const spying: Warehouse = {
+      ...warehouse,
+      transaction: (fn) =>
+        warehouse.transaction((tx) =>
+          fn({
+            ...tx,
+            exec: (text) => {
+              seen.push(...[...text.matchAll(/CREATE TEMP VIEW "([^"]+)"/g)].map((m) => m[1] as string));
+              return tx.exec(text);
+            },
+          }),
+        ),
+    };
+    const spied = (sql: string, extra: Partial<QueryRequest> = {}) =>
+      runQuery({ ...deps, warehouse: spying }, { sql, mode: 'live', executedBy: 'test', ...extra }).then(() => {
+        const views = [...seen];
+        seen.length = 0;
+        return views;
+      });
+    expect(await spied('SELECT count(*) FROM annotations')).toEqual(['annotations']);
+    expect(await spied('WITH annotations AS (SELECT 1 AS n) SELECT * FROM annotations, raw_documents')).toEqual([
+      'raw_documents',
+    ]);
+    expect(await spied('SELECT 1 AS one')).toEqual([]);
+    const at = new Date('2026-11-19T12:00:00Z');
+    expect(
+      await spied('SELECT a.text FROM annotations a JOIN entity_types e ON e.name = a.entity_type', {
+        mode: 'time_travel',
+        at,
+      }),
+    ).toEqual(['annotations', 'entity_types']);
+  });
+
+  it('with defer, answers before the execution row is written, and the deferred work writes it', async () => {
+    const deferred: Promise<unknown>[] = [];
+    const result = await runQuery(
+      { ...deps, defer: (work) => deferred.push(work) },
+      { sql: 'SELECT 42 AS n', mode: 'live', executedBy: 'deferred' },
+    );
+    expect(deferred).toHaveLength(1);
+    await Promise.all(deferred);
+    expect(
+      await warehouse.query('SELECT row_count::INTEGER AS n FROM query_executions WHERE id = $1::VARCHAR', [
+        result.executionId,
+      ]),
+    ).toEqual([{ n: 1 }]);
+  });
+});

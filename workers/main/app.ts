@@ -59,7 +59,8 @@ export function createApp(engine: QueryEngine): Hono<AppEnv> {
 
   app.use(provideDeps);
   app.use(async (c, next) => {
-    c.set('runQuery', engine(c.env, c.var.deps));
+    // The execution log row is written after the answer (waitUntil), before the warehouse client closes.
+    c.set('runQuery', engine(c.env, { ...c.var.deps, defer: (work) => c.executionCtx.waitUntil(work) }));
     await next();
   });
 
