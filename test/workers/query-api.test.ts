@@ -12,7 +12,7 @@ import discovery from '../../workers/discovery/index.ts';
 import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
-import { deliver, putEvent, putObject } from './helpers.ts';
+import { deliver, discoveryEnv, putEvent, putObject } from './helpers.ts';
 
 let db: { url: string; warehouse: Warehouse };
 let uploads = 0;
@@ -32,7 +32,7 @@ async function cron(): Promise<void> {
   const config = JSON.stringify({ minOccurrences: 1 });
   await discovery.scheduled(
     createScheduledController({ cron: '0 * * * *', scheduledTime: Date.now() }),
-    { ...env, WAREHOUSE_URL: db.url, SLACK_WEBHOOK_URL: '', DISCOVERY_CONFIG: config },
+    discoveryEnv({ WAREHOUSE_URL: db.url, SLACK_WEBHOOK_URL: '', DISCOVERY_CONFIG: config }),
     ctx,
   );
   await waitOnExecutionContext(ctx);

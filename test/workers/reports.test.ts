@@ -11,7 +11,7 @@ import discovery from '../../workers/discovery/index.ts';
 import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
-import { deliver, putEvent, putObject } from './helpers.ts';
+import { deliver, discoveryEnv, putEvent, putObject } from './helpers.ts';
 
 const channel = `reports-${crypto.randomUUID().slice(0, 8)}`;
 const slack = (name: string, action: string) => `${inject('fixturesUrl')}slack/${name}/${action}`;
@@ -38,7 +38,7 @@ async function runDiscovery(): Promise<void> {
   const controller = createScheduledController({ cron: '0 * * * *', scheduledTime: Date.now() });
   await discovery.scheduled(
     controller,
-    { ...env, WAREHOUSE_URL: db.url, SLACK_WEBHOOK_URL: slack(`${channel}-d`, 'webhook') },
+    discoveryEnv({ WAREHOUSE_URL: db.url, SLACK_WEBHOOK_URL: slack(`${channel}-d`, 'webhook') }),
     ctx,
   );
   await waitOnExecutionContext(ctx);
