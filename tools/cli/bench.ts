@@ -3,10 +3,12 @@
 //   discovery   full and incremental discovery runs, conflict detection, each vs a naive baseline
 //   api         schema API latency through the local stack vs a route that does no I/O
 //   argilla     submit to catalog through the stand-in's webhook vs an upload straight to R2
+//   query       POST /api/query live and time travel, and a report refresh, vs the same SQL on the warehouse
 import { benchApi } from '../bench/api.ts';
 import { benchArgilla } from '../bench/argilla.ts';
 import { benchDiscovery } from '../bench/discovery.ts';
 import { benchIngest } from '../bench/ingest.ts';
+import { benchQuery } from '../bench/query.ts';
 import { cliArgs, fail } from './args.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -14,12 +16,13 @@ const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
   api: benchApi,
   argilla: benchArgilla,
+  query: benchQuery,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}]
   runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3);
   BENCH_SCALE=0.1 shrinks the discovery data for a quick look (its targets are for scale 1);
-  BENCH_REQUESTS=n requests per route for api (default 1000);
+  BENCH_REQUESTS=n requests per route for api (default 1000) and per path for query (default 30);
   BENCH_TRIES=n submits for argilla (default 10; BENCH_RUNS uploads are its reference)`;
 
 const { positionals } = cliArgs(process.argv.slice(2), { usage: USAGE });
