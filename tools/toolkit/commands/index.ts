@@ -1,0 +1,4 @@
+// The commands of `npm run schema --`, in the order `--help` lists them.
+import type { Command } from '../cli.ts';
+
+export const COMMANDS: readonly Command[] = [];
