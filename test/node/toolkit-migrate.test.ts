@@ -1,7 +1,7 @@
 // `npm run schema -- status` and `npm run schema -- migrate` as a user runs them: the real CLI in a child process
 // against a database on the shared embedded warehouse, with its exit codes, human lines and --json documents.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -350,6 +350,29 @@ CREATE VIEW flagged AS SELECT id, flag FROM vessels WHERE flag IS NOT NULL;
     expect(doc.sample.rowsPerTable).toBe(1000);
     expect(doc.sample.tables).toContainEqual({ name: 'vessels', rows: 25, copied: 25 });
     expect(doc.sample.notes).toEqual([]);
+  });
+
+  it("copies the project's own schema (its tables, views and indexes) and tests a new migration on it", async () => {
+    const { url, warehouse } = await migratedDatabase('toolkit_test_project');
+    open.push(warehouse);
+    await warehouse.execute(
+      `INSERT INTO notifications_outbox (id, channel, dedupe_key, payload, created_at)
+         VALUES ('n1', 'slack', 'run-1', '{"text": "hi"}', TIMESTAMPTZ '2026-01-01 00:00:00+00')`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'toolkit-migrations-'));
+    dirs.push(dir);
+    cpSync(join(REPO, 'sql/migrations'), dir, { recursive: true });
+    writeFileSync(join(dir, '9001_outbox_note.sql'), 'ALTER TABLE notifications_outbox ADD COLUMN note VARCHAR;\n');
+    const run = await schema(['migrate', '--test', '--dir', dir, '--json'], url);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ ok: true, plan: ['9001_outbox_note.sql'], sample: { notes: [] } });
+    expect(doc.sample.tables).toContainEqual({ name: 'notifications_outbox', rows: 1, copied: 1 });
+    expect(doc.sample.tables).toContainEqual({
+      name: 'schema_migrations',
+      rows: MIGRATION_FILES.length,
+      copied: MIGRATION_FILES.length,
+    });
   });
 
   it('reports a NOT NULL added over existing NULLs with the warehouse error, exits 1, and leaves the live database alone', async () => {
