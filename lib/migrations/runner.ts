@@ -2,7 +2,7 @@
 // Applied migrations are append-only history: an edited, removed or reordered file stops the runner.
 import { sha256Hex } from '../core/hash.ts';
 import { errorMessage } from '../errors.ts';
-import type { Warehouse } from '../warehouse/port.ts';
+import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 
 export interface MigrationFile {
   readonly name: string;
@@ -56,12 +56,29 @@ export async function checksumOf(sql: string): Promise<string> {
   return sha256Hex(sql.replaceAll('\r\n', '\n'));
 }
 
-/** Compares what the warehouse has applied with the files; never writes. */
-export async function migrationStatus(warehouse: Warehouse, files: readonly MigrationFile[]): Promise<MigrationStatus> {
-  await warehouse.exec(BOOTSTRAP);
-  const rows = await warehouse.query<{ name: string; checksum: string; applied_at: Date | string }>(
-    'SELECT name, checksum, applied_at FROM schema_migrations ORDER BY name',
-  );
+/**
+ * Compares what the warehouse has applied with the files. It creates an empty `schema_migrations` when there is
+ * none, unless `readOnly` (then a database without it has applied nothing).
+ */
+export async function migrationStatus(
+  warehouse: WarehouseSession,
+  files: readonly MigrationFile[],
+  options: { readonly readOnly?: boolean } = {},
+): Promise<MigrationStatus> {
+  if (!options.readOnly) await warehouse.exec(BOOTSTRAP);
+  const exists =
+    !options.readOnly ||
+    (
+      await warehouse.query<{ n: number }>(
+        `SELECT count(*)::INTEGER AS n FROM duckdb_tables()
+          WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'schema_migrations'`,
+      )
+    )[0]?.n === 1;
+  const rows = exists
+    ? await warehouse.query<{ name: string; checksum: string; applied_at: Date | string }>(
+        'SELECT name, checksum, applied_at FROM schema_migrations ORDER BY name',
+      )
+    : [];
   const applied = rows.map((r) => ({
     name: r.name,
     checksum: r.checksum,

@@ -1,4 +1,6 @@
 // The commands of `npm run schema --`, in the order `--help` lists them.
 import type { Command } from '../cli.ts';
+import { migrateCommand } from './migrate.ts';
+import { statusCommand } from './status.ts';
 
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [statusCommand, migrateCommand];
