@@ -254,7 +254,7 @@ interface Explained {
 }
 
 const REBUILD_NOTE = (what: string) =>
-  `-- DuckDB cannot ${what} of an existing table in place: rebuild it (copies the rows; drop the tables that reference it by FOREIGN KEY first)`;
+  `-- DuckDB cannot ${what} in place: rebuild the table (copies the rows; drop the tables that reference it by FOREIGN KEY first)`;
 
 function explain(c: DriftChange, expected: SchemaModel, actual: SchemaModel, rebuilt: Set<string>): Explained {
   const table = (m: SchemaModel, name: string) => m.tables.find((t) => t.name === name) as TableModel;
@@ -343,7 +343,7 @@ function explain(c: DriftChange, expected: SchemaModel, actual: SchemaModel, reb
       );
       const message = `column ${c.table}.${c.column} is ${c.actual}, the migrations say ${c.expected}`;
       if (constrained)
-        return { message, sql: rebuild(c.table, 'change the type of a column with a constraint'), inPlace: false };
+        return { message, sql: rebuild(c.table, 'change the type of a column that has a constraint'), inPlace: false };
       return {
         message,
         sql: aroundIndexes(c.table, [
@@ -382,12 +382,16 @@ function explain(c: DriftChange, expected: SchemaModel, actual: SchemaModel, reb
           sql: aroundIndexes(c.table, [`ALTER TABLE ${t(c.table)} ADD ${constraintSql(c.constraint)}`]),
           inPlace: true,
         };
-      return { message, sql: rebuild(c.table, `add a ${c.constraint.kind} constraint to`), inPlace: false };
+      return {
+        message,
+        sql: rebuild(c.table, `add a ${c.constraint.kind} constraint to an existing table`),
+        inPlace: false,
+      };
     }
     case 'extra_constraint':
       return {
         message: `${c.table} has ${constraintSql(c.constraint)}, which the migrations do not define`,
-        sql: rebuild(c.table, `drop a ${c.constraint.kind} constraint`),
+        sql: rebuild(c.table, `drop a ${c.constraint.kind} constraint from a table`),
         inPlace: false,
       };
     case 'missing_index': {
