@@ -14,7 +14,6 @@ import type { WarehouseSession } from '../../../lib/warehouse/port.ts';
 import { jsonText } from '../../../lib/warehouse/rows.ts';
 import { MIGRATIONS_DIR, readMigrationFiles } from '../../migrations/files.ts';
 import { type Command, EXIT, UsageError } from '../cli.ts';
-import { withScratchWarehouse } from '../reference.ts';
 
 const USAGE = `usage: npm run schema -- drift [--dir DIR] [--json]
   compares the live database's schema (WAREHOUSE_URL) with the one the migrations define, and prints each
@@ -67,17 +66,23 @@ async function latestViews(
   }
 }
 
-/** The migrations' schema, plus `views` created over it (each as DuckDB stores it), on a scratch warehouse. */
+/**
+ * The migrations' schema, plus `views` created over it (each as DuckDB stores it), on a scratch warehouse;
+ * the views are awaited only once the migrations are applied, so both schemas are read at the same time.
+ */
 async function expectedSchema(
   files: readonly MigrationFile[],
-  views: readonly ViewDefinition[],
+  pending: Promise<readonly ViewDefinition[]>,
   notes: string[],
 ): Promise<SchemaModel> {
+  // Loaded on first use: it brings DuckDB itself (a third of the start-up), which --help and the other
+  // commands do not need.
+  const { withScratchWarehouse } = await import('../reference.ts');
   return withScratchWarehouse(async (client) => {
     const report = await migrate(client, files);
     if (report.status !== 'ok')
       throw new UsageError(`the migrations do not apply to an empty database: ${JSON.stringify(report)}`);
-    for (const v of views) {
+    for (const v of await pending) {
       try {
         await client.exec(createViewSql(v));
       } catch (error) {
@@ -91,9 +96,15 @@ async function expectedSchema(
 /** Reads both schemas and compares them. */
 export async function checkDrift(live: WarehouseSession, files: readonly MigrationFile[]): Promise<DriftReport> {
   const notes: string[] = [];
-  const actual = await introspect(live);
-  const latest = await latestViews(live, actual, notes);
-  const expected = await expectedSchema(files, latest?.views ?? [], notes);
+  const reading = introspect(live).then(async (actual) => ({ actual, latest: await latestViews(live, actual, notes) }));
+  const [{ actual, latest }, expected] = await Promise.all([
+    reading,
+    expectedSchema(
+      files,
+      reading.then((r) => r.latest?.views ?? []),
+      notes,
+    ),
+  ]);
   const built = new Set(expected.views.map((v) => v.name));
   const generated = new Map(
     (latest?.views ?? []).filter((v) => built.has(v.name)).map((v) => [v.name, latest?.version ?? 0]),
@@ -123,6 +134,8 @@ export const drift: Command = {
     } catch (error) {
       throw new UsageError(`cannot read the migrations in ${dir}: ${errorMessage(error)}`);
     }
+    // Started before connecting: over TLS to MotherDuck the connection takes longer than loading DuckDB.
+    void import('../reference.ts').catch(() => {});
     const live = await ctx.connect();
     const progress = ctx.progress('comparing the live schema with the migrations');
     const report = await checkDrift(live, files);
