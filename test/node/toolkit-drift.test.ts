@@ -1,16 +1,19 @@
 // Schema drift: the pure comparison of two schema models, and real drifted databases on the embedded
 // warehouse (columns, types, defaults, NOT NULL, tables, views, indexes, constraints, generated snapshot
 // views) reported record by record and reconciled by the SQL the records carry.
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { insertSnapshot } from '../../lib/discovery/catalog-tables/schema-snapshots.ts';
 import { replaceViews } from '../../lib/discovery/run-publish.ts';
 import type { Catalog, CatalogField } from '../../lib/discovery/snapshot.ts';
+import { migrate } from '../../lib/migrations/runner.ts';
 import { buildViews } from '../../lib/query/views.ts';
 import { createTableSql, type Drift, diffSchemas } from '../../lib/toolkit/drift.ts';
 import type { SchemaModel, TableModel } from '../../lib/toolkit/model.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
+import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { checkDrift } from '../../tools/toolkit/commands/drift.ts';
-import { migratedDatabase } from '../support/databases.ts';
+import { databaseUrl, migratedDatabase, uniqueDatabase } from '../support/databases.ts';
 import { MIGRATION_FILES } from '../support/migration-files.ts';
 
 const open: Warehouse[] = [];
@@ -122,7 +125,78 @@ describe('diffSchemas', () => {
   });
 });
 
+const name = fc.constantFrom('a', 'b', 'c', 'Weird "name"');
+const column = fc.record({
+  name,
+  type: fc.constantFrom('INTEGER', 'VARCHAR', 'DOUBLE'),
+  nullable: fc.boolean(),
+  default: fc.constantFrom(null, '0', `'x'`),
+  comment: fc.constant(null),
+});
+const model = fc.record({
+  tables: fc.uniqueArray(
+    fc.record({
+      name,
+      comment: fc.constant(null),
+      columns: fc.uniqueArray(column, { selector: (c) => c.name, maxLength: 3 }),
+      constraints: fc.subarray([{ kind: 'PRIMARY KEY' as const, columns: ['a'], expression: null, references: null }]),
+      indexes: fc.subarray([{ name: 'ix', unique: false, sql: 'CREATE INDEX ix ON t(a);' }]),
+    }),
+    { selector: (t) => t.name, maxLength: 3 },
+  ),
+  views: fc.uniqueArray(
+    fc.record({
+      name,
+      comment: fc.constant(null),
+      sql: fc.constantFrom('CREATE VIEW v AS SELECT 1;', 'CREATE VIEW v AS SELECT 2;'),
+      columns: fc.constant([]),
+    }),
+    { selector: (v) => v.name, maxLength: 2 },
+  ),
+  enums: fc.constant([]),
+});
+
+describe('diffSchemas, over any two models', () => {
+  it('is empty from a model to itself', () => {
+    fc.assert(fc.property(model, (m) => diffSchemas(m, m).length === 0));
+  });
+
+  it('reports as extra one way what it reports as missing the other way', () => {
+    const missing = (d: Drift) => d.kind.startsWith('missing_');
+    const extra = (d: Drift) => d.kind.startsWith('extra_');
+    const key = (d: Drift) =>
+      JSON.stringify([
+        d.kind.replace(/^(missing|extra)_/, ''),
+        'table' in d ? d.table : null,
+        'view' in d ? d.view : null,
+        'column' in d ? d.column : null,
+        'index' in d ? d.index : null,
+        'constraint' in d ? d.constraint : null,
+      ]);
+    fc.assert(
+      fc.property(model, model, (a, b) => {
+        const there = diffSchemas(a, b).filter(missing).map(key).sort();
+        const back = diffSchemas(b, a).filter(extra).map(key).sort();
+        expect(back).toEqual(there);
+      }),
+    );
+  });
+});
+
 describe('drift of a real database', () => {
+  it('notes migrations the live database has not applied yet', async () => {
+    const url = databaseUrl(uniqueDatabase('toolkit_drift'));
+    const db = createPostgresWarehouse(url, { max: 2 });
+    open.push(db);
+    expect((await migrate(db, MIGRATION_FILES.slice(0, -1))).status).toBe('ok');
+    const report = await checkDrift(db, MIGRATION_FILES);
+    const last = MIGRATION_FILES.at(-1)?.name as string;
+    expect(report.notes).toEqual([
+      `1 of ${MIGRATION_FILES.length} migrations are not applied to the live database (${last}): their changes show as drift until \`npm run migrate\` applies them`,
+    ]);
+    expect(report.differences.length).toBeGreaterThan(0);
+  });
+
   it('finds none in a freshly migrated database', async () => {
     const db = await database();
     const report = await checkDrift(db, MIGRATION_FILES);

@@ -66,6 +66,28 @@ async function latestViews(
   }
 }
 
+/** A note when the live database has not applied every file: those files' changes show up as drift. */
+async function pendingNote(
+  live: WarehouseSession,
+  actual: SchemaModel,
+  files: readonly MigrationFile[],
+  notes: string[],
+): Promise<void> {
+  const table = actual.tables.find((t) => t.name === 'schema_migrations');
+  if (!table?.columns.some((c) => c.name === 'name')) {
+    notes.push('the live database has no schema_migrations table: no migration was applied by the runner');
+    return;
+  }
+  const applied = new Set(
+    (await live.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => String(r.name)),
+  );
+  const pending = files.filter((f) => !applied.has(f.name)).map((f) => f.name);
+  if (pending.length > 0)
+    notes.push(
+      `${pending.length} of ${files.length} migrations are not applied to the live database (${pending.join(', ')}): their changes show as drift until \`npm run migrate\` applies them`,
+    );
+}
+
 /**
  * The migrations' schema, plus `views` created over it (each as DuckDB stores it), on a scratch warehouse;
  * the views are awaited only once the migrations are applied, so both schemas are read at the same time.
@@ -96,7 +118,10 @@ async function expectedSchema(
 /** Reads both schemas and compares them. */
 export async function checkDrift(live: WarehouseSession, files: readonly MigrationFile[]): Promise<DriftReport> {
   const notes: string[] = [];
-  const reading = introspect(live).then(async (actual) => ({ actual, latest: await latestViews(live, actual, notes) }));
+  const reading = introspect(live).then(async (actual) => {
+    await pendingNote(live, actual, files, notes);
+    return { actual, latest: await latestViews(live, actual, notes) };
+  });
   const [{ actual, latest }, expected] = await Promise.all([
     reading,
     expectedSchema(
