@@ -4,9 +4,11 @@
 //   api         schema API latency through the local stack vs a route that does no I/O
 //   argilla     submit to catalog through the stand-in's webhook vs an upload straight to R2
 //   query       POST /api/query live and time travel, and a report refresh, vs the same SQL on the warehouse
+//   drift       npm run schema -- drift on 200 tables vs the migrations-only reference build and SELECT 1
 import { benchApi } from '../bench/api.ts';
 import { benchArgilla } from '../bench/argilla.ts';
 import { benchDiscovery } from '../bench/discovery.ts';
+import { benchDrift } from '../bench/drift.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchQuery } from '../bench/query.ts';
 import { cliArgs, fail } from './args.ts';
@@ -17,13 +19,15 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: benchApi,
   argilla: benchArgilla,
   query: benchQuery,
+  drift: benchDrift,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}]
   runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3);
   BENCH_SCALE=0.1 shrinks the discovery data for a quick look (its targets are for scale 1);
   BENCH_REQUESTS=n requests per route for api (default 1000) and per path for query (default 30);
-  BENCH_TRIES=n submits for argilla (default 10; BENCH_RUNS uploads are its reference)`;
+  BENCH_TRIES=n submits for argilla (default 10; BENCH_RUNS uploads are its reference);
+  drift times npm run schema -- drift on 200 tables over BENCH_RUNS runs (target under 2 s)`;
 
 const { positionals } = cliArgs(process.argv.slice(2), { usage: USAGE });
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
