@@ -160,13 +160,18 @@ export async function migrate(
     const checksum = await checksumOf(file.sql);
     options.onApply?.(name);
     try {
-      await warehouse.transaction(async (tx) => {
+      const ran = await warehouse.transaction(async (tx) => {
+        // Another runner may have applied it since the status was read: its commit is visible here.
+        const done = await tx.query('SELECT 1 AS done FROM schema_migrations WHERE name = $1::VARCHAR', [name]);
+        if (done.length > 0) return false;
         await tx.exec(file.sql);
         await tx.query(
           'INSERT INTO schema_migrations (name, checksum, applied_at) VALUES ($1::VARCHAR, $2::VARCHAR, $3::TIMESTAMPTZ)',
           [name, checksum, clock()],
         );
+        return true;
       });
+      if (!ran) continue;
     } catch (error) {
       return { status: 'failed', applied, failed: name, error: errorMessage(error) };
     }
