@@ -193,21 +193,16 @@ export function statementProblems(
   const checkRef = (ref: Json, scope: Scope | null): void => {
     const parts = (ref.column_names as unknown[]).map((n) => String(n).toLowerCase());
     if (parts.some((p) => p.includes(PLACEHOLDER))) return;
-    const [first, second] = parts;
+    const first = parts[0];
     if (first === undefined) return;
-    if (second !== undefined) {
-      const item = findItem(first, scope);
-      if (item) {
-        if (item.columns !== null && !item.columns.has(second) && !names.has(second))
-          report(location(ref), `unknown column ${first}.${second}`);
-        return;
-      }
-      // `main.t.c` or `db.main.t.c`: the relation is the part before the column.
-      const third = parts[2];
-      if (third !== undefined && findItem(second, scope)) {
-        checkRef({ ...ref, column_names: parts.slice(1) }, scope);
-        return;
-      }
+    // `t.c`, `t.c.field`, or `main.t.c` / `db.main.t.c`: the relation is the first part that names one.
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const item = findItem(parts[i] as string, scope);
+      if (!item) continue;
+      const column = parts[i + 1] as string;
+      if (item.columns !== null && !item.columns.has(column) && !names.has(column))
+        report(location(ref), `unknown column ${parts[i]}.${column}`);
+      return;
     }
     // A bare name, or the struct column of `s.field`.
     if (names.has(first) || resolveBare(first, scope)) return;

@@ -6,13 +6,19 @@ import type { SchemaModel } from '../model.ts';
 import { type DuckType, parseDuckType, scalarFamily } from './duckdb-type.ts';
 import { columnLabels, type GenerateOptions, pascalIdentifiers, type Relation, relationsOf } from './shared.ts';
 
-/** A JSON string literal that is also safe inside a JS source file (U+2028/U+2029 escaped for old parsers). */
+/**
+ * A JSON string literal that is also safe inside a JS source file: U+2028/U+2029 escaped for old parsers, and
+ * `<` as `\u003c` so the code stays inert even pasted into an HTML `<script>`.
+ */
 export const literal = (value: string): string =>
-  JSON.stringify(value).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+  JSON.stringify(value).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029').replaceAll('<', '\\u003c');
 
-/** A `/** ... *\/` block at `indent`: `*\/` inside the text is broken up, every line break starts a ` * ` line. */
+/** A `/** ... *\/` block at `indent`: `*\/` and `</` inside the text are broken up, every line break starts a ` * ` line. */
 export function docComment(text: string, indent: string): string[] {
-  const lines = text.replaceAll('*/', '*\\/').split(/\r\n|[\r\n\u2028\u2029]/);
+  const lines = text
+    .replaceAll('*/', '*\\/')
+    .replaceAll('</', '<\\/')
+    .split(/\r\n|[\r\n\u2028\u2029]/);
   if (lines.length === 1) return [`${indent}/** ${lines[0]} */`];
   return [`${indent}/**`, ...lines.map((l) => `${indent} * ${l}`.trimEnd()), `${indent} */`];
 }
