@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { insertSnapshot } from '../../lib/discovery/catalog-tables/schema-snapshots.ts';
 import { introspect } from '../../lib/toolkit/introspect.ts';
 import { rowModelProblems } from '../../lib/toolkit/row-conformance.ts';
 import { ROW_MODELS } from '../../lib/toolkit/row-models.ts';
@@ -203,6 +204,44 @@ describe('npm run schema -- generate', () => {
     );
     for (const f of ['zod.ts', 'schema.json'])
       expect(readFileSync(join(dir, f), 'utf8')).toBe(readFileSync(join(REPO, 'schema/generated', f), 'utf8'));
+  }, 60_000);
+
+  it('renders the typed views a snapshot of the live database stands for (--from snapshot:N)', async () => {
+    await insertSnapshot(db.warehouse, {
+      version: 1,
+      semver: '1.0.0',
+      bump: 'minor',
+      publishedAt: new Date('2026-01-02T03:04:05Z'),
+      catalog: {
+        entityTypes: [{ name: 'VESSEL_NAME', status: 'active', description: null, mergedInto: null }],
+        fields: [
+          {
+            source: 'manifests',
+            name: 'gross_tonnage',
+            kind: 'structured',
+            type: 'bigint',
+            status: 'active',
+            description: null,
+            mergedInto: null,
+          },
+        ],
+      },
+      diff: [],
+      contentHash: 'h1',
+      previousHash: null,
+      runId: null,
+      stats: null,
+      views: null,
+    });
+    const { code, stdout } = await schemaCli(['generate', 'markdown', '--from', 'snapshot:1'], {
+      WAREHOUSE_URL: db.url,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('from the typed views of schema snapshot 1 (1.0.0)');
+    expect(stdout).toContain('- Tables (0): none');
+    expect(stdout).toContain('## View src_manifests');
+    expect(stdout).toMatch(/^\| gross_tonnage \| BIGINT \| yes \|/m);
+    expect(stdout).toContain('## View annotations_current');
   }, 60_000);
 
   it('exits 2 for a wrong format, a wrong --from, a missing snapshot and an unreachable warehouse', async () => {
