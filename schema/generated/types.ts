@@ -34,15 +34,21 @@ export interface AnnotationsRow {
   "annotated_at": Date;
   /** The Argilla dataset. */
   "dataset": string | null;
+  /** Every other source column of the span, as JSON. */
   "metadata": JsonValue;
+  /** The batch (file) the row was loaded from. */
   "batch_id": string;
+  /** R2 key of the object the row came from. */
   "source_key": string;
+  /** Schema version the producer declared for the file, if any. */
   "schema_version": string | null;
+  /** When the row was loaded. */
   "ingested_at": Date;
   /** When this version of the span became current. */
   "valid_from": Date;
   /** When a changed or deleted response closed it; NULL while current. */
   "valid_to": Date | null;
+  /** The ingest_log row (one load) that wrote the row. */
   "load_id": string | null;
 }
 
@@ -441,13 +447,19 @@ export interface StructuredDataRow {
   "row_number": bigint | string;
   /** The source row as a JSON object, column name to value. */
   "data": JsonValue;
+  /** The batch (file) the row was loaded from. */
   "batch_id": string;
+  /** R2 key of the object the row came from. */
   "source_key": string;
+  /** Schema version the producer declared for the file, if any. */
   "schema_version": string | null;
+  /** When the row was loaded. */
   "ingested_at": Date;
+  /** When this version of the row became current. */
   "valid_from": Date;
   /** When a newer version of the file replaced the row; NULL while current. */
   "valid_to": Date | null;
+  /** The ingest_log row (one load) that wrote the row. */
   "load_id": string | null;
 }
 

@@ -41,15 +41,21 @@ export const AnnotationsRow = z.object({
   "annotated_at": z.date(),
   /** The Argilla dataset. */
   "dataset": z.string().nullable(),
+  /** Every other source column of the span, as JSON. */
   "metadata": z.json(),
+  /** The batch (file) the row was loaded from. */
   "batch_id": z.string(),
+  /** R2 key of the object the row came from. */
   "source_key": z.string(),
+  /** Schema version the producer declared for the file, if any. */
   "schema_version": z.string().nullable(),
+  /** When the row was loaded. */
   "ingested_at": z.date(),
   /** When this version of the span became current. */
   "valid_from": z.date(),
   /** When a changed or deleted response closed it; NULL while current. */
   "valid_to": z.date().nullable(),
+  /** The ingest_log row (one load) that wrote the row. */
   "load_id": z.string().nullable(),
 });
 export type AnnotationsRow = z.infer<typeof AnnotationsRow>;
@@ -469,13 +475,19 @@ export const StructuredDataRow = z.object({
   "row_number": wideInteger,
   /** The source row as a JSON object, column name to value. */
   "data": z.json(),
+  /** The batch (file) the row was loaded from. */
   "batch_id": z.string(),
+  /** R2 key of the object the row came from. */
   "source_key": z.string(),
+  /** Schema version the producer declared for the file, if any. */
   "schema_version": z.string().nullable(),
+  /** When the row was loaded. */
   "ingested_at": z.date(),
+  /** When this version of the row became current. */
   "valid_from": z.date(),
   /** When a newer version of the file replaced the row; NULL while current. */
   "valid_to": z.date().nullable(),
+  /** The ingest_log row (one load) that wrote the row. */
   "load_id": z.string().nullable(),
 });
 export type StructuredDataRow = z.infer<typeof StructuredDataRow>;

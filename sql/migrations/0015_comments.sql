@@ -31,6 +31,12 @@ COMMENT ON COLUMN annotations.annotated_at IS 'When the response was last update
 COMMENT ON COLUMN annotations.dataset IS 'The Argilla dataset.';
 COMMENT ON COLUMN annotations.valid_from IS 'When this version of the span became current.';
 COMMENT ON COLUMN annotations.valid_to IS 'When a changed or deleted response closed it; NULL while current.';
+COMMENT ON COLUMN annotations.metadata IS 'Every other source column of the span, as JSON.';
+COMMENT ON COLUMN annotations.batch_id IS 'The batch (file) the row was loaded from.';
+COMMENT ON COLUMN annotations.source_key IS 'R2 key of the object the row came from.';
+COMMENT ON COLUMN annotations.schema_version IS 'Schema version the producer declared for the file, if any.';
+COMMENT ON COLUMN annotations.ingested_at IS 'When the row was loaded.';
+COMMENT ON COLUMN annotations.load_id IS 'The ingest_log row (one load) that wrote the row.';
 
 COMMENT ON TABLE structured_data IS 'One row per source row of a structured (CSV/XLS manifest) file; the row itself is JSON because columns come and go.';
 COMMENT ON COLUMN structured_data.source IS 'The dataset the file belongs to.';
@@ -38,6 +44,12 @@ COMMENT ON COLUMN structured_data.source_file IS 'The file the row came from.';
 COMMENT ON COLUMN structured_data.row_number IS 'Row number within the file (0-based).';
 COMMENT ON COLUMN structured_data.data IS 'The source row as a JSON object, column name to value.';
 COMMENT ON COLUMN structured_data.valid_to IS 'When a newer version of the file replaced the row; NULL while current.';
+COMMENT ON COLUMN structured_data.batch_id IS 'The batch (file) the row was loaded from.';
+COMMENT ON COLUMN structured_data.source_key IS 'R2 key of the object the row came from.';
+COMMENT ON COLUMN structured_data.schema_version IS 'Schema version the producer declared for the file, if any.';
+COMMENT ON COLUMN structured_data.ingested_at IS 'When the row was loaded.';
+COMMENT ON COLUMN structured_data.valid_from IS 'When this version of the row became current.';
+COMMENT ON COLUMN structured_data.load_id IS 'The ingest_log row (one load) that wrote the row.';
 
 -- Catalog
 COMMENT ON TABLE entity_types IS 'Entity types SMEs annotate or propose; lifecycle candidate -> active -> stale, or rejected / merged.';
