@@ -23,7 +23,7 @@ const USAGE = `usage: npm run schema -- check [--paths a,b] [--generated dir] [-
   - every table and column named in SELECT literals of the .ts files under --paths (default lib,workers)
     exists (DuckDB's own parser reads each statement; literals it cannot parse are counted as skipped);
   - the zod row schemas listed in lib/toolkit/row-models.ts match their tables' columns, nullability and types.
-  Exit 0 clean, 1 problems (each with file:line), 2 usage error.`;
+  --migrations dir: another migrations folder. Exit 0 clean, 1 problems (each with file:line), 2 usage error.`;
 
 export interface CheckProblem {
   readonly check: 'generated' | 'sql' | 'rows';

@@ -14,7 +14,7 @@ const USAGE = `usage: npm run schema -- generate <${GENERATE_FORMATS.join('|')}>
   migration:NNNN (up to that number), db (the database at WAREHOUSE_URL), snapshot:N (the typed views
   stored with schema_snapshots version N of that database).
   --out: write to this file instead of stdout. --all: every format into --out (default schema/generated/),
-  the files \`npm run schema -- check\` compares with the migrations.`;
+  the files \`npm run schema -- check\` compares with the migrations. --migrations dir: another migrations folder.`;
 
 export const generateCommand: Command = {
   name: 'generate',
