@@ -354,7 +354,7 @@ function objectShape(w: Walk, s: ZodLike, place: Place): Record<string, unknown>
   }
   if (def.type === 'intersection') {
     const left = objectShape(w, def.left as ZodLike, place);
-    const right = objectShape(w, def.right as ZodLike, place);
+    const right = left === null ? null : objectShape(w, def.right as ZodLike, place);
     if (left === null || right === null) return null;
     const clash = Object.keys(left).filter((k) => k in right);
     if (clash.length > 0)
