@@ -154,7 +154,8 @@ function checker(w: Walk, place: Place, checks: string[]) {
 
 function sqlNumber(n: number | bigint): string {
   if (typeof n === 'bigint') return n.toString();
-  return Number.isInteger(n) && Math.abs(n) < 1e21 ? n.toFixed(0) : String(n);
+  // NOTE: DuckDB reads `0.0001` as a DECIMAL, whose comparison with a DOUBLE rounds; `1e-4` is a DOUBLE.
+  return Number.isInteger(n) && Math.abs(n) < 1e21 ? n.toFixed(0) : n.toExponential();
 }
 
 function regexCheck(expr: string, pattern: string, flags: string): string {
