@@ -8,6 +8,7 @@ import { introspect } from '../../lib/toolkit/introspect.ts';
 import type { TableModel } from '../../lib/toolkit/model.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { verifyDeployed } from '../../tools/toolkit/commands/ddl.ts';
 import { databaseUrl, uniqueDatabase } from '../support/databases.ts';
 
 const open: Warehouse[] = [];
@@ -325,6 +326,19 @@ describe('ddl --from-zod refuses what has no SQL equivalent', () => {
     ).toEqual([
       't: .refine()/.superRefine() has no SQL equivalent (a refinement with code)',
       `u.b: .meta({ references: "nodot" }) is not 'table.column'`,
+    ]);
+  });
+});
+
+describe('ddl --deploy verification', () => {
+  it('names a missing table, a column that differs, a nullability and a missing ENUM type', async () => {
+    const expected = plan({ a: z.object({ x: z.string(), y: z.enum(['p', 'q']) }), b: z.object({ z: z.int32() }) });
+    const { warehouse } = await created({ a: z.object({ x: z.string().optional(), w: z.string() }) });
+    expect(verifyDeployed(expected, await introspect(warehouse))).toEqual([
+      'a: columns are x, w, expected x, y',
+      'a.x: nullable, expected the other',
+      'b: the table is missing',
+      'a_y: the ENUM type is missing or has other labels',
     ]);
   });
 });

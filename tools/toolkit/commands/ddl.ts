@@ -48,6 +48,11 @@ async function loadExports(module: string, names: readonly string[]): Promise<Zo
   }
   const missing = names.filter((n) => !(n in loaded));
   if (missing.length > 0) throw new UsageError(`--from-zod: ${module} has no export ${missing.join(', ')}`);
+  for (const n of names) {
+    const value = loaded[n];
+    if (typeof value !== 'object' || value === null || !('_zod' in value))
+      throw new UsageError(`--from-zod: the export ${n} is not a zod schema`);
+  }
   return names.map((exportName) => ({ exportName, schema: loaded[exportName] }));
 }
 
