@@ -345,7 +345,7 @@ function mapBase(w: Walk, s: ZodLike, place: Place): Mapped | null {
 }
 
 /** The fields of an object, or of an intersection of objects that share no field. */
-function objectShape(w: Walk, s: ZodLike, place: Place): Record<string, unknown> | null {
+function objectShape(w: Walk, s: ZodLike, place: Place, side = false): Record<string, unknown> | null {
   let def = defOf(s);
   while (def.type === 'readonly') def = defOf(def.innerType as ZodLike);
   if (def.type === 'object') {
@@ -354,8 +354,8 @@ function objectShape(w: Walk, s: ZodLike, place: Place): Record<string, unknown>
     return def.shape as Record<string, unknown>;
   }
   if (def.type === 'intersection') {
-    const left = objectShape(w, def.left as ZodLike, place);
-    const right = left === null ? null : objectShape(w, def.right as ZodLike, place);
+    const left = objectShape(w, def.left as ZodLike, place, true);
+    const right = left === null ? null : objectShape(w, def.right as ZodLike, place, true);
     if (left === null || right === null) return null;
     const clash = Object.keys(left).filter((k) => k in right);
     if (clash.length > 0)
@@ -363,6 +363,7 @@ function objectShape(w: Walk, s: ZodLike, place: Place): Record<string, unknown>
     return { ...left, ...right };
   }
   if (def.type === 'pipe') return refuse(w, place, 'z.transform');
+  if (!side) return refuseWith(w, place, `a table needs a zod object, not z.${def.type}`);
   return refuse(w, place, `z.intersection with a non-object (z.${def.type})`);
 }
 

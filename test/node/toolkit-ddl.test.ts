@@ -313,7 +313,7 @@ describe('ddl --from-zod refuses what has no SQL equivalent', () => {
       'vessels.attrs{}: z.any has no SQL equivalent (use z.json() for a JSON column)',
       'vessels.owner.ok: .meta({ primaryKey }) on a nested field has no SQL equivalent',
       'vessels.id: a primary key cannot be optional or nullable',
-      'other: z.intersection with a non-object (z.string) has no SQL equivalent',
+      'other: a table needs a zod object, not z.string',
     ]);
   });
 
