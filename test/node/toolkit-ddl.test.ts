@@ -166,7 +166,7 @@ describe('ddl --from-zod CHECK constraints', () => {
     ['.nonnegative() on a number', z.number().nonnegative(), ['0'], ['-0.5']],
     ['.multipleOf(0.5)', z.number().multipleOf(0.5), ['1.5', '-2'], ['1.25']],
     ['z.int() (safe integers)', z.int(), ['9007199254740991'], ['9007199254740992']],
-    ['z.int().positive()', z.int32().positive(), ['1'], ['0']],
+    ['z.int32().positive()', z.int32().positive(), ['1'], ['0']],
     ['z.int32().multipleOf(3)', z.int32().multipleOf(3), ['-9'], ['10']],
     ['z.bigint().positive()', z.bigint().positive(), ['1'], ['0']],
     ['z.literal(["x", "y"])', z.literal(['x', 'y']), ["'x'", "'y'"], ["'z'"]],
