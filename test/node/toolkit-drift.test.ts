@@ -193,7 +193,7 @@ describe('drift of a real database', () => {
     const files = [...MIGRATION_FILES, { name: '9999_pending.sql', sql: 'CREATE TABLE pending_table (x INTEGER);' }];
     const report = await checkDrift(db, files);
     expect(report.notes).toEqual([
-      `1 of ${files.length} migrations are not applied to the live database (9999_pending.sql): their changes show as drift until \`npm run migrate\` applies them`,
+      `1 of ${files.length} migrations are not applied to the live database (9999_pending.sql): their changes show as drift until \`npm run schema -- migrate\` (with the same --dir) applies them`,
     ]);
     expect(report.differences.length).toBeGreaterThan(0);
   });

@@ -84,7 +84,7 @@ async function pendingNote(
   const pending = files.filter((f) => !applied.has(f.name)).map((f) => f.name);
   if (pending.length > 0)
     notes.push(
-      `${pending.length} of ${files.length} migrations are not applied to the live database (${pending.join(', ')}): their changes show as drift until \`npm run migrate\` applies them`,
+      `${pending.length} of ${files.length} migrations are not applied to the live database (${pending.join(', ')}): their changes show as drift until \`npm run schema -- migrate\` (with the same --dir) applies them`,
     );
 }
 
