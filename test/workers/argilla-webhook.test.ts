@@ -203,11 +203,11 @@ describe('POST /api/argilla/webhook', () => {
     expect(sent).toEqual([]);
   });
 
-  it('answers 500 naming the secret when ARGILLA_WEBHOOK_SECRET is not set', async () => {
+  it('answers 501 naming the secret when ARGILLA_WEBHOOK_SECRET is not set', async () => {
     const { response, body } = await post(signed(responseEvent()), { ARGILLA_WEBHOOK_SECRET: '' });
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(501);
     expect(body).toMatchObject({
-      error: { code: 'internal', message: expect.stringContaining('ARGILLA_WEBHOOK_SECRET') },
+      error: { code: 'not_implemented', message: expect.stringContaining('ARGILLA_WEBHOOK_SECRET') },
     });
   });
 

@@ -54,7 +54,7 @@ export function createWebhookDeps(env: Env, base: Deps): WebhookDeps {
   const secret = env.ARGILLA_WEBHOOK_SECRET;
   if (!secret) {
     throw new AppError(
-      'internal',
+      'not_implemented',
       'ARGILLA_WEBHOOK_SECRET is not set: register the webhook with `npm run argilla -- webhook register <public-url>`',
     );
   }
