@@ -165,12 +165,16 @@ function applyRenames(
   a: SchemaModel,
   b: SchemaModel,
   hints: readonly RenameHint[],
-): { model: SchemaModel; records: DiffRecord[]; errors: string[] } {
+): { model: SchemaModel; records: DiffRecord[]; errors: string[]; liveNames: Map<string, string> } {
   let tables = [...a.tables];
   const records: DiffRecord[] = [];
   const errors: string[] = [];
-  for (const h of hints) {
-    const i = tables.findIndex((t) => t.name === h.table);
+  // Table renames first: a column hint names its table as a has it, which is then found under its new name.
+  const ordered = [...hints].sort((x, y) => (x.kind === y.kind ? 0 : x.kind === 'table' ? -1 : 1));
+  const current = new Map<string, string>();
+  for (const h of ordered) {
+    const name = current.get(h.table) ?? h.table;
+    const i = tables.findIndex((t) => t.name === name);
     const t = tables[i];
     if (!t) {
       errors.push(`--rename: ${h.table} is not a table of a`);
@@ -179,6 +183,7 @@ function applyRenames(
     if (h.kind === 'table') {
       if (!b.tables.some((x) => x.name === h.to)) errors.push(`--rename: ${h.to} is not a table of b`);
       tables[i] = { ...t, name: h.to };
+      current.set(h.table, h.to);
       const change: SchemaChange = { kind: 'rename_table', table: h.table, to: h.to };
       records.push({
         ...change,
@@ -198,18 +203,18 @@ function applyRenames(
         constraints: t.constraints.map((k) => ({ ...k, columns: k.columns.map((c) => (c === h.column ? h.to : c)) })),
       };
       tables[i] = renamed;
-      const change: SchemaChange = { kind: 'rename_column', table: h.table, column: h.column, to: h.to };
+      const change: SchemaChange = { kind: 'rename_column', table: name, column: h.column, to: h.to };
       records.push({
         ...change,
         bump: bumpOf(change),
-        message: `column ${h.table}.${h.column} renamed to ${h.to}`,
-        sql: [`ALTER TABLE ${quoteIdent(h.table)} RENAME COLUMN ${quoteIdent(h.column)} TO ${quoteIdent(h.to)}`],
+        message: `column ${name}.${h.column} renamed to ${h.to}`,
+        sql: [`ALTER TABLE ${quoteIdent(name)} RENAME COLUMN ${quoteIdent(h.column)} TO ${quoteIdent(h.to)}`],
         inPlace: true,
       });
     }
   }
   tables = tables.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-  return { model: { ...a, tables }, records, errors };
+  return { model: { ...a, tables }, records, errors, liveNames: new Map([...current].map(([o, n]) => [n, o])) };
 }
 
 /** A drift record (expected = b, actual = a) as the change it makes from a to b. */
@@ -409,7 +414,7 @@ export function diffSchema(
   ];
   let bump: Bump | null = null;
   for (const r of records) bump = maxBump(bump, r.bump);
-  return { records, bump, sql, findings: lintRecords(records, a), errors: renamed.errors };
+  return { records, bump, sql, findings: lintRecords(records, renamed.liveNames), errors: renamed.errors };
 }
 
 /** A destructive change: what may be lost, and, when checked against live data, how many rows it affects. */
@@ -425,7 +430,12 @@ export interface LintFinding {
 }
 
 /** The destructive records among `records`, each with the query that counts what it would lose. */
-export function lintRecords(records: readonly DiffRecord[], a: SchemaModel): LintFinding[] {
+export function lintRecords(
+  records: readonly DiffRecord[],
+  liveNames: ReadonlyMap<string, string> = new Map(),
+): LintFinding[] {
+  // a's rows are under a's table names: a renamed table is counted under its old one.
+  const from = (table: string) => quoteIdent(liveNames.get(table) ?? table);
   const out: LintFinding[] = [];
   for (const r of records) {
     switch (r.kind) {
@@ -435,7 +445,7 @@ export function lintRecords(records: readonly DiffRecord[], a: SchemaModel): Lin
           table: r.table,
           column: null,
           message: `dropping table ${r.table} deletes its rows`,
-          query: `SELECT count(*) AS n FROM ${quoteIdent(r.table)}`,
+          query: `SELECT count(*) AS n FROM ${from(r.table)}`,
           rows: null,
         });
         break;
@@ -445,7 +455,7 @@ export function lintRecords(records: readonly DiffRecord[], a: SchemaModel): Lin
           table: r.table,
           column: r.column,
           message: `dropping column ${r.table}.${r.column} deletes its values (a rename needs --rename ${r.table}.${r.column}=<new>)`,
-          query: `SELECT count(*) AS n FROM ${quoteIdent(r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL`,
+          query: `SELECT count(*) AS n FROM ${from(r.table)} WHERE ${quoteIdent(r.column)} IS NOT NULL`,
           rows: null,
         });
         break;
@@ -455,7 +465,7 @@ export function lintRecords(records: readonly DiffRecord[], a: SchemaModel): Lin
           table: r.table,
           column: r.column,
           message: `NOT NULL on ${r.table}.${r.column} fails while rows hold NULL there`,
-          query: `SELECT count(*) AS n FROM ${quoteIdent(r.table)} WHERE ${quoteIdent(r.column)} IS NULL`,
+          query: `SELECT count(*) AS n FROM ${from(r.table)} WHERE ${quoteIdent(r.column)} IS NULL`,
           rows: null,
         });
         break;
@@ -466,7 +476,7 @@ export function lintRecords(records: readonly DiffRecord[], a: SchemaModel): Lin
             table: r.table,
             column: r.column,
             message: `${r.table}.${r.column} ${r.from} -> ${r.to} fails on values that do not fit`,
-            query: `SELECT count(*) FILTER (WHERE TRY_CAST(${quoteIdent(r.column)} AS ${r.to}) IS NULL AND ${quoteIdent(r.column)} IS NOT NULL) AS n FROM ${quoteIdent(r.table)}`,
+            query: `SELECT count(*) FILTER (WHERE TRY_CAST(${quoteIdent(r.column)} AS ${r.to}) IS NULL AND ${quoteIdent(r.column)} IS NOT NULL) AS n FROM ${from(r.table)}`,
             rows: null,
           });
         break;
@@ -474,8 +484,6 @@ export function lintRecords(records: readonly DiffRecord[], a: SchemaModel): Lin
         break;
     }
   }
-  // Tables a renamed: their queries name the table as a has it before the rename, which is the live name.
-  void a;
   return out;
 }
 
