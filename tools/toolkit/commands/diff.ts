@@ -72,7 +72,19 @@ async function scratchModel(statements: readonly string[], what: string): Promis
   });
 }
 
+/** The runner's own bookkeeping table: in every migrated copy, never in a DDL file or zod, never a change. */
+const BOOKKEEPING = 'schema_migrations';
+
 async function loadSide(
+  ctx: CommandContext,
+  source: DiffSource,
+  dir: string,
+): Promise<{ model: SchemaModel; label: string }> {
+  const { model, label } = await loadModel(ctx, source, dir);
+  return { model: { ...model, tables: model.tables.filter((t) => t.name !== BOOKKEEPING) }, label };
+}
+
+async function loadModel(
   ctx: CommandContext,
   source: DiffSource,
   dir: string,
@@ -93,7 +105,12 @@ async function loadSide(
       const files = await readMigrationFiles(dir);
       if (source.to !== null && !files.some((f) => f.name.startsWith(source.to as string)))
         throw new UsageError(`no migration ${source.to} in ${dir}`);
-      return loadSchema(ctx, source, dir);
+      try {
+        return await loadSchema(ctx, source, dir);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`the migrations in ${dir}: ${errorMessage(error)}`);
+      }
     }
     case 'db':
     case 'snapshot':
