@@ -353,6 +353,20 @@ function commentRecords(a: SchemaModel, b: SchemaModel): DiffRecord[] {
   return out;
 }
 
+/** Changes made by ALTER TABLE (or a rebuild) on an existing table. */
+const ALTERS: ReadonlySet<ChangeKind> = new Set<ChangeKind>([
+  'rename_column',
+  'drop_column',
+  'add_column',
+  'change_type',
+  'set_not_null',
+  'drop_not_null',
+  'change_default',
+  'add_constraint',
+  'drop_constraint',
+]);
+const INDEX_STATEMENT = /^\s*(DROP\s+INDEX|CREATE\s+(UNIQUE\s+)?INDEX)\b/i;
+
 /** Where a record's statements go: enums and view drops first, then tables, then views and enum drops. */
 function phaseOf(r: DiffRecord): number {
   switch (r.kind) {
@@ -407,10 +421,32 @@ export function diffSchema(
   }
   records.push(...commentRecords(renamed.model, b));
   const ordered = [...records].sort((x, y) => phaseOf(x) - phaseOf(y));
+  // NOTE: DuckDB refuses ALTER TABLE (even SET NOT NULL on a column just added, or RENAME COLUMN) on a table
+  // with an index. Drift wraps only some statements; here every table altered loses all its indexes first and
+  // gets b's back at the end, and the records' own index statements for it are left out.
+  const touched = new Set(
+    records
+      .filter((r) => 'table' in r && ALTERS.has(r.kind))
+      .map((r) => (r as { table: string }).table)
+      .filter((t) => (renamed.model.tables.find((x) => x.name === t)?.indexes.length ?? 0) > 0),
+  );
+  const statements = (r: DiffRecord) =>
+    'table' in r && touched.has(r.table) ? r.sql.filter((s) => !INDEX_STATEMENT.test(s)) : r.sql;
+  const inPhase = (test: (phase: number) => boolean) => ordered.filter((r) => test(phaseOf(r))).flatMap(statements);
+  const touchedTables = [...touched].sort();
   const sql = [
-    ...ordered.filter((r) => phaseOf(r) < 4).flatMap((r) => r.sql),
+    ...inPhase((p) => p < 2),
+    ...touchedTables.flatMap((t) =>
+      (renamed.model.tables.find((x) => x.name === t)?.indexes ?? []).map(
+        (i) => `DROP INDEX IF EXISTS ${quoteIdent(i.name)}`,
+      ),
+    ),
+    ...inPhase((p) => p >= 2 && p < 4),
+    ...touchedTables.flatMap((t) =>
+      (b.tables.find((x) => x.name === t)?.indexes ?? []).map((i) => i.sql.trim().replace(/;$/, '')),
+    ),
     ...viewSql,
-    ...ordered.filter((r) => phaseOf(r) >= 4).flatMap((r) => r.sql),
+    ...inPhase((p) => p >= 4),
   ];
   let bump: Bump | null = null;
   for (const r of records) bump = maxBump(bump, r.bump);
