@@ -6,6 +6,7 @@ import { countFindings, type DiffRecord, diffSchema, parseRenameHint, typeDirect
 import { diffSchemas } from '../../lib/toolkit/drift.ts';
 import { introspect } from '../../lib/toolkit/introspect.ts';
 import type { SchemaModel } from '../../lib/toolkit/model.ts';
+import { schemaDdl } from '../../lib/toolkit/to-ddl.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { databaseUrl, uniqueDatabase } from '../support/databases.ts';
@@ -244,5 +245,19 @@ describe('typeDirection', () => {
     ['DATE', 'TIMESTAMP', 'widening'],
   ])('%s -> %s is %s', (from, to, direction) => {
     expect(typeDirection(from, to)).toBe(direction);
+  });
+});
+
+describe('schemaDdl (sql/schema.sql)', () => {
+  it('rebuilds a schema with enums, foreign keys, views on views and comments that diff finds equal', async () => {
+    const a = await model(`CREATE TYPE mood AS ENUM ('a', 'b');
+      CREATE TABLE z_parent (id INTEGER PRIMARY KEY, m mood);
+      CREATE TABLE a_child (id INTEGER, parent INTEGER REFERENCES z_parent (id));
+      CREATE INDEX a_child_parent ON a_child (parent);
+      CREATE VIEW z_base AS SELECT id FROM z_parent;
+      CREATE VIEW a_top AS SELECT id FROM z_base;
+      COMMENT ON TABLE a_child IS 'it''s a child'; COMMENT ON COLUMN a_child.parent IS 'the parent'`);
+    const rebuilt = await model(schemaDdl(a, 'a test'));
+    expect(diffSchema(a, rebuilt).records).toEqual([]);
   });
 });
