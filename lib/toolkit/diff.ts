@@ -269,7 +269,7 @@ function changeOf(d: Drift, b: SchemaModel): SchemaChange {
       return { kind: 'change_enum', enum: d.enum };
     default: {
       const _: never = d;
-      throw new Error(`unhandled drift ${JSON.stringify(_)} of ${b.tables.length} tables`);
+      throw new Error(`unhandled drift ${JSON.stringify(_)}`);
     }
   }
 }

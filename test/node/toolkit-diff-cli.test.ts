@@ -144,14 +144,17 @@ CREATE TABLE "port" ("code" VARCHAR NOT NULL CHECK (length("code") = 5), "name" 
     expect(written).toContain('--   possible: dropping column t.n deletes its values');
     expect(written).toContain('ALTER TABLE "t" ADD COLUMN "s" VARCHAR DEFAULT \'x\';');
     const { url, warehouse } = freshDatabase();
-    const migrated = await new Promise<number | null>((done) =>
-      spawn(process.execPath, [join(REPO, 'tools/cli/schema.ts'), 'migrate', '--dir', dir], {
-        cwd: work,
-        env: { ...process.env, WAREHOUSE_URL: url },
-        stdio: 'ignore',
-      }).on('close', done),
-    );
-    expect(migrated).toBe(0);
+    const migrate = (...args: string[]) =>
+      new Promise<number | null>((done) =>
+        spawn(process.execPath, [join(REPO, 'tools/cli/schema.ts'), 'migrate', '--dir', dir, ...args], {
+          cwd: work,
+          env: { ...process.env, WAREHOUSE_URL: url },
+          stdio: 'ignore',
+        }).on('close', done),
+      );
+    expect(await migrate('--to', '0001')).toBe(0);
+    expect(await migrate('--test')).toBe(0);
+    expect(await migrate()).toBe(0);
     const again = await diff(['db', target], url);
     expect(again.stdout).toMatch(/^no changes/m);
     expect(again.code).toBe(0);
