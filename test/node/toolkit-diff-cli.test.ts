@@ -6,6 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { insertSnapshot } from '../../lib/discovery/catalog-tables/schema-snapshots.ts';
+import type { Catalog, CatalogField } from '../../lib/discovery/snapshot.ts';
+import { buildViews } from '../../lib/query/views.ts';
 import { introspect } from '../../lib/toolkit/introspect.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
@@ -199,5 +202,43 @@ CREATE TABLE "port" ("code" VARCHAR NOT NULL CHECK (length("code") = 5), "name" 
     const run = await diff(['db', 'migration'], url);
     expect(run.stdout).toMatch(/^no changes/m);
     expect(run.code).toBe(0);
+  });
+
+  it('reads the typed views of two schema snapshots', async () => {
+    const { url, warehouse } = await migratedDatabase('toolkit_diff_cli');
+    open.push(warehouse);
+    const field = (name: string, type = 'varchar'): CatalogField => ({
+      source: 'manifests',
+      name,
+      kind: 'structured',
+      type,
+      status: 'active',
+      description: null,
+      mergedInto: null,
+    });
+    const publish = async (version: number, fields: CatalogField[]) => {
+      const catalog: Catalog = { entityTypes: [], fields };
+      await insertSnapshot(warehouse, {
+        version,
+        semver: `0.${version}.0`,
+        bump: 'minor',
+        publishedAt: new Date('2026-12-01T00:00:00Z'),
+        catalog,
+        diff: [],
+        contentHash: `h${version}`,
+        previousHash: version === 1 ? null : `h${version - 1}`,
+        runId: null,
+        stats: null,
+        views: buildViews(catalog),
+      });
+    };
+    await publish(1, [field('imo', 'int')]);
+    await publish(2, [field('imo', 'int'), field('vessel')]);
+    expect((await diff(['snapshot:1', 'snapshot:1'], url)).code).toBe(0);
+    const run = await diff(['snapshot:1', 'snapshot:2', '--json'], url);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).records).toMatchObject([
+      { kind: 'change_view', view: 'src_manifests', bump: 'minor' },
+    ]);
   });
 });
