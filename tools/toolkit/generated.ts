@@ -4,6 +4,7 @@
 import { TABLE_RELATIONS } from '../../lib/schema/tables.ts';
 import { GENERATE_FORMATS, GENERATED_FILES, renderFormat } from '../../lib/toolkit/generate/index.ts';
 import type { SchemaModel } from '../../lib/toolkit/model.ts';
+import { schemaDdl } from '../../lib/toolkit/to-ddl.ts';
 
 export const GENERATED_DIR = new URL('../../schema/generated/', import.meta.url).pathname;
 
@@ -17,3 +18,9 @@ export function generatedFiles(model: SchemaModel, label: string): { file: strin
     text: renderFormat(format, model, { source: label, joins: TABLE_RELATIONS }),
   }));
 }
+
+/** The declarative whole-schema DDL, kept like the files above but next to the migrations. */
+export const SCHEMA_SQL = new URL('../../sql/schema.sql', import.meta.url).pathname;
+
+/** sql/schema.sql's text for `model`, read from `label`. */
+export const schemaSqlText = (model: SchemaModel, label: string): string => schemaDdl(model, label);

@@ -10,7 +10,7 @@ import { rowModelProblems } from '../../../lib/toolkit/row-conformance.ts';
 import { ROW_MODELS } from '../../../lib/toolkit/row-models.ts';
 import { readMigrationFiles } from '../../migrations/files.ts';
 import { type Command, EXIT, UsageError } from '../cli.ts';
-import { GENERATED_DIR, generatedFiles, REGENERATE_COMMAND } from '../generated.ts';
+import { GENERATED_DIR, generatedFiles, REGENERATE_COMMAND, SCHEMA_SQL, schemaSqlText } from '../generated.ts';
 import { withScratchWarehouse } from '../reference.ts';
 import { scanSql } from '../sql-scan.ts';
 
@@ -53,8 +53,15 @@ export const checkCommand: Command = {
       if (migrated.status !== 'ok') throw new UsageError(`the migrations do not apply: ${JSON.stringify(migrated)}`);
       const model = await introspect(db);
       if (!ctx.args.flags.has('skip-generated')) {
-        for (const { file, text } of generatedFiles(model, `the migrations up to ${last.name}`)) {
-          const path = join(generatedDir, file);
+        const label = `the migrations up to ${last.name}`;
+        const expected = generatedFiles(model, label).map(({ file, text }) => ({
+          path: join(generatedDir, file),
+          text,
+        }));
+        // sql/schema.sql belongs to the project's migrations: compared when those are the ones checked.
+        if (!ctx.args.values.has('generated') && !ctx.args.values.has('migrations'))
+          expected.push({ path: SCHEMA_SQL, text: schemaSqlText(model, label) });
+        for (const { path, text } of expected) {
           const committed = existsSync(path) ? readFileSync(path, 'utf8') : null;
           if (committed === text) continue;
           problems.push({

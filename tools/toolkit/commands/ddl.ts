@@ -37,7 +37,7 @@ export function parseFromZod(spec: string | undefined): { module: string; export
   return { module: spec.slice(0, hash), exports };
 }
 
-async function loadExports(module: string, names: readonly string[]): Promise<ZodTableInput[]> {
+export async function loadExports(module: string, names: readonly string[]): Promise<ZodTableInput[]> {
   const path = resolve(module);
   if (!existsSync(path)) throw new UsageError(`--from-zod: no module at ${module}`);
   let loaded: Record<string, unknown>;

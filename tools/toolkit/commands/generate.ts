@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { TABLE_RELATIONS } from '../../../lib/schema/tables.ts';
 import { GENERATE_FORMATS, type GenerateFormat, renderFormat } from '../../../lib/toolkit/generate/index.ts';
 import { type Command, EXIT, UsageError } from '../cli.ts';
-import { GENERATED_DIR, generatedFiles } from '../generated.ts';
+import { GENERATED_DIR, generatedFiles, SCHEMA_SQL, schemaSqlText } from '../generated.ts';
 import { loadSchema, parseSource } from '../sources.ts';
 
 const USAGE = `usage: npm run schema -- generate <${GENERATE_FORMATS.join('|')}> [--from db|snapshot:N|migration:NNNN] [--out path] [--json]
@@ -14,7 +14,8 @@ const USAGE = `usage: npm run schema -- generate <${GENERATE_FORMATS.join('|')}>
   migration:NNNN (up to that number), db (the database at WAREHOUSE_URL), snapshot:N (the typed views
   stored with schema_snapshots version N of that database).
   --out: write to this file instead of stdout. --all: every format into --out (default schema/generated/),
-  the files \`npm run schema -- check\` compares with the migrations. --migrations dir: another migrations folder.`;
+  the files \`npm run schema -- check\` compares with the migrations (and, without --out, sql/schema.sql:
+  the whole schema as declarative DDL). --migrations dir: another migrations folder.`;
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -41,6 +42,13 @@ export const generateCommand: Command = {
         ctx.say(`wrote ${join(dir, file)}`);
         return { file: join(dir, file), bytes: Buffer.byteLength(text) };
       });
+      // sql/schema.sql is the project's own: written with the default folder, not into another --out.
+      if (out === undefined) {
+        const text = schemaSqlText(model, label);
+        writeFileSync(SCHEMA_SQL, text);
+        ctx.say(`wrote ${SCHEMA_SQL}`);
+        written.push({ file: SCHEMA_SQL, bytes: Buffer.byteLength(text) });
+      }
       ctx.emit({ from: label, written });
       return EXIT.ok;
     }

@@ -2,6 +2,7 @@
 import type { Command } from '../cli.ts';
 import { checkCommand } from './check.ts';
 import { ddlCommand } from './ddl.ts';
+import { diffCommand } from './diff.ts';
 import { drift } from './drift.ts';
 import { generateCommand } from './generate.ts';
 import { migrateCommand } from './migrate.ts';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   generateCommand,
   ddlCommand,
+  diffCommand,
 ];
