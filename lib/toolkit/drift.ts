@@ -186,7 +186,17 @@ const constraintKey = (c: ConstraintModel): string =>
   JSON.stringify([c.kind, c.columns, c.expression, c.references?.table ?? null, c.references?.columns ?? null]);
 
 /** Stored CREATE statements compared without their trailing `;` and runs of white space. */
-const normaliseSql = (sql: string): string => sql.trim().replace(/;$/, '').replace(/\s+/g, ' ');
+/**
+ * View SQL as DuckDB prints it, made comparable: DuckDB's printer is not idempotent (a cast printed
+ * `AS DOUBLE` the first time is `AS "DOUBLE"` after another parse), so a quoted upper-case name after AS
+ * counts as unquoted, on both sides alike.
+ */
+const normaliseSql = (sql: string): string =>
+  sql
+    .trim()
+    .replace(/;$/, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\bAS "([A-Z][A-Z0-9_]*)"/g, 'AS $1');
 
 /** The constraint as a clause of CREATE TABLE. */
 export function constraintSql(c: ConstraintModel): string {
