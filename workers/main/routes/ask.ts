@@ -10,6 +10,7 @@ import { parseInstant } from '../../../lib/schema/instant.ts';
 import { createAskDeps } from '../ask-deps.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
+import { QueryResultSchema } from './query.ts';
 
 export const askRoutes = new Hono<AppEnv>();
 
@@ -52,28 +53,10 @@ const Answered = z.object({
   usage: Usage,
 });
 
-const ResultValue: z.ZodType = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ResultValue), z.record(z.string(), ResultValue)]),
-);
-
-/** lib/query/contract.ts's QueryResult. */
-const AskResult = z.object({
-  executionId: z.string(),
-  mode: Mode,
-  schemaVersion: z.number().nullable(),
-  at: z.string().nullable(),
-  columns: z.array(z.object({ name: z.string(), type: z.string() })),
-  rows: z.array(z.array(ResultValue)),
-  rowCount: z.number(),
-  truncated: z.boolean(),
-  resultHash: z.string(),
-  durationMs: z.number(),
-});
-
 export const AskProposal = Answered.extend({
   sql: z.string().meta({ description: 'the proposed SELECT, as the safety check passed it' }),
   executed: z.boolean(),
-  result: AskResult.nullable().meta({ description: 'the query result when `execute` was true, else null' }),
+  result: QueryResultSchema.nullable().meta({ description: 'the query result when `execute` was true, else null' }),
 }).meta({ id: 'AskProposal' });
 
 export const AskRefusal = z
