@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { withScratchWarehouse } from '../../tools/toolkit/reference.ts';
 import { relationColumns, statementProblems } from '../../tools/toolkit/sql-scan.ts';
 import { migratedDatabase } from '../support/databases.ts';
+import { runCliStreams } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -20,22 +20,7 @@ function schemaCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const cli = spawn(process.execPath, [join(REPO, 'tools/cli/schema.ts'), ...args], {
-      cwd: scratch,
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    cli.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    cli.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    cli.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCliStreams('schema.ts', args, { cwd: scratch, env: { PATH: process.env.PATH, ...env } });
 }
 
 let scratch: string;

@@ -1,6 +1,5 @@
 // `npm run schema -- ddl --from-zod` as a user runs it: the real CLI in a child process, printing DDL, refusing
 // constructs, and deploying to a database on the shared embedded warehouse in one transaction.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { databaseUrl, uniqueDatabase } from '../support/databases.ts';
+import { runCliStreams } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MODELS = join(REPO, 'test/node/fixtures/ddl/models.ts');
@@ -29,22 +29,7 @@ function ddl(
   args: readonly string[],
   url = 'postgres://postgres:unused-token-0000000000@127.0.0.1:9/none',
 ): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(REPO, 'tools/cli/schema.ts'), 'ddl', ...args], {
-      cwd,
-      env: { ...process.env, WAREHOUSE_URL: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCliStreams('schema.ts', ['ddl', ...args], { cwd, env: { ...process.env, WAREHOUSE_URL: url } });
 }
 
 function freshDatabase(): { url: string; warehouse: Warehouse } {

@@ -1,7 +1,6 @@
 // `npm run schema -- diff` as a user runs it: the real CLI in a child process with each kind of source, its
 // exit codes (0 same schema, 1 changes, 2 usage), --json, the lint counted on a live database, and --write
 // making the next migration, which `migrate` then applies.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { introspect } from '../../lib/toolkit/introspect.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { databaseUrl, migratedDatabase, uniqueDatabase } from '../support/databases.ts';
+import { runCliStreams } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MODELS = join(REPO, 'test/node/fixtures/ddl/models.ts');
@@ -30,22 +30,7 @@ interface Run {
 }
 
 function diff(args: readonly string[], url = 'postgres://unused:5432/none'): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(REPO, 'tools/cli/schema.ts'), 'diff', ...args], {
-      cwd: work,
-      env: { ...process.env, WAREHOUSE_URL: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCliStreams('schema.ts', ['diff', ...args], { cwd: work, env: { ...process.env, WAREHOUSE_URL: url } });
 }
 
 let counter = 0;
@@ -151,14 +136,13 @@ CREATE TABLE "port" ("code" VARCHAR NOT NULL CHECK (length("code") = 5), "name" 
     expect(written).toContain('--   possible: dropping column t.n deletes its values');
     expect(written).toContain('ALTER TABLE "t" ADD COLUMN "s" VARCHAR DEFAULT \'x\';');
     const { url, warehouse } = freshDatabase();
-    const migrate = (...args: string[]) =>
-      new Promise<number | null>((done) =>
-        spawn(process.execPath, [join(REPO, 'tools/cli/schema.ts'), 'migrate', '--dir', dir, ...args], {
+    const migrate = async (...args: string[]) =>
+      (
+        await runCliStreams('schema.ts', ['migrate', '--dir', dir, ...args], {
           cwd: work,
           env: { ...process.env, WAREHOUSE_URL: url },
-          stdio: 'ignore',
-        }).on('close', done),
-      );
+        })
+      ).code;
     expect(await migrate('--to', '0001')).toBe(0);
     expect(await migrate('--test')).toBe(0);
     expect(await migrate()).toBe(0);

@@ -1,6 +1,5 @@
 // `npm run schema -- status` and `npm run schema -- migrate` as a user runs them: the real CLI in a child process
 // against a database on the shared embedded warehouse, with its exit codes, human lines and --json documents.
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +8,7 @@ import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { databaseUrl, migratedDatabase, uniqueDatabase } from '../support/databases.ts';
 import { MIGRATION_FILES } from '../support/migration-files.ts';
+import { runCliStreams } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const cwd = mkdtempSync(join(tmpdir(), 'toolkit-migrate-cwd-'));
@@ -29,22 +29,7 @@ interface Run {
 
 /** `node tools/cli/<script> ...args` with WAREHOUSE_URL, from a folder without .dev.vars. */
 function cli(script: string, args: readonly string[], url: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(REPO, 'tools/cli', script), ...args], {
-      cwd,
-      env: { ...process.env, WAREHOUSE_URL: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCliStreams(script, args, { cwd, env: { ...process.env, WAREHOUSE_URL: url } });
 }
 const schema = (args: readonly string[], url: string) => cli('schema.ts', args, url);
 
