@@ -1,7 +1,7 @@
 // `npm run bench -- api`: latency of the schema API through the local stack (`npm start`: wrangler dev with
 // both Workers, local KV, the embedded warehouse), next to a route that does no I/O in the same run.
 import { startScratchStack } from '../local/scratch-stack.ts';
-import { table } from './harness.ts';
+import { percentile, table } from './harness.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const WARMUP = 50;
@@ -74,9 +74,6 @@ async function measure(label: string, send: () => Promise<Response>): Promise<Me
   }
   return { label, ms: ms.sort((a, b) => a - b) };
 }
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 
 export async function benchApi(): Promise<void> {
   const stack = await startStack();

@@ -9,7 +9,7 @@ import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { bucketDirectories } from '../local/config.ts';
 import { startScratchStack } from '../local/scratch-stack.ts';
 import { putLocalObject, waitForIngestions } from '../local/upload.ts';
-import { table, writeParquet } from './harness.ts';
+import { percentile, table, writeParquet } from './harness.ts';
 import { INGEST_CASES } from './ingest.ts';
 
 const REQUESTS = Math.max(5, Number(process.env.BENCH_REQUESTS ?? 30));
@@ -21,9 +21,6 @@ const SQL =
   'SELECT entity_type, count(*) AS spans, max("end") AS last_end FROM annotations GROUP BY entity_type ORDER BY entity_type';
 /** A heavier one (distinct texts per annotator), where the warehouse's own work outweighs the fixed costs. */
 const HEAVY = 'SELECT annotator, count(DISTINCT text) AS texts FROM annotations GROUP BY annotator ORDER BY annotator';
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 
 interface Measured {
   readonly label: string;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { errorMessage } from '../../lib/errors.ts';
 import type { Warehouse, WarehouseSession } from '../../lib/warehouse/port.ts';
+import { quoteIdent, quoteLiteral } from '../../lib/warehouse/sql.ts';
 
 export interface CopiedTable {
   readonly name: string;
@@ -27,9 +28,6 @@ const Named = z.object({ name: z.string(), sql: z.string().nullable() });
 const EnumRow = z.object({ name: z.string(), labels: z.array(z.string()).nullable() });
 const ColumnRow = z.object({ name: z.string(), type: z.string() });
 const BATCH_ROWS = 200;
-
-export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-const quoteText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 /**
  * Nested types holding JSON travel as JSON (DuckDB's text form of `JSON[]` does not parse back); everything else
@@ -59,7 +57,7 @@ export async function copyLiveSchema(
   for (const e of enums) {
     await step(
       `type ${e.name}`,
-      `CREATE TYPE ${quoteIdent(e.name)} AS ENUM (${(e.labels ?? []).map(quoteText).join(', ')})`,
+      `CREATE TYPE ${quoteIdent(e.name)} AS ENUM (${(e.labels ?? []).map(quoteLiteral).join(', ')})`,
     );
   }
   const sequences = (
