@@ -6,6 +6,10 @@ import { buildSync } from 'esbuild';
 import { defineConfig } from 'vitest/config';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 import { TEST_API_TOKEN } from './test/support/constants.ts';
+import { buildConsoleAssets } from './tools/build/console-assets.ts';
+
+// wrangler.toml's [assets] directory must exist before the plugin reads the config.
+buildConsoleAssets();
 
 // The plugin runs one wrangler config (the main Worker); the discovery Worker joins as an auxiliary
 // worker, bundled here because Miniflare cannot load TypeScript itself.

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'query_failed'
   | 'query_timeout'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
   | 'not_acceptable'
@@ -28,6 +29,8 @@ const STATUS: Record<ErrorCode, number> = {
   query_failed: 400,
   query_timeout: 400,
   unauthorized: 401,
+  // A console form without this session's CSRF token, or posted from another origin.
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   not_acceptable: 406,

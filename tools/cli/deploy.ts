@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { unstable_readConfig } from 'wrangler';
 import { publicUrlProblem } from '../../lib/http/public-url.ts';
+import { buildConsoleAssets } from '../build/console-assets.ts';
 import { cliArgs, fail } from './args.ts';
 
 const USAGE = `usage: npm run deploy -- [--public-url URL] [--dry-run]
@@ -58,6 +59,8 @@ if (!dryRun && (cacheIds.has('') || cacheIds.size > 1)) {
   );
 }
 
+// wrangler.toml's [assets]: the console's stylesheet, script and Mermaid renderer.
+buildConsoleAssets();
 const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [ROOT] });
 const wrangler = join(dirname(wranglerPackage), 'bin', 'wrangler.js');
 for (const { config, outdir } of WORKERS) {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MARITIME_FIXTURE } from '../argilla-standin/fixture.ts';
 import type { ArgillaStandin } from '../argilla-standin/server.ts';
+import { buildConsoleAssets } from '../build/console-assets.ts';
 import { initialSync, startLocalArgilla } from '../local/argilla-standin.ts';
 import { ensureDevVars, redactUrl } from '../local/dev-vars.ts';
 import { startSlackSink } from '../local/slack-sink.ts';
@@ -108,6 +109,8 @@ if (process.env.ARGILLA_STANDIN === '1') {
   }
 }
 
+// wrangler.toml's [assets]: the console's stylesheet, script and Mermaid renderer.
+buildConsoleAssets();
 const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json', { paths: [config.root] });
 const wranglerBin = join(dirname(wranglerPackage), 'bin', 'wrangler.js');
 wrangler = spawn(

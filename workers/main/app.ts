@@ -7,6 +7,7 @@ import { AppError, errorMessage } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
 import { isLocalDev } from '../deps.ts';
 import { readHttpConfig } from './config.ts';
+import { consoleRoutes } from './console/index.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
 import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
 import { type QueryEngine, queryEngine } from './query-engine.ts';
@@ -77,6 +78,7 @@ export function createApp(engine: QueryEngine): Hono<AppEnv> {
   app.route('/', reportRoutes);
   app.route('/', askRoutes);
   app.route('/', metricsRoutes);
+  app.route('/', consoleRoutes);
   app.route('/', openApiRoutes(app));
 
   let routes: readonly DocumentedRoute[] | undefined;

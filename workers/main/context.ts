@@ -3,12 +3,16 @@ import type { MiddlewareHandler } from 'hono';
 import type { RunQuery } from '../../lib/reports/deps.ts';
 import { type Deps, withDeps } from '../deps.ts';
 import type { HttpConfig } from './config.ts';
+import type { ConsoleSession } from './console/session.ts';
 
 /** The main Worker's name in logs and in the warehouse's application_name. */
 export const WORKER = 'living-schema';
 
 /** `runQuery`: this invocation's query engine (workers/main/query-engine.ts). */
-export type AppEnv = { Bindings: Env; Variables: { deps: Deps; config: HttpConfig; runQuery: RunQuery } };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { deps: Deps; config: HttpConfig; runQuery: RunQuery; session?: ConsoleSession };
+};
 
 /**
  * Puts this request's deps on the context for the handlers after it, and releases them once the

@@ -2,15 +2,16 @@
 // access), the access check it documents, and the parsers its handler reads its input with.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { localOnly, readAccess, requireToken } from './auth.ts';
+import { consoleSession, localOnly, readAccess, requireToken } from './auth.ts';
 import type { AppEnv } from './context.ts';
-import { jsonBody, parse } from './input.ts';
+import { formBody, jsonBody, parse } from './input.ts';
 
 /**
  * Who may call a route: `open` anyone; `read` anyone unless READ_AUTH=token, then the bearer token; `write`
- * the bearer token; `local` the bearer token, and only under LOCAL_DEV=true (404 elsewhere).
+ * the bearer token; `local` the bearer token, and only under LOCAL_DEV=true (404 elsewhere); `console` a
+ * console sign-in (its session cookie, and on a form post this session's CSRF token).
  */
-export type Access = 'open' | 'read' | 'write' | 'local';
+export type Access = 'open' | 'read' | 'write' | 'local' | 'console';
 
 /** One response: JSON when `schema` is given without `contentType`. */
 export interface ResponseDoc {
@@ -28,6 +29,8 @@ export interface RouteDoc {
   readonly query?: z.ZodObject;
   /** A JSON body (an empty body counts as `{}`). */
   readonly body?: z.ZodType;
+  /** An HTML form's body (application/x-www-form-urlencoded). */
+  readonly form?: z.ZodObject;
   /** A body that is not JSON, by content type (e.g. a file's bytes). */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
   /** Success responses and any error a route answers beyond the usual ones (openapi.ts adds those). */
@@ -44,6 +47,8 @@ export type DescribedRoute<D extends RouteDoc> = MiddlewareHandler<AppEnv> & {
   query(c: Context<AppEnv>): Input<D['query']>;
   /** The JSON body, parsed with `doc.body`. */
   body(c: Context<AppEnv>): Promise<Input<D['body']>>;
+  /** The form body, parsed with `doc.form`. */
+  form(c: Context<AppEnv>): Promise<Input<D['form']>>;
 };
 
 const GUARDS: Record<Access, readonly MiddlewareHandler<AppEnv>[]> = {
@@ -51,6 +56,7 @@ const GUARDS: Record<Access, readonly MiddlewareHandler<AppEnv>[]> = {
   read: [readAccess],
   write: [requireToken],
   local: [localOnly, requireToken],
+  console: [consoleSession],
 };
 
 function missing(part: string): never {
@@ -65,18 +71,21 @@ function missing(part: string): never {
 export function describeRoute<const D extends RouteDoc>(doc: D): DescribedRoute<D> {
   const guards = GUARDS[doc.access];
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const run = async (i: number): Promise<void> => {
+    // A guard may answer itself (the console's redirect to sign in): its Response is the route's.
+    const run = async (i: number): Promise<Response | undefined> => {
       const guard = guards[i];
-      if (guard) await guard(c, () => run(i + 1));
-      else await next();
+      if (guard) return (await guard(c, async () => void (await run(i + 1)))) ?? undefined;
+      await next();
+      return undefined;
     };
-    await run(0);
+    return run(0);
   };
   const described = Object.assign(middleware, {
     doc,
     params: (c: Context<AppEnv>) => parse(doc.params ?? missing('params'), c.req.param()),
     query: (c: Context<AppEnv>) => parse(doc.query ?? missing('query'), c.req.query()),
     body: async (c: Context<AppEnv>) => parse(doc.body ?? missing('body'), await jsonBody(c.req.raw)),
+    form: async (c: Context<AppEnv>) => parse(doc.form ?? missing('form'), await formBody(c)),
   }) as DescribedRoute<D>;
   DOCS.set(described, doc);
   return described;

@@ -1,5 +1,6 @@
 // Request input for the main Worker's routes: zod parsing that turns a mismatch into a 400 naming the
 // fields, and JSON bodies.
+import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 
@@ -24,4 +25,14 @@ export async function jsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new AppError('bad_request', 'the body is not valid JSON');
   }
+}
+
+/** An HTML form's fields (the last value of a repeated field); hono caches the parse for later readers. */
+export async function formBody(c: Context): Promise<Record<string, string>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/x-www-form-urlencoded\b|^multipart\/form-data\b/i.test(type)) {
+    throw new AppError('bad_request', 'the body is not a form (application/x-www-form-urlencoded)');
+  }
+  const fields = await c.req.parseBody();
+  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }

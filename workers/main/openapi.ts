@@ -81,7 +81,8 @@ export function allowedMethods(routes: readonly DocumentedRoute[], path: string,
 
 const ERROR_RESPONSES: Record<number, string> = {
   400: 'a path parameter, query parameter or the body does not parse (the message names each field)',
-  401: 'missing or wrong bearer token',
+  401: 'missing or wrong bearer token (console: no session)',
+  403: 'a console form without this session’s CSRF token',
   404: 'not found',
   405: 'the path exists, but not with this method (the Allow header lists those it has)',
   500: 'an unexpected failure',
@@ -93,12 +94,14 @@ const SECURITY: Record<Access, NonNullable<ZodOpenApiOperationObject['security']
   read: [{}, { bearer: [] }],
   write: [{ bearer: [] }],
   local: [{ bearer: [] }],
+  console: [{ console: [] }],
 };
 
 function errorStatuses(path: string, doc: RouteDoc): number[] {
   const statuses = [500];
-  if (doc.params || doc.query || doc.body) statuses.push(400);
+  if (doc.params || doc.query || doc.body || doc.form) statuses.push(400);
   if (doc.access !== 'open') statuses.push(401);
+  if (doc.access === 'console' && doc.form) statuses.push(403);
   if (path.includes(':') || doc.access === 'local') statuses.push(404);
   return [...new Set(statuses)];
 }
@@ -112,21 +115,23 @@ function operation(route: DocumentedRoute): ZodOpenApiOperationObject {
       ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
     };
   }
+  // Console pages answer errors as a page of their own.
+  const errorContent =
+    doc.access === 'console' ? { 'text/html': { schema: z.string() } } : { 'application/json': { schema: ErrorBody } };
   for (const status of errorStatuses(route.path, doc)) {
-    responses[String(status)] ??= {
-      description: ERROR_RESPONSES[status] ?? 'an error',
-      content: { 'application/json': { schema: ErrorBody } },
-    };
+    responses[String(status)] ??= { description: ERROR_RESPONSES[status] ?? 'an error', content: errorContent };
   }
   const body = doc.body
     ? { content: { 'application/json': { schema: doc.body } } }
-    : doc.rawBody
-      ? {
-          required: true,
-          description: doc.rawBody.description,
-          content: { [doc.rawBody.contentType]: { schema: z.string().meta({ format: 'binary' }) } },
-        }
-      : undefined;
+    : doc.form
+      ? { required: true, content: { 'application/x-www-form-urlencoded': { schema: doc.form } } }
+      : doc.rawBody
+        ? {
+            required: true,
+            description: doc.rawBody.description,
+            content: { [doc.rawBody.contentType]: { schema: z.string().meta({ format: 'binary' }) } },
+          }
+        : undefined;
   const local = doc.access === 'local';
   return {
     operationId: `${route.method.toLowerCase()}${openApiPath(route.path).replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
@@ -173,6 +178,13 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): ReturnType<
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API_TOKEN>' },
+        console: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'ls_console',
+          description:
+            'The console session from POST /sign-in (`__Host-ls_console` over HTTPS); a form post also carries its `csrf` field.',
+        },
       },
     },
   });

@@ -122,7 +122,13 @@ function conflictRow(row: unknown): ConflictRow {
   };
 }
 
-type ConflictFilter = { readonly status?: ConflictStatus | undefined; readonly runId?: string | undefined };
+export type ConflictFilter = {
+  readonly status?: ConflictStatus | undefined;
+  readonly runId?: string | undefined;
+  readonly kind?: ConflictKind | undefined;
+  /** A field conflict's source ('' for entity types). */
+  readonly source?: string | undefined;
+};
 
 function conflictWhere(filter: ConflictFilter): { where: string; params: SqlParam[] } {
   const conditions: string[] = [];
@@ -134,6 +140,14 @@ function conflictWhere(filter: ConflictFilter): { where: string; params: SqlPara
   if (filter.runId) {
     params.push(filter.runId);
     conditions.push(`run_id = $${params.length}::VARCHAR`);
+  }
+  if (filter.kind) {
+    params.push(filter.kind);
+    conditions.push(`kind = $${params.length}::VARCHAR`);
+  }
+  if (filter.source !== undefined) {
+    params.push(filter.source);
+    conditions.push(`source = $${params.length}::VARCHAR`);
   }
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }

@@ -1,4 +1,4 @@
-// The conflicts review queue: the API (list, read, decide) and the review page that decides through it.
+// The conflicts review queue's API: list, read, decide (the console's review queue is workers/main/console/review.ts).
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
@@ -14,8 +14,6 @@ import { AppError } from '../../../lib/errors.ts';
 import { pageParams, pageSchema } from '../../../lib/http/page.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
-import { REVIEW_PAGE_CSP, renderReviewPage } from '../views/review-page.ts';
-import { REVIEW_SCRIPT, REVIEW_SCRIPT_PATH } from '../views/review-script.ts';
 
 export const conflictRoutes = new Hono<AppEnv>();
 
@@ -104,34 +102,4 @@ conflictRoutes.post('/api/conflicts/:id/resolve', resolveConflict, async (c) => 
     effect: result.effect,
   });
   return c.json({ ...result, note: 'the next discovery run publishes the change as a snapshot' });
-});
-
-const reviewPage = describeRoute({
-  summary: 'the review page: open conflicts with their reasons, and a form per conflict',
-  tags: ['conflicts'],
-  access: 'open',
-  responses: { 200: { description: 'an HTML page', schema: z.string(), contentType: 'text/html' } },
-});
-
-// The review page: open conflicts with their reasons, and a form per conflict that posts a decision.
-conflictRoutes.get('/review', reviewPage, async (c) => {
-  const { warehouse } = c.var.deps;
-  const [open, decided] = [
-    await listConflicts(warehouse, { status: 'open', limit: 500 }),
-    (await listConflicts(warehouse, { limit: 50 })).filter((x) => x.status !== 'open'),
-  ];
-  c.header('content-security-policy', REVIEW_PAGE_CSP);
-  return c.html(renderReviewPage({ open, decided }));
-});
-
-const reviewScript = describeRoute({
-  summary: 'the review page’s script',
-  tags: ['conflicts'],
-  access: 'open',
-  responses: { 200: { description: 'JavaScript', schema: z.string(), contentType: 'text/javascript' } },
-});
-
-conflictRoutes.get(REVIEW_SCRIPT_PATH, reviewScript, (c) => {
-  c.header('content-type', 'text/javascript; charset=utf-8');
-  return c.body(REVIEW_SCRIPT);
 });

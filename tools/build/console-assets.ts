@@ -1,0 +1,35 @@
+// The console's static files, gathered into the main Worker's assets directory (wrangler.toml [assets]):
+// its own stylesheet and script from workers/main/console/static/, and the Mermaid renderer (MIT) with its
+// licence from node_modules, so the console loads nothing from outside the Worker. `npm start`, `npm run
+// deploy` and the tests call this before wrangler reads the config; run it by hand with
+// `node tools/build/console-assets.ts`.
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '../..');
+/** wrangler.toml's [assets] directory (kept out of git with node_modules). */
+export const ASSETS_DIR = join(REPO, 'node_modules/.cache/living-schema/assets');
+const OWN = join(REPO, 'workers/main/console/static');
+
+// Workers Static Assets answers with these headers (its _headers file): the Worker's pages send their own CSP.
+const HEADERS = `/console/*
+  X-Content-Type-Options: nosniff
+  Cache-Control: public, max-age=300
+`;
+
+export function buildConsoleAssets(): string {
+  const mermaid = dirname(createRequire(import.meta.url).resolve('mermaid/package.json'));
+  const out = join(ASSETS_DIR, 'console');
+  rmSync(ASSETS_DIR, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  for (const name of readdirSync(OWN)) copyFileSync(join(OWN, name), join(out, name));
+  copyFileSync(join(mermaid, 'dist/mermaid.min.js'), join(out, 'mermaid.min.js'));
+  copyFileSync(join(mermaid, 'LICENSE'), join(out, 'mermaid.LICENSE.txt'));
+  writeFileSync(join(ASSETS_DIR, '_headers'), HEADERS);
+  return ASSETS_DIR;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  console.log(`console assets in ${buildConsoleAssets()}`);
+}
