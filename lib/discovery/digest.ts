@@ -122,18 +122,14 @@ export function buildDigest(d: DigestInput): SlackMessage {
             SLACK_LIMITS.text,
           ),
         },
-        accessory: button(
-          'Review',
-          `${base}/review#conflict-${encodeURIComponent(c.id)}`,
-          `review-${c.id}`.slice(0, 255),
-        ),
+        accessory: button('Review', `${base}/conflicts/${encodeURIComponent(c.id)}`, `review-${c.id}`.slice(0, 255)),
       });
     }
     if (d.conflicts.length > room) {
       blocks.push({
         type: 'context',
         elements: [
-          { type: 'mrkdwn', text: `…and ${plural(d.conflicts.length - room, 'more conflict')}: see the review page.` },
+          { type: 'mrkdwn', text: `…and ${plural(d.conflicts.length - room, 'more conflict')}: see the review queue.` },
         ],
       });
     }
@@ -141,7 +137,7 @@ export function buildDigest(d: DigestInput): SlackMessage {
   blocks.push({
     type: 'actions',
     elements: [
-      button('Open review page', `${base}/review`, 'open-review'),
+      button('Open review queue', `${base}/`, 'open-review'),
       button('Conflicts API', `${base}/api/conflicts?status=open`, 'open-conflicts-api'),
       button('Run report', `${base}/api/discovery/runs/${encodeURIComponent(d.runId)}`, 'open-run'),
     ],

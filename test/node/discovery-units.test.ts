@@ -458,11 +458,11 @@ describe('the Slack digest', () => {
         expect(t.length).toBeLessThanOrEqual(block.type === 'header' ? SLACK_LIMITS.header : SLACK_LIMITS.text);
     }
     const text = JSON.stringify(message);
-    expect(text).toContain('more conflicts: see the review page');
+    expect(text).toContain('more conflicts: see the review queue');
     expect(text).toMatch(/…and \d+ more/);
     expect(text).not.toContain('<script>');
     expect(text).toContain('&lt;script&gt;&amp;');
-    expect(text).toContain('https://schema.example.com/review#conflict-c0');
+    expect(text).toContain('https://schema.example.com/conflicts/c0');
     expect(message.text).toMatch(/^Schema v7 published \(1\.3\.0, minor\): 12 new loads/);
   });
 

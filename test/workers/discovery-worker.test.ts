@@ -16,6 +16,7 @@ import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { EXPECTED_CONFLICTS } from '../support/discovery-fixtures.ts';
+import { signIn } from './console-client.ts';
 import { deliver, discoveryEnv, fixtureBytes, putEvent, putObject } from './helpers.ts';
 
 const channel = `loop-${crypto.randomUUID().slice(0, 8)}`;
@@ -173,7 +174,7 @@ describe('the discovery loop', () => {
     expect(digest.blocks.length).toBeLessThanOrEqual(50);
     const all = JSON.stringify(digest.blocks);
     for (const c of EXPECTED_CONFLICTS) expect(all).toContain(c.newName);
-    expect(all).toContain('/review#conflict-');
+    expect(all).toContain('/conflicts/');
 
     await cron();
     expect((await slackState()).accepted).toHaveLength(1);
@@ -233,14 +234,21 @@ describe('the discovery loop', () => {
     expect(sections).toContain(JSON.stringify(first?.reason).slice(1, -1));
   });
 
-  it('shows the open conflicts on the review page, escaped, with a form per conflict', async () => {
-    const response = await api('/review');
+  it('shows the open conflicts in the console, with both names and a decision form per conflict', async () => {
+    expect((await api('/review')).headers.get('location')).toBe('/');
+    const session = await signIn((path, init) => api(path, init));
+    const response = await session.get('/');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await response.text();
     expect(html).toContain('<code>vessel name</code> ↔ <code>VESSEL_NAME</code>');
-    expect(html.match(/<form class="decide">/g)).toHaveLength(EXPECTED_CONFLICTS.length - 1);
-    expect((await api('/review.js')).headers.get('content-type')).toMatch(/javascript/);
+    expect(html.match(/<form method="post" action="\/conflicts\/[^"]+\/decide" class="decide">/g)).toHaveLength(
+      EXPECTED_CONFLICTS.length - 1,
+    );
+    // Both names' catalog entries side by side: the existing name's counts come from entity_types.
+    expect(html).toMatch(
+      /<h3>Existing <code>VESSEL_NAME<\/code><\/h3>\s*<dl>\s*<dt>Status<\/dt><dd><span class="status status-\w+">/,
+    );
   });
 });
 

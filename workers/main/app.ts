@@ -7,7 +7,7 @@ import { AppError, errorMessage } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
 import { isLocalDev } from '../deps.ts';
 import { readHttpConfig } from './config.ts';
-import { consoleRoutes } from './console/index.ts';
+import { consoleErrorPage, consoleRoutes } from './console/index.ts';
 import { type AppEnv, provideDeps, WORKER } from './context.ts';
 import { allowedMethods, type DocumentedRoute, routesOf } from './openapi.ts';
 import { type QueryEngine, queryEngine } from './query-engine.ts';
@@ -104,6 +104,7 @@ export function createApp(engine: QueryEngine): Hono<AppEnv> {
   });
 
   app.onError((error, c) => {
+    if (c.var.consolePage) return consoleErrorPage(error, c);
     if (error instanceof AppError) {
       return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
     }

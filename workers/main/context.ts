@@ -11,7 +11,8 @@ export const WORKER = 'living-schema';
 /** `runQuery`: this invocation's query engine (workers/main/query-engine.ts). */
 export type AppEnv = {
   Bindings: Env;
-  Variables: { deps: Deps; config: HttpConfig; runQuery: RunQuery; session?: ConsoleSession };
+  // `session`: the console sign-in (console routes); `consolePage`: errors answer as a console page.
+  Variables: { deps: Deps; config: HttpConfig; runQuery: RunQuery; session?: ConsoleSession; consolePage?: boolean };
 };
 
 /**

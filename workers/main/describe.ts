@@ -70,7 +70,10 @@ function missing(part: string): never {
  */
 export function describeRoute<const D extends RouteDoc>(doc: D): DescribedRoute<D> {
   const guards = GUARDS[doc.access];
+  const consolePage = doc.tags.includes('console');
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    // Console pages answer errors as pages (app.ts's error handler reads this).
+    if (consolePage) c.set('consolePage', true);
     // A guard may answer itself (the console's redirect to sign in): its Response is the route's.
     const run = async (i: number): Promise<Response | undefined> => {
       const guard = guards[i];

@@ -1,7 +1,7 @@
 // The console, served by the main Worker at `/`: sign-in and sign-out, the views (review queue, schema
 // timeline, catalog, ingestion, queries and reports), and errors as pages rather than JSON. Its static files
 // (stylesheet, script, the Mermaid renderer) are the Worker's own assets (tools/build/console-assets.ts).
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { z } from 'zod';
 import { AppError, errorMessage } from '../../../lib/errors.ts';
@@ -107,7 +107,8 @@ const TITLES: Record<number, string> = {
   409: 'Already decided',
 };
 
-consoleRoutes.onError(async (error, c) => {
+/** A console page's error, as a page (app.ts's error handler, for routes tagged `console`). */
+export async function consoleErrorPage(error: Error, c: Context<AppEnv>): Promise<Response> {
   const status = error instanceof AppError ? error.status : 500;
   if (status >= 500) {
     createLogger({ worker: WORKER }).error('console error', { path: c.req.path, error: errorMessage(error) });
@@ -123,4 +124,4 @@ consoleRoutes.onError(async (error, c) => {
     body,
     status: (status in TITLES ? status : 500) as 400,
   });
-});
+}
