@@ -1,4 +1,6 @@
 // The Slack digest of a discovery run: Block Kit, always inside Slack's limits.
+
+import { plural } from '../core/words.ts';
 import {
   type Block,
   type Button,
@@ -65,8 +67,6 @@ const button = (label: string, url: string, actionId: string): Button => ({
   url: clip(url, SLACK_LIMITS.url),
   action_id: actionId,
 });
-
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** The digest of one run. Always inside Slack's limits, whatever the number of names and conflicts. */
 export function buildDigest(d: DigestInput): SlackMessage {

@@ -1,5 +1,7 @@
 // The Slack digest of a daily report refresh: the reports whose result changed, each with what moved, and the
 // reports that newly fail. Block Kit, always inside Slack's limits.
+
+import { plural } from '../core/words.ts';
 import { type Block, clip, escapeMrkdwn, SLACK_LIMITS, type SlackMessage } from '../notify/slack-message.ts';
 
 export interface DigestReport {
@@ -26,8 +28,6 @@ export interface ReportsDigestInput {
 
 /** Changed reports listed one section each; the rest are counted. */
 export const MAX_LISTED_REPORTS = 40;
-
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** The digest; its blocks stay under 50 and each text under Slack's limits, whatever the input. */
 export function buildReportsDigest(d: ReportsDigestInput): SlackMessage {

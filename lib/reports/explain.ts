@@ -2,6 +2,7 @@
 // the result itself, the loads per table in between (ingest_log), and the schema versions published in
 // between with the names each added or removed (schema_snapshots.diff).
 import { z } from 'zod';
+import { plural } from '../core/words.ts';
 import { Change } from '../discovery/snapshot.ts';
 import type { ResultColumn } from '../query/contract.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
@@ -146,8 +147,6 @@ export function columnChanges(from: readonly ResultColumn[], to: readonly Result
     }),
   };
 }
-
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** What moved, in one line: the result's rows and columns, the tables loaded, the versions published. */
 export function summarize(e: Omit<RunExplanation, 'summary'>, changed: boolean): string {

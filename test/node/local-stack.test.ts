@@ -1,6 +1,6 @@
 // `npm start` end to end, in a scratch copy of the checkout: the stack comes up on loopback, answers
 // /health with the migrations, fires the discovery cron, takes Slack messages, takes an upload to a
-// decision made on the review page in headless Chromium, and Ctrl-C leaves nothing.
+// decision made in the console in headless Chromium, and Ctrl-C leaves nothing.
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -283,9 +283,9 @@ describe('npm start', () => {
         .trim()
         .split('\n')
         .findLast((line) => line.includes('VESEL_NAME')) ?? '';
-    expect(digest).toContain(`"url":"${base}/review`);
+    expect(digest).toContain(`"url":"${base}/conflicts/${conflict.id}"`);
 
-    if (!existsSync(CHROMIUM)) throw new Error(`the review page is tested in ${CHROMIUM}: apt-get install -y chromium`);
+    if (!existsSync(CHROMIUM)) throw new Error(`the console is tested in ${CHROMIUM}: apt-get install -y chromium`);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -297,22 +297,20 @@ describe('npm start', () => {
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());
       });
-      await page.goto(`${base}/review#conflict-${conflict.id}`);
+      // The digest's link: the console asks for the token first, then shows the conflict.
+      await page.goto(`${base}/conflicts/${conflict.id}`);
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
+      await page.fill('input[name="by"]', 'maria@example.com');
+      await page.fill('input[name="token"]', token);
+      await page.click('button[type="submit"]');
+      await page.waitForURL(`${base}/conflicts/${conflict.id}`);
       const card = page.locator(`#conflict-${conflict.id}`);
       await expect(card.locator('h2').textContent()).resolves.toBe('VESEL_NAME ↔ VESSEL_NAME');
-      // Without a token the page says what is missing and sends nothing.
-      await card.locator('input[value="merge"]').check();
-      await card.locator('button[type="submit"]').click();
-      await expect(card.locator('output').textContent()).resolves.toBe('Enter your name and the API token first.');
-      await page.fill('#identity input[name="by"]', 'maria@example.com');
-      await page.fill('#identity input[name="token"]', token);
       await card.locator('input[name="note"]').fill('typo');
-      await card.locator('button[type="submit"]').click();
-      await card.locator('output').filter({ hasText: /^Done/ }).waitFor();
-      expect(await card.locator('output').textContent()).toBe(
-        "Done: entity type 'VESEL_NAME' is now an alias of 'VESSEL_NAME'.",
-      );
-      expect(await card.getAttribute('class')).toContain('done');
+      await card.locator('button[value="merge"]').click();
+      await page.locator('p.notice').waitFor();
+      expect(await page.locator('p.notice').textContent()).toContain('Merged VESEL_NAME ↔ VESSEL_NAME.');
+      expect(await card.locator('p.decided').textContent()).toContain('Merged by maria@example.com');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -2,6 +2,7 @@
 // report, one table per dataset with every difference listed.
 import type { SyncReport } from '../../lib/argilla/sync.ts';
 import type { DatasetValidation, ValidationReport } from '../../lib/argilla/validate.ts';
+import { plural } from '../../lib/core/words.ts';
 import type { BackfillLoads, BackfillProgress } from './backfill.ts';
 
 export const count = (n: number) => n.toLocaleString('en-US');
@@ -11,8 +12,6 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
 
 /** One line of progress. */
 export function formatProgress(event: BackfillProgress): string {

@@ -77,6 +77,7 @@ export function page(c: Context<AppEnv>, o: PageOptions): Response | Promise<Res
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · living-schema</title>
+<link rel="icon" href="/console/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${CONSOLE_STYLE}">
 </head>
 <body>

@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { z } from 'zod';
+import { plural } from '../../../lib/core/words.ts';
 import {
   type CatalogEntry,
   catalogEntries,
@@ -25,7 +26,7 @@ import { AppError } from '../../../lib/errors.ts';
 import type { WarehouseSession } from '../../../lib/warehouse/port.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
-import { count, csrfField, type Html, page, pager, when } from './layout.ts';
+import { csrfField, type Html, page, pager, when } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 
 export const reviewViews = new Hono<AppEnv>();
@@ -46,12 +47,12 @@ const what = (c: ConflictRow) => (c.kind === 'field' ? html`field of <code>${c.s
 
 function side(label: string, name: string, e: CatalogEntry | undefined): Html {
   if (!e) return html`<div class="side"><h3>${label} <code>${name}</code></h3><p>Not in the catalog.</p></div>`;
-  const unit = e.kind === 'field' ? ['values', 'loads'] : ['annotations', 'documents'];
+  const [what, where] = e.kind === 'field' ? ['value', 'load'] : ['annotation', 'document'];
   return html`<div class="side">
   <h3>${label} <code>${name}</code></h3>
   <dl>
     <dt>Status</dt><dd><span class="status status-${e.status}">${e.status}</span>${e.mergedInto ? html` into <code>${e.mergedInto}</code>` : ''}</dd>
-    <dt>Seen</dt><dd>${count(e.occurrences)} ${unit[0]} in ${count(e.spread)} ${unit[1]}</dd>
+    <dt>Seen</dt><dd>${plural(e.occurrences, what)} in ${plural(e.spread, where)}</dd>
     <dt>First / last</dt><dd>${when(e.firstSeen)} / ${when(e.lastSeen)}</dd>
     ${e.type ? html`<dt>Type</dt><dd><code>${e.type}</code></dd>` : ''}
   </dl>
@@ -94,6 +95,10 @@ export function conflictCard(
 </article>`;
 }
 
+/** What a decision just did, on the page the decision redirected to. */
+const decidedNotice = (c: ConflictRow): Html =>
+  html`<p class="notice" role="status">${DECISION_WORDS[c.decision ?? 'approve']} <code>${c.newName}</code> ↔ <code>${c.existingName}</code>. The next discovery run publishes the change as a schema snapshot.</p>`;
+
 async function entriesFor(db: WarehouseSession, conflicts: readonly ConflictRow[]) {
   return catalogEntries(
     db,
@@ -133,7 +138,7 @@ reviewViews.get('/', getQueue, async (c) => {
   const option = (value: string, label: string, current: string | undefined) =>
     html`<option value="${value}"${value === (current ?? '') ? html` selected` : ''}>${label}</option>`;
   const body = html`
-${decided ? html`<p class="notice" role="status">${DECISION_WORDS[decided.decision ?? 'approve']} <code>${decided.newName}</code> ↔ <code>${decided.existingName}</code>. The next discovery run publishes the change as a schema snapshot.</p>` : ''}
+${decided ? decidedNotice(decided) : ''}
 <form method="get" action="/" class="filters" aria-label="Filter conflicts">
   <label>Status <select name="status">${option('open', 'open', q.status)}${option('approved', 'approved', q.status)}${option('rejected', 'rejected', q.status)}${option('merged', 'merged', q.status)}${option('all', 'all', q.status)}</select></label>
   <label>Kind <select name="kind">${option('', 'any', q.kind)}${option('entity_type', 'entity types', q.kind)}${option('field', 'fields', q.kind)}</select></label>
@@ -156,6 +161,7 @@ const getOne = describeRoute({
   tags: ['console'],
   access: 'console',
   params: ConflictParams,
+  query: z.object({ decided: z.string().optional() }),
   responses: { 200: { description: 'an HTML page', schema: z.string(), contentType: 'text/html' } },
 });
 
@@ -165,7 +171,8 @@ reviewViews.get('/conflicts/:id', getOne, async (c) => {
   const conflict = await getConflict(c.var.deps.warehouse, id);
   if (!conflict) throw new AppError('not_found', `no conflict ${id}`);
   const entries = await entriesFor(c.var.deps.warehouse, [conflict]);
-  const body = html`${conflictCard(conflict, entries, session, `/conflicts/${encodeURIComponent(id)}`)}
+  const justDecided = getOne.query(c).decided === id && conflict.status !== 'open';
+  const body = html`${justDecided ? decidedNotice(conflict) : ''}${conflictCard(conflict, entries, session, `/conflicts/${encodeURIComponent(id)}`)}
 <p><a href="/">Back to the review queue</a></p>`;
   return page(c, { title: 'Conflict', view: 'review', session, body });
 });
@@ -208,10 +215,7 @@ reviewViews.post('/conflicts/:id/decide', postDecide, async (c) => {
     effect: result.effect,
     via: 'console',
   });
-  const back = new URL(
-    form.back && form.back.startsWith('/') && !form.back.startsWith('//') ? form.back : '/',
-    c.req.url,
-  );
+  const back = new URL(form.back?.startsWith('/') && !form.back.startsWith('//') ? form.back : '/', c.req.url);
   back.searchParams.set('decided', id);
   return c.redirect(back.pathname + back.search, 303);
 });

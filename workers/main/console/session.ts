@@ -73,7 +73,7 @@ export function endSession(c: Context<AppEnv>): void {
 
 /** Where to go after signing in: a path on this origin only (never `//host` or a scheme). */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
   return next;
 }
 
