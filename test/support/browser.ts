@@ -1,9 +1,8 @@
 // Headless Chromium for page tests: Debian's browser driven by playwright-core, every console error, page error
 // and CSP violation collected, axe-core run in the page for serious violations, and screenshots kept as test
 // artifacts in .data/screenshots/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
