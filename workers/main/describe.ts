@@ -1,6 +1,7 @@
 // A route's documentation as a middleware: what /openapi.json says about it (params, query, body, responses,
 // access), the access check it documents, and the parsers its handler reads its input with.
 import type { Context, MiddlewareHandler } from 'hono';
+import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import type { z } from 'zod';
 import { consoleSession, localOnly, readAccess, requireToken } from './auth.ts';
 import type { AppEnv } from './context.ts';
@@ -95,5 +96,9 @@ const DOCS = new WeakMap<object, RouteDoc>();
 
 /** The documentation a handler carries, if it is a described route. */
 export function routeDocOf(handler: unknown): RouteDoc | undefined {
-  return typeof handler === 'function' ? DOCS.get(handler) : undefined;
+  if (typeof handler !== 'function') return undefined;
+  // NOTE: app.route() wraps a sub-app's handlers when that sub-app has its own onError (the console does),
+  // keeping the original under hono's COMPOSED_HANDLER key.
+  const inner = (handler as { [COMPOSED_HANDLER]?: unknown })[COMPOSED_HANDLER];
+  return DOCS.get(handler) ?? (inner === undefined ? undefined : routeDocOf(inner));
 }
