@@ -29,7 +29,7 @@ function eventsTable(rows: readonly Ingestion[]): Html {
 <thead><tr><th>Time</th><th>Bucket / key</th><th>Target table</th><th>Status</th><th class="num">Rows</th><th class="num">Duration</th></tr></thead>
 <tbody>${rows.map(
     (i) => html`<tr>
-  <td>${when(i.startedAt)}</td>
+  <td class="nowrap">${when(i.startedAt)}</td>
   <td>${file(i)}${i.error ? html`<div class="cell-error">${i.errorCode ? html`<code>${i.errorCode}</code> ` : ''}${i.error}</div>` : ''}</td>
   <td>${i.target ? html`<code>${i.target}</code>` : ''}</td>
   <td><span class="status status-${i.status}">${i.status}</span>${i.attempts > 1 ? html` <span class="meta">(${i.attempts} attempts)</span>` : ''}</td>

@@ -67,14 +67,14 @@ function runsTable(id: string, runs: readonly ReportRun[]): Html {
 <tbody>${runs.map(
     (r) => html`<tr>
   <td class="num">${r.run}</td>
-  <td>${when(r.ranAt)}</td>
+  <td class="nowrap">${when(r.ranAt)}</td>
   <td>${r.trigger}</td>
   <td>${runStatus(r)}</td>
   <td class="num">${r.rowCount === null ? '' : count(r.rowCount)}</td>
   <td>${r.schemaVersion === null ? '' : `v${r.schemaVersion}`}</td>
   <td>${r.status === 'error' ? html`<span class="cell-error">${r.errorCode ? html`<code>${r.errorCode}</code> ` : ''}${r.error ?? ''}</span>` : html`${changedBadge(r)} ${r.why?.summary ?? (r.changed === null ? 'first run' : '')}`}</td>
   <td class="num">${r.durationMs === null ? '' : `${count(r.durationMs)} ms`}</td>
-  <td>${r.why && r.status === 'ok' ? html`<a href="${reportHref(id)}/diff?from=${r.why.previousRun}&amp;to=${r.run}">diff</a>` : ''}</td>
+  <td class="nowrap">${r.why && r.status === 'ok' ? html`<a href="${reportHref(id)}/diff?from=${r.why.previousRun}&amp;to=${r.run}">diff</a>` : ''}</td>
 </tr>`,
   )}</tbody>
 </table></div>`;
@@ -129,7 +129,7 @@ reportViews.get('/reports/:id', getReport, async (c) => {
   <a href="/queries">All reports</a>
 </div>
 <h2>SQL</h2>
-<pre id="report-sql"><code>${report.sql}</code></pre>
+<pre id="report-sql" class="sql"><code>${report.sql}</code></pre>
 ${
   moved
     ? html`<h2>Since the last run</h2>
