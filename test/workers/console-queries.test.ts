@@ -195,6 +195,28 @@ describe('the console’s queries, reports and ingestion views', () => {
     expect(page).not.toContain('<script>alert(1)</script>');
   });
 
+  it('save the query form as a report: 303 to its page; a taken or missing name shows why, keeping the form', async () => {
+    const form = { sql: FLEET, mode: 'live', name: 'fleet from the form', key: 'imo' };
+    const saved = await post('/reports', form);
+    expect(saved.status).toBe(303);
+    const location = saved.headers.get('location') as string;
+    expect(location).toMatch(/^\/reports\/[^/?]+$/);
+    const page = await pageText(location);
+    expect(page).toContain('<title>Report: fleet from the form · living-schema</title>');
+    expect(page).toContain('created');
+    expect(page).toContain('by Ana');
+    expect(section(page, 'latest-result')).toContain('<td>Nordic Star</td>');
+
+    const taken = await post('/reports', { ...form, name: HOSTILE });
+    expect(taken.status).toBe(409);
+    const takenPage = await taken.text();
+    expect(section(takenPage, 'result')).toContain(`a report named &#39;${ESCAPED}&#39; exists`);
+    expect(takenPage).toContain(`name="name" value="${ESCAPED}"`);
+    const unnamed = await post('/reports', { ...form, name: '' });
+    expect(unnamed.status).toBe(400);
+    expect(section(await unnamed.text(), 'result')).toContain('name: ');
+  });
+
   describe('after another load', () => {
     beforeAll(async () => {
       await upload('fleet/more.csv', 'imo,vessel,flag\n9176187,Sea Breeze,LR\n');
@@ -233,7 +255,7 @@ describe('the console’s queries, reports and ingestion views', () => {
       const runs = section(page, 'runs');
       expect(runs).toMatch(/<td class="num">2<\/td>[\s\S]*<td class="num">1<\/td>/);
       expect(runs).toContain('first run');
-      expect(page).toContain(`id="report-sql"><code>SELECT data-&gt;&gt;&#39;imo&#39;`);
+      expect(page).toContain(`id="report-sql" class="sql"><code>SELECT data-&gt;&gt;&#39;imo&#39;`);
     });
 
     it('the diff page shows the added row between the last two runs', async () => {

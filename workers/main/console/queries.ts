@@ -7,12 +7,14 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import { AppError } from '../../../lib/errors.ts';
 import { QUERY_MODES, type QueryMode, type QueryResult } from '../../../lib/query/contract.ts';
-import type { SavedReport } from '../../../lib/reports/definition.ts';
+import { definitionOf, ReportInput, type SavedReport } from '../../../lib/reports/definition.ts';
 import { reportPage, storedQueryResult } from '../../../lib/reports/read.ts';
+import { createReport } from '../../../lib/reports/refresh.ts';
 import type { ReportRun } from '../../../lib/reports/tables.ts';
 import { parseInstant } from '../../../lib/schema/instant.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
+import { parse } from '../input.ts';
 import { createReportDeps } from '../reports-deps.ts';
 import { count, csrfField, type Html, page, pager, when } from './layout.ts';
 import { resultTable } from './results.ts';
@@ -39,9 +41,22 @@ export interface QueryFormState {
   readonly report: string;
   readonly run: string;
   readonly limit: string;
+  /** Save as report: its name and key columns (comma-separated). */
+  readonly name: string;
+  readonly key: string;
 }
 
-const EMPTY_FORM: QueryFormState = { sql: '', mode: 'live', at: '', version: '', report: '', run: '', limit: '' };
+const EMPTY_FORM: QueryFormState = {
+  sql: '',
+  mode: 'live',
+  at: '',
+  version: '',
+  report: '',
+  run: '',
+  limit: '',
+  name: '',
+  key: '',
+};
 
 const optionalText = z.string().max(200).default('');
 
@@ -54,6 +69,8 @@ const QueryForm = z.object({
   report: optionalText,
   run: optionalText,
   limit: optionalText,
+  name: optionalText,
+  key: z.string().max(2000).default(''),
 });
 
 const ViewQuery = z.object({
@@ -122,6 +139,13 @@ function queryForm(f: QueryFormState, session: ConsoleSession, reports: readonly
     <label title="rows at most (default 1000, at most 100000)">Limit <input name="limit" value="${f.limit}" inputmode="numeric" size="6" placeholder="1000"></label>
     <button type="submit">Run query</button>
   </div>
+  <fieldset class="save">
+    <legend>Save as report</legend>
+    <label>Name <input name="name" value="${f.name}" maxlength="200" size="24"></label>
+    <label title="result columns that identify a row, comma-separated; empty: diffs compare whole rows">Key columns <input name="key" value="${f.key}" size="24" placeholder="optional, e.g. imo"></label>
+    <button type="submit" formaction="/reports" class="secondary">Save as report</button>
+    <span class="help">Saves the SQL, mode, instant or version and limit above, and runs it once.</span>
+  </fieldset>
   <p class="help">Time travel reads <em>As at</em>; snapshot reads <em>Version</em>, or <em>Report</em> and <em>Run</em> (leave the SQL empty to show the report’s stored result). Dates and times without a zone are UTC.</p>
 </form>`;
 }
@@ -136,9 +160,9 @@ ${r.columns.length === 0 ? html`<p>No columns.</p>` : resultTable(r.columns, r.r
 </section>`;
 }
 
-function errorSection(e: AppError): Html {
+function errorSection(e: AppError, heading = 'The query did not run'): Html {
   return html`<section id="result" aria-label="Result">
-<h2>The query did not run</h2>
+<h2>${heading}</h2>
 <p class="error" role="alert" id="query-error"><code>${e.code}</code> ${e.message}</p>
 </section>`;
 }
@@ -240,5 +264,54 @@ queryViews.post('/queries', postQueries, async (c) => {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     const status = error.status === 404 || error.status === 409 ? error.status : 400;
     return queriesPage(c, { form, outcome: errorSection(error), offset: 0, status });
+  }
+});
+
+/** The report the form describes, as POST /api/reports would take it: fields of the other modes left out. */
+function reportInputOf(f: QueryFormState, session: ConsoleSession): ReportInput {
+  const key = f.key
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  const version = f.mode === 'snapshot' ? wholeNumber('version', f.version) : undefined;
+  const limit = wholeNumber('limit', f.limit);
+  return parse(ReportInput, {
+    name: f.name,
+    sql: f.sql,
+    mode: f.mode,
+    ...(key.length > 0 ? { key } : {}),
+    ...(f.mode === 'time_travel' && f.at.trim() !== '' ? { at: instantOf(f.at).toISOString() } : {}),
+    ...(version === undefined ? {} : { version }),
+    ...(limit === undefined ? {} : { limit }),
+    createdBy: session.by,
+  });
+}
+
+const postReport = describeRoute({
+  summary: 'save the query form as a report (a form post; runs it once, as POST /api/reports, and answers 303 to it)',
+  tags: ['console'],
+  access: 'console',
+  form: QueryForm,
+  responses: {
+    303: { description: 'to the new report’s page' },
+    400: {
+      description: 'the queries page with why not (a missing name, SQL the engine refuses, a key that does not pair)',
+    },
+    409: { description: 'the queries page: a report of that name exists' },
+  },
+});
+
+queryViews.post('/reports', postReport, async (c) => {
+  const { csrf: _csrf, ...form } = await postReport.form(c);
+  const session = c.var.session as ConsoleSession;
+  try {
+    const deps = createReportDeps(c.env, c.var.deps, c.var.runQuery);
+    const { report } = await createReport(deps, definitionOf(reportInputOf(form, session)));
+    c.var.deps.log.info('report saved from the console', { report: report.id, by: session.by });
+    return c.redirect(`/reports/${encodeURIComponent(report.id)}`, 303);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    const status = error.status === 404 || error.status === 409 ? error.status : 400;
+    return queriesPage(c, { form, outcome: errorSection(error, 'The report was not saved'), offset: 0, status });
   }
 });
