@@ -78,6 +78,7 @@ export function page(c: Context<AppEnv>, o: PageOptions): Response | Promise<Res
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · living-schema</title>
 <link rel="stylesheet" href="${CONSOLE_STYLE}">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <header class="top">
