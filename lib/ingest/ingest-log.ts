@@ -284,3 +284,40 @@ export async function listIngestions(db: WarehouseSession, q: IngestionQuery): P
     total: count ? CountRow.parse(count).n : 0,
   };
 }
+
+/** What ingestion did since an instant, and the failures waiting on the dead-letter queue. */
+export interface IngestSummary {
+  readonly since: Date;
+  /** Files loaded since `since`. */
+  readonly loads: number;
+  /** Rows those loads added. */
+  readonly rows: number;
+  /** Files recorded as failed since `since`. */
+  readonly failed: number;
+  /**
+   * Every `failed` row, of any age: each was sent to the dead-letter queue before it was recorded, and a
+   * replay that settles it replaces the row, so these are the dead letters not yet replayed.
+   */
+  readonly deadLettered: number;
+}
+
+const SummaryRow = z.object({
+  loads: z.coerce.number(),
+  rows: z.coerce.number(),
+  failed: z.coerce.number(),
+  dead: z.coerce.number(),
+});
+
+/** Loads, rows and failures since `since`, and the failed files still dead-lettered, in one round trip. */
+export async function ingestSummary(db: WarehouseSession, since: Date): Promise<IngestSummary> {
+  const [row] = await db.query(
+    `SELECT count(*) FILTER (WHERE status = 'loaded' AND started_at >= $1::TIMESTAMPTZ)::INTEGER AS loads,
+            coalesce(sum(rows) FILTER (WHERE status = 'loaded' AND started_at >= $1::TIMESTAMPTZ), 0)::DOUBLE AS rows,
+            count(*) FILTER (WHERE status = 'failed' AND started_at >= $1::TIMESTAMPTZ)::INTEGER AS failed,
+            count(*) FILTER (WHERE status = 'failed')::INTEGER AS dead
+     FROM ingest_log`,
+    [since],
+  );
+  const s = SummaryRow.parse(row ?? { loads: 0, rows: 0, failed: 0, dead: 0 });
+  return { since, loads: s.loads, rows: s.rows, failed: s.failed, deadLettered: s.dead };
+}

@@ -8,7 +8,10 @@ import { AppError, errorMessage } from '../../../lib/errors.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { type AppEnv, WORKER } from '../context.ts';
 import { describeRoute } from '../describe.ts';
+import { ingestionViews } from './ingestion.ts';
 import { page } from './layout.ts';
+import { queryViews } from './queries.ts';
+import { reportViews } from './reports.ts';
 import { reviewViews } from './review.ts';
 import { endSession, readSession, requireSameOrigin, safeNext, startSession, tokenMatches } from './session.ts';
 
@@ -98,6 +101,9 @@ const getReview = describeRoute({
 consoleRoutes.get('/review', getReview, (c) => c.redirect('/', 301));
 
 consoleRoutes.route('/', reviewViews);
+consoleRoutes.route('/', ingestionViews);
+consoleRoutes.route('/', queryViews);
+consoleRoutes.route('/', reportViews);
 
 const TITLES: Record<number, string> = {
   400: 'That did not work',
