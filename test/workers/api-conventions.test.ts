@@ -106,7 +106,8 @@ describe('GET /openapi.json', () => {
     expect(paths['/api/conflicts']?.get?.security).toEqual([{}, { bearer: [] }]);
     expect(paths['/health']?.get?.security).toEqual([]);
     expect(paths['/v1/objects/{bucket}/{key}']?.delete?.['x-local-only']).toBe(true);
-    expect(paths['/review']?.get?.responses).toMatchObject({ 200: { content: { 'text/html': {} } } });
+    expect(paths['/review']?.get?.responses).toMatchObject({ 301: {} });
+    expect(paths['/']?.get?.responses).toMatchObject({ 200: { content: { 'text/html': {} } } });
   });
 });
 

@@ -1,6 +1,7 @@
 // A route's documentation as a middleware: what /openapi.json says about it (params, query, body, responses,
 // access), the access check it documents, and the parsers its handler reads its input with.
 import type { Context, MiddlewareHandler } from 'hono';
+import { findTargetHandler } from 'hono/utils/handler';
 import type { z } from 'zod';
 import { consoleSession, localOnly, readAccess, requireToken } from './auth.ts';
 import type { AppEnv } from './context.ts';
@@ -95,5 +96,6 @@ const DOCS = new WeakMap<object, RouteDoc>();
 
 /** The documentation a handler carries, if it is a described route. */
 export function routeDocOf(handler: unknown): RouteDoc | undefined {
-  return typeof handler === 'function' ? DOCS.get(handler) : undefined;
+  // NOTE: routing a sub-app that has its own onError (the console) wraps each handler; look inside.
+  return typeof handler === 'function' ? DOCS.get(findTargetHandler(handler)) : undefined;
 }
