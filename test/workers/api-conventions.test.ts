@@ -108,6 +108,7 @@ describe('GET /openapi.json', () => {
     expect(paths['/v1/objects/{bucket}/{key}']?.delete?.['x-local-only']).toBe(true);
     expect(paths['/review']?.get?.responses).toMatchObject({ 301: {} });
     expect(paths['/']?.get?.responses).toMatchObject({ 200: { content: { 'text/html': {} } } });
+    expect(paths['/schema/versions/{n}']?.get?.security).toEqual([{ console: [] }]);
   });
 });
 

@@ -8,8 +8,10 @@ import { AppError, errorMessage } from '../../../lib/errors.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { type AppEnv, WORKER } from '../context.ts';
 import { describeRoute } from '../describe.ts';
+import { catalogViews } from './catalog.ts';
 import { page } from './layout.ts';
 import { reviewViews } from './review.ts';
+import { schemaViews } from './schema.ts';
 import { endSession, readSession, requireSameOrigin, safeNext, startSession, tokenMatches } from './session.ts';
 
 export const consoleRoutes = new Hono<AppEnv>();
@@ -98,6 +100,8 @@ const getReview = describeRoute({
 consoleRoutes.get('/review', getReview, (c) => c.redirect('/', 301));
 
 consoleRoutes.route('/', reviewViews);
+consoleRoutes.route('/', schemaViews);
+consoleRoutes.route('/', catalogViews);
 
 const TITLES: Record<number, string> = {
   400: 'That did not work',
