@@ -19,7 +19,7 @@ import {
 } from '../../../lib/schema/read.ts';
 import type { AppEnv } from '../context.ts';
 import { describeRoute } from '../describe.ts';
-import { count, type Html, MERMAID_SCRIPT, page, pager, when } from './layout.ts';
+import { count, type Html, page, pager, when } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 
 export const schemaViews = new Hono<AppEnv>();
@@ -144,7 +144,7 @@ ${compareForm(versions, n > 1 ? n - 1 : n, n)}
 <h2>Diagram</h2>
 <figure class="diagram"><p class="diagram-status">Drawing the diagram…</p><pre class="mermaid-source" data-alt="${alt}">${renderMermaid(doc)}</pre></figure>
 <p><a href="/schema">Back to the timeline</a></p>`;
-  return page(c, { title: `Schema v${doc.version}`, view: 'schema', session, body, scripts: [MERMAID_SCRIPT] });
+  return page(c, { title: `Schema v${doc.version}`, view: 'schema', session, body });
 });
 
 // ---- any two versions ----------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ function documentTables(doc: SchemaDocument): Html {
 ${
   doc.entityTypes.length === 0
     ? html`<p>None.</p>`
-    : html`<div class="scroll"><table class="data" id="entity-types">
+    : html`<div class="scroll"><table class="data names" id="entity-types">
 <thead><tr><th>Name</th><th>Status</th><th>Aliases</th><th>Description</th></tr></thead>
 <tbody>${entityRows}</tbody></table></div>`
 }
@@ -207,7 +207,7 @@ ${
 ${
   doc.fields.length === 0
     ? html`<p>None.</p>`
-    : html`<div class="scroll"><table class="data" id="fields">
+    : html`<div class="scroll"><table class="data names" id="fields">
 <thead><tr><th>Source</th><th>Name</th><th>Type</th><th>Kind</th><th>Status</th><th>Description</th></tr></thead>
 <tbody>${fieldRows}</tbody></table></div>`
 }`;
