@@ -111,6 +111,8 @@ describe('GET /openapi.json', () => {
     expect(paths['/sign-in']?.post?.requestBody).toMatchObject({
       content: { 'application/x-www-form-urlencoded': {} },
     });
+    expect(paths['/review']?.get?.responses).toMatchObject({ 301: {} });
+    expect(paths['/schema/versions/{n}']?.get?.security).toEqual([{ console: [] }]);
   });
 });
 

@@ -13,9 +13,13 @@ export const ASSETS_DIR = join(REPO, 'node_modules/.cache/living-schema/assets')
 const OWN = join(REPO, 'workers/main/console/static');
 
 // Workers Static Assets answers with these headers (its _headers file): the Worker's pages send their own CSP.
+// The diagram renderer's frame (diagram.html, served as /console/diagram) gets a CSP of its own: Mermaid lays
+// a diagram out with inline styles. It holds no data but the Mermaid source it is sent, and runs sandboxed.
 const HEADERS = `/console/*
   X-Content-Type-Options: nosniff
   Cache-Control: public, max-age=300
+/console/diagram*
+  Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'
 `;
 
 export function buildConsoleAssets(): string {

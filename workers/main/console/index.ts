@@ -8,11 +8,13 @@ import { AppError, errorMessage } from '../../../lib/errors.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { type AppEnv, WORKER } from '../context.ts';
 import { describeRoute } from '../describe.ts';
+import { catalogViews } from './catalog.ts';
 import { ingestionViews } from './ingestion.ts';
 import { page } from './layout.ts';
 import { queryViews } from './queries.ts';
 import { reportViews } from './reports.ts';
 import { reviewViews } from './review.ts';
+import { schemaViews } from './schema.ts';
 import { endSession, readSession, requireSameOrigin, safeNext, startSession, tokenMatches } from './session.ts';
 
 export const consoleRoutes = new Hono<AppEnv>();
@@ -104,6 +106,8 @@ consoleRoutes.route('/', reviewViews);
 consoleRoutes.route('/', ingestionViews);
 consoleRoutes.route('/', queryViews);
 consoleRoutes.route('/', reportViews);
+consoleRoutes.route('/', schemaViews);
+consoleRoutes.route('/', catalogViews);
 
 const TITLES: Record<number, string> = {
   400: 'That did not work',

@@ -17,6 +17,8 @@ export const CONSOLE_CSP = [
   "style-src 'self'",
   // The schema diagram: Mermaid's SVG shown as a picture (a blob: URL) so its own styles stay inside it.
   "img-src 'self' blob: data:",
+  // The frame Mermaid draws in (/console/diagram, with a CSP of its own that allows its inline styles).
+  "frame-src 'self'",
   "connect-src 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
@@ -25,6 +27,7 @@ export const CONSOLE_CSP = [
 
 export const CONSOLE_SCRIPT = '/console/console.js';
 export const CONSOLE_STYLE = '/console/console.css';
+/** The Mermaid renderer; console.js loads it in the diagram frame (static/diagram.html), not in a page. */
 export const MERMAID_SCRIPT = '/console/mermaid.min.js';
 
 export const VIEWS = [

@@ -31,28 +31,56 @@
   const first = cards()[0];
   if (first && !location.hash) first.focus({ preventScroll: true });
 
-  // Schema diagrams: the Mermaid source in <pre class="mermaid-source">, drawn by the bundled renderer into an
-  // <img> (a blob: URL), so the SVG's own styles never meet the page's CSP.
-  const sources = document.querySelectorAll('pre.mermaid-source');
-  const mermaid = globalThis.__esbuild_esm_mermaid_nm?.mermaid?.default ?? globalThis.mermaid;
-  if (sources.length > 0 && mermaid) {
-    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
-    sources.forEach(async (pre, i) => {
-      const figure = pre.closest('figure');
-      const status = figure?.querySelector('.diagram-status');
-      try {
-        const { svg } = await mermaid.render(`schema-diagram-${i}`, pre.textContent);
+  // Schema diagrams: the Mermaid source in <pre class="mermaid-source">, drawn by the bundled renderer in a
+  // sandboxed frame of its own (diagram.html: Mermaid needs inline styles, which this page's CSP refuses) and
+  // shown as an <img> of the SVG it returns (a blob: URL), so the SVG's own styles never meet the page.
+  const sources = [...document.querySelectorAll('pre.mermaid-source')];
+  if (sources.length > 0) {
+    const frame = document.createElement('iframe');
+    frame.src = '/console/diagram';
+    frame.sandbox = 'allow-scripts';
+    frame.className = 'diagram-renderer';
+    frame.title = 'Diagram renderer';
+    frame.tabIndex = -1;
+    frame.setAttribute('aria-hidden', 'true');
+    const statusOf = (pre) => pre.closest('figure')?.querySelector('.diagram-status');
+    const failed = (pre, why) => {
+      const status = statusOf(pre);
+      if (status) status.textContent = `The diagram could not be drawn (${why}); its Mermaid source is below.`;
+    };
+    const timeout = setTimeout(() => {
+      for (const pre of sources) if (!pre.hidden) failed(pre, 'the renderer did not answer');
+    }, 30_000);
+    let done = 0;
+    addEventListener('message', (event) => {
+      if (event.source !== frame.contentWindow) return;
+      const data = event.data ?? {};
+      if (data.ready) {
+        sources.forEach((pre, i) => {
+          frame.contentWindow.postMessage({ id: String(i), source: pre.textContent }, '*');
+        });
+        return;
+      }
+      const pre = sources[Number(data.id)];
+      if (!pre) return;
+      if (typeof data.svg === 'string') {
         const img = document.createElement('img');
         img.alt = pre.dataset.alt || 'Entity-relationship diagram of the schema';
-        img.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+        img.src = URL.createObjectURL(new Blob([data.svg], { type: 'image/svg+xml' }));
         img.className = 'diagram-picture';
         pre.hidden = true;
         pre.before(img);
+        const status = statusOf(pre);
         if (status) status.textContent = '';
-      } catch (error) {
-        if (status)
-          status.textContent = `The diagram could not be drawn (${error?.message ?? error}); its Mermaid source is below.`;
+      } else {
+        failed(pre, data.error ?? 'unknown error');
+      }
+      done += 1;
+      if (done === sources.length) {
+        clearTimeout(timeout);
+        frame.remove();
       }
     });
+    document.body.append(frame);
   }
 })();
