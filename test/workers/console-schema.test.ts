@@ -186,7 +186,7 @@ describe('the schema timeline', () => {
     expect(body).toContain(`entity type ${HOSTILE_ESCAPED}: status candidate → active`);
     expect(body).toContain('<a href="/catalog/entity-types/FLAG_STATE">history</a>');
     expect(body).toMatch(
-      /<figure class="diagram"><p class="diagram-status">Drawing the diagram…<\/p><pre class="mermaid-source" data-alt="Entity-relationship diagram of schema v2[^"]*">erDiagram\n/,
+      /<figure class="diagram"><p class="diagram-status">The diagram is drawn with JavaScript; its Mermaid source:<\/p><pre class="mermaid-source" data-alt="Entity-relationship diagram of schema v2[^"]*">erDiagram\n/,
     );
     expect(body).toContain('    VARCHAR flag &quot;flag (active)&quot;\n');
     expect(body).toContain('    VARCHAR x_y_z &quot;x#34;#60;y#62;#38;z (active)&quot;\n');

@@ -142,7 +142,7 @@ ${apiLinks(doc.version)}
 ${changeList(row.diff)}
 ${compareForm(versions, n > 1 ? n - 1 : n, n)}
 <h2>Diagram</h2>
-<figure class="diagram"><p class="diagram-status">Drawing the diagram…</p><pre class="mermaid-source" data-alt="${alt}">${renderMermaid(doc)}</pre></figure>
+<figure class="diagram"><p class="diagram-status">The diagram is drawn with JavaScript; its Mermaid source:</p><pre class="mermaid-source" data-alt="${alt}">${renderMermaid(doc)}</pre></figure>
 <p><a href="/schema">Back to the timeline</a></p>`;
   return page(c, { title: `Schema v${doc.version}`, view: 'schema', session, body });
 });

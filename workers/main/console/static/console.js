@@ -51,6 +51,10 @@
     const timeout = setTimeout(() => {
       for (const pre of sources) if (!pre.hidden) failed(pre, 'the renderer did not answer');
     }, 30_000);
+    for (const pre of sources) {
+      const status = statusOf(pre);
+      if (status) status.textContent = 'Drawing the diagram…';
+    }
     let done = 0;
     addEventListener('message', (event) => {
       if (event.source !== frame.contentWindow) return;
