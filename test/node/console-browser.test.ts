@@ -152,4 +152,83 @@ describe.skipIf(!hasChromium())('the console in Chromium', () => {
     await page.locator('article.conflict').waitFor();
     expect(await page.locator('article.conflict p.decided').count()).toBe(1);
   });
+
+  it('shows the decisions in the catalog', async () => {
+    await view('/catalog?q=vessel', 'catalog');
+    const row = page.locator('#catalog tbody tr', { hasText: 'vessel_nme' });
+    expect(await row.locator('.status').textContent()).toBe('merged');
+    expect(await page.locator('#catalog tbody tr', { hasText: 'vessel_name' }).count()).toBeGreaterThan(0);
+  });
+
+  it('publishes the decisions as the next snapshot, with a diff in words and the diagram drawn', async () => {
+    expect((await discovery()).status).toBe('succeeded');
+    await view('/schema', 'schema-timeline');
+    expect(await page.locator('#versions tbody tr').count()).toBe(2);
+    await page.locator('#versions a[href="/schema/versions/2"]').first().click();
+    await page.waitForURL(`${stack.base}/schema/versions/2`);
+    const picture = page.locator('img.diagram-picture');
+    await picture.waitFor();
+    expect(await picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(
+      100,
+    );
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain('vessel_nme');
+    expect(text).toContain('flag_stat');
+    await checkPage('schema-version');
+    await view(`/schema/at?at=${new Date().toISOString().slice(0, 10)}`, 'schema-at-date');
+    expect(await page.locator('main').textContent()).toContain('v2');
+  });
+
+  let before: string;
+
+  it('runs a time-travel query: the data as it stood before a later load', async () => {
+    await api('/api/reports', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'rows per source',
+        sql: 'SELECT source, count(*) AS n FROM structured_data GROUP BY source ORDER BY source',
+        key: ['source'],
+      }),
+    });
+    before = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 1100));
+    const next = csv('vessel_name,port,eta\nNordic Star,NLRTM,2026-12-09\nAurora,SGSIN,2026-12-11\n');
+    expect(await upload('vessel-csv', 'port_calls/2026-12.csv', next)).toBe('loaded');
+
+    await page.goto(`${stack.base}/queries`);
+    await page.fill('#sql', 'SELECT count(*) AS n FROM structured_data');
+    await page.selectOption('select[name="mode"]', 'time_travel');
+    await page.fill('input[name="at"]', before);
+    await page.click('#query-form button[type="submit"]:not([formaction])');
+    await page.locator('#result-meta').waitFor();
+    expect(await page.locator('table.result tbody td').first().textContent()).toBe('3');
+    expect(await page.locator('#sql').inputValue()).toBe('SELECT count(*) AS n FROM structured_data');
+    await checkPage('query-time-travel');
+    await page.selectOption('select[name="mode"]', 'live');
+    await page.click('#query-form button[type="submit"]:not([formaction])');
+    await page.locator('#result-meta').waitFor();
+    expect(await page.locator('table.result tbody td').first().textContent()).toBe('5');
+  });
+
+  it('refreshes a report: the result changed, and the diff shows the new source', async () => {
+    await page.goto(`${stack.base}/queries`);
+    const report = page.locator('#reports tbody tr', { hasText: 'rows per source' });
+    await report.locator('button', { hasText: 'Refresh' }).click();
+    await page.locator('#refreshed').waitFor();
+    expect(await page.locator('#refreshed').textContent()).toContain('the result changed');
+    expect(await page.locator('.badge', { hasText: 'changed' }).count()).toBeGreaterThan(0);
+    await checkPage('report');
+    await page.click('a.button:has-text("View diff")');
+    await page.locator('#added-rows').waitFor();
+    expect(await page.locator('#added-rows').textContent()).toContain('port_calls');
+    await checkPage('report-diff');
+  });
+
+  it('shows ingestion: recent loads, the failed file with its error, the dead-letter count', async () => {
+    await view('/ingestion', 'ingestion');
+    expect(await page.locator('#card-failed .n').textContent()).toBe('1');
+    expect(await page.locator('#card-dead .n').textContent()).toBe('1');
+    expect(await page.locator('#failed').textContent()).toContain('argilla/broken.parquet');
+    expect(await page.locator('#loads tbody tr').count()).toBe(4);
+  });
 });
