@@ -1,6 +1,6 @@
 // The demo's summary as plain aligned text: what was loaded, the catalog, the conflicts, the Slack digest,
 // the schema versions, the report's change and where the console is.
-import type { ConflictReason } from '../../lib/discovery/conflicts.ts';
+import { describeReason } from '../../lib/discovery/conflicts.ts';
 import { MONTH_LABEL } from './corpus.ts';
 import { type DemoFacts, type DemoRun, REPORT_NAME } from './run.ts';
 
@@ -11,20 +11,6 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
   return rows.map((r) =>
     `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd(),
   );
-}
-
-/** A conflict reason in words. */
-export function describeReason(reason: ConflictReason): string {
-  switch (reason.kind) {
-    case 'same_after_normalising':
-      return `the same name once case, separators and plurals are ignored ("${reason.normalised}")`;
-    case 'same_words':
-      return `the same words in another order ("${reason.words}")`;
-    case 'alias':
-      return `"${reason.alias}" is already an alias of "${reason.of}"`;
-    case 'similar':
-      return `spelled alike: ${Math.round(reason.similarity * 100)}% similar, ${reason.distance} ${reason.distance === 1 ? 'edit' : 'edits'} apart`;
-  }
 }
 
 const plural = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
