@@ -141,14 +141,14 @@ export function argillaFixture(corpus: DemoCorpus, month: Month, { responses = t
     const records: FixtureRecord[] = corpus.pages
       .filter((p) => p.dataset === name && p.month <= month)
       .map((p) => ({
-        id: stableUuid(corpus.seed, 'record', p.documentId, p.page),
+        id: stableUuid('record', p.documentId, p.page),
         external_id: `${p.documentId}-p${p.page}`,
         fields: { text: p.text },
         metadata: { document_id: p.documentId, page: p.page, vessel_imo: p.vesselImo },
         inserted_at: `${MONTH_LABEL[p.month]}-01T08:00:00`,
         responses: responses
           ? p.responses.map((r) => ({
-              id: stableUuid(corpus.seed, 'response', p.documentId, p.page, r.annotator),
+              id: stableUuid('response', p.documentId, p.page, r.annotator),
               user: r.annotator,
               status: 'submitted' as const,
               values: {
@@ -161,7 +161,7 @@ export function argillaFixture(corpus: DemoCorpus, month: Month, { responses = t
           : [],
       }));
     return {
-      id: stableUuid(corpus.seed, 'dataset', name),
+      id: stableUuid('dataset', name),
       name,
       workspace: DEMO_WORKSPACE,
       guidelines: 'Mark the entities of each scanned page as you read them, OCR errors included.',
@@ -171,7 +171,7 @@ export function argillaFixture(corpus: DemoCorpus, month: Month, { responses = t
       inserted_at: '2026-09-30T12:00:00',
       fields: [
         {
-          id: stableUuid(corpus.seed, 'field', name, 'text'),
+          id: stableUuid('field', name, 'text'),
           name: 'text',
           title: 'Page text (OCR)',
           required: true,
@@ -180,7 +180,7 @@ export function argillaFixture(corpus: DemoCorpus, month: Month, { responses = t
       ],
       questions: [
         {
-          id: stableUuid(corpus.seed, 'question', name, 'entities'),
+          id: stableUuid('question', name, 'entities'),
           name: 'entities',
           title: 'Mark the entities',
           required: true,
@@ -194,7 +194,7 @@ export function argillaFixture(corpus: DemoCorpus, month: Month, { responses = t
           },
         },
         {
-          id: stableUuid(corpus.seed, 'question', name, 'proposed_entity_type'),
+          id: stableUuid('question', name, 'proposed_entity_type'),
           name: 'proposed_entity_type',
           title: 'Missing an entity type? Name it',
           required: false,
@@ -206,19 +206,17 @@ export function argillaFixture(corpus: DemoCorpus, month: Month, { responses = t
   });
   return {
     $comment: `living-schema demo corpus, seed ${corpus.seed}, as of ${MONTH_LABEL[month]}`,
-    workspaces: [
-      { id: stableUuid(corpus.seed, 'workspace'), name: DEMO_WORKSPACE, inserted_at: '2026-09-30T11:00:00' },
-    ],
+    workspaces: [{ id: stableUuid('workspace'), name: DEMO_WORKSPACE, inserted_at: '2026-09-30T11:00:00' }],
     users: [
       {
-        id: stableUuid(corpus.seed, 'user', 'argilla'),
+        id: stableUuid('user', 'argilla'),
         username: 'argilla',
         role: 'owner',
         workspaces: [],
         inserted_at: '2026-09-30T11:00:00',
       },
       ...[...users].sort().map((u) => ({
-        id: stableUuid(corpus.seed, 'user', u),
+        id: stableUuid('user', u),
         username: u,
         first_name: u[0]?.toUpperCase() + u.slice(1),
         role: 'annotator' as const,
