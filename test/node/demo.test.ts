@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCorpus } from '../../tools/demo/corpus.ts';
 import type { DemoFacts, DemoRun } from '../../tools/demo/run.ts';
 import { REPORT_NAME } from '../../tools/demo/run.ts';
+import { initParquetWasmInNode } from '../../tools/local/parquet-wasm.ts';
 import { freePort } from '../../tools/local/ports.ts';
 import { type ScratchStack, startScratchStack } from '../../tools/local/scratch-stack.ts';
 import { runCli, runCliStreams } from '../support/run-cli.ts';
@@ -28,6 +30,20 @@ const env = () => {
   const { WORKER_PORT: _w, LIVING_SCHEMA_DATA_DIR: _d, ...rest } = process.env;
   return rest;
 };
+/** The demo's current rows when the stack holds exactly one seed's corpus: every file, every span of every response. */
+function expectedTables(seed: number) {
+  initParquetWasmInNode();
+  const corpus = buildCorpus(seed);
+  const files = [...corpus.files[1], ...corpus.files[2]];
+  const rows = (bucket: string) => files.filter((f) => f.bucket === bucket).reduce((n, f) => n + f.rows, 0);
+  const spans = corpus.pages.reduce((n, p) => n + p.responses.reduce((m, r) => m + r.spans.length, 0), 0);
+  return [
+    { table: 'structured_data', rows: rows('vessel-csv') },
+    { table: 'raw_documents', rows: rows('vessel-ocr') },
+    { table: 'annotations', rows: spans },
+  ];
+}
+
 const json = async <T>(path: string): Promise<T> => (await (await fetch(`${stack.base}${path}`)).json()) as T;
 
 async function demoJson(args: readonly string[]): Promise<{ run: DemoRun; facts: DemoFacts; stderr: string }> {
@@ -100,8 +116,7 @@ describe('npm run demo', () => {
       expect(run.report.created).toBe(false);
       expect(facts.report.runs[0]?.changed).toBe(false);
       expect(facts.report.lastChange?.changed).toBe(true);
-      expect(facts.tables.map((t) => t.table)).toEqual(['structured_data', 'raw_documents', 'annotations']);
-      for (const t of facts.tables) expect(t.rows, t.table).toBeGreaterThan(0);
+      expect(facts.tables).toEqual(expectedTables(19));
       first = facts;
     },
     DEMO_MS,
@@ -125,6 +140,19 @@ describe('npm run demo', () => {
       expect((facts.report.diff?.counts.added ?? 0) + (facts.report.diff?.counts.changed ?? 0)).toBeGreaterThan(0);
       expect(facts.openConflicts).toBe(first.openConflicts);
       expect(facts.versionsTotal).toBeGreaterThan(first.versionsTotal);
+    },
+    DEMO_MS,
+  );
+
+  it(
+    "replaces one seed by another: the current rows are the new seed's alone, and the report changes",
+    async () => {
+      const { run, facts } = await demoJson(['--seed', '7']);
+      expect(run.seed).toBe(7);
+      expect(run.months.flatMap((m) => m.files.map((f) => f.status))).toEqual(Array(14).fill('loaded'));
+      expect(facts.tables).toEqual(expectedTables(7));
+      expect(facts.tables).not.toEqual(expectedTables(19));
+      expect(facts.report.runs[0]?.changed).toBe(true);
     },
     DEMO_MS,
   );

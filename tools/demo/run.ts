@@ -59,11 +59,11 @@ export async function findStack(config: LocalConfig): Promise<Stack> {
 }
 
 async function api<T>(stack: Stack, schema: z.ZodType<T>, path: string, init: RequestInit = {}): Promise<T> {
-  const write = init.method !== undefined && init.method !== 'GET';
   const res = await fetch(`${stack.base}${path}`, {
     ...init,
     headers: {
-      ...(write ? { authorization: `Bearer ${stack.token}` } : {}),
+      // Reads too: a stack with READ_AUTH=token wants it on every request.
+      authorization: `Bearer ${stack.token}`,
       ...(init.body ? { 'content-type': 'application/json' } : {}),
     },
   }).catch((error: unknown) => {

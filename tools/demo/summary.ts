@@ -35,7 +35,9 @@ export function formatSummary(run: DemoRun, facts: DemoFacts): string {
         f.status === 'loaded'
           ? `loaded ${plural(f.rows, 'row')} into ${f.target ?? '?'}`
           : f.status === 'ignored'
-            ? 'already loaded: the same bytes are the current version (a no-op)'
+            ? f.detail === null || /same content/.test(f.detail)
+              ? 'already loaded: the same bytes are the current version (a no-op)'
+              : `ignored: ${f.detail}`
             : `${f.status} ${f.detail ?? ''}`;
       if (f.status === 'loaded') loadedBy.set(f.target ?? '?', (loadedBy.get(f.target ?? '?') ?? 0) + f.rows);
       if (f.status === 'ignored') duplicates += 1;
