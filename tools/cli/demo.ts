@@ -4,8 +4,8 @@
 //   --seed N     another corpus (default 19); the same seed always writes the same bytes
 //   --json       the facts as JSON on stdout
 import { errorMessage } from '../../lib/errors.ts';
-import { DEFAULT_SEED } from '../demo/corpus.ts';
-import { buildCorpus, DemoError, findStack, readFacts, resetDemo, runDemo } from '../demo/run.ts';
+import { buildCorpus, DEFAULT_SEED } from '../demo/corpus.ts';
+import { DemoError, findStack, readFacts, resetDemo, runDemo } from '../demo/run.ts';
 import { formatSummary } from '../demo/summary.ts';
 import { initParquetWasmInNode } from '../local/parquet-wasm.ts';
 import { UploadError } from '../local/upload.ts';

@@ -18,7 +18,7 @@ import { datasetsVar, standinDatasets } from '../local/argilla-standin.ts';
 import type { LocalConfig } from '../local/config.ts';
 import { parseDevVars } from '../local/dev-vars.ts';
 import { type Ingestion, localWorkerUrl, putLocalObject, waitForIngestions } from '../local/upload.ts';
-import { argillaFixture, buildCorpus, type DemoCorpus, type DemoFile, MONTH_LABEL, type Month } from './corpus.ts';
+import { argillaFixture, type DemoCorpus, type DemoFile, MONTH_LABEL, type Month } from './corpus.ts';
 
 /** The demo's own report: created in month 1, refreshed in month 2, deleted and re-created by --reset. */
 export const REPORT_NAME = 'demo: port calls per flag';
@@ -104,10 +104,10 @@ export async function uploadFiles(
     const waited = await waitForIngestions(uploads, {
       base: stack.base,
       bucket,
-      onVerdict: (_, row) => {
+      token: stack.token,
+      onVerdict: () => {
         done += 1;
         if (done === mine.length || done % 5 === 0) say(`  ${bucket}: ${done}/${mine.length} settled`);
-        void row;
       },
     });
     for (const f of mine) {
@@ -420,5 +420,3 @@ export function lastSlackMessage(file: string): { receivedAt: string; text: stri
   }
   return null;
 }
-
-export { buildCorpus };
