@@ -13,6 +13,8 @@ export interface ResultStore {
   put(key: string, bytes: Uint8Array): Promise<{ readonly etag: string; readonly size: number }>;
   /** The object's bytes, or null when there is none. */
   get(key: string): Promise<Uint8Array | null>;
+  /** Removes the objects (absent ones are no error). */
+  delete(keys: readonly string[]): Promise<void>;
 }
 
 export interface ReportDeps {

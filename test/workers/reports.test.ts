@@ -412,4 +412,24 @@ describe('runs that fail', () => {
     });
     expect((await json(api(`/api/reports/${ids.fleet}/runs`))).total).toBe(before);
   });
+
+  it('deletes a report with its runs and stored results; writes need the token', async () => {
+    const created = await json(post('/api/reports', { name: 'to delete', sql: 'SELECT 1 AS one' }));
+    const key = created.lastRun.object.key as string;
+    expect(await env.REPORTS_BUCKET.head(key)).not.toBeNull();
+    expect((await api(`/api/reports/${created.id}`, { method: 'DELETE' })).status).toBe(401);
+    const deleted = await api(`/api/reports/${created.id}`, { method: 'DELETE', headers: auth });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ id: created.id, name: 'to delete', runs: 1, objects: 1 });
+    expect(await env.REPORTS_BUCKET.head(key)).toBeNull();
+    expect((await errorOf(api(`/api/reports/${created.id}`))).status).toBe(404);
+    expect((await errorOf(api(`/api/reports/${created.id}`, { method: 'DELETE', headers: auth }))).status).toBe(404);
+    const [runs] = await db.warehouse.query(
+      'SELECT count(*)::INTEGER AS n FROM report_runs WHERE saved_query_id = $1::VARCHAR',
+      [created.id],
+    );
+    expect(runs).toEqual({ n: 0 });
+    // The name is free again.
+    expect((await post('/api/reports', { name: 'to delete', sql: 'SELECT 2 AS two' })).status).toBe(201);
+  });
 });

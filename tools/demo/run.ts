@@ -314,14 +314,12 @@ export interface ResetOutcome {
 export async function resetDemo(stack: Stack, corpus: DemoCorpus, say: (line: string) => void): Promise<ResetOutcome> {
   const report = await findReport(stack);
   if (report) {
-    // NOTE: the API has no DELETE for reports; the demo owns this one, so it goes from the warehouse directly.
-    const warehouse = createPostgresWarehouse(stack.warehouseUrl, { max: 1 });
-    try {
-      await warehouse.execute('DELETE FROM report_runs WHERE saved_query_id = $1::VARCHAR', [report.id]);
-      await warehouse.execute('DELETE FROM saved_queries WHERE id = $1::VARCHAR', [report.id]);
-    } finally {
-      await warehouse.close();
-    }
+    const response = await fetch(`${stack.base}/api/reports/${encodeURIComponent(report.id)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
+    if (!response.ok)
+      throw new Error(`deleting the demo's report failed: HTTP ${response.status} ${await response.text()}`);
     say(`reset: deleted the report "${REPORT_NAME}"`);
   }
   const all: DemoFile[] = [...corpus.files[1], ...corpus.files[2]];

@@ -32,6 +32,13 @@ export function r2ResultStore(bucket: R2Bucket): ResultStore {
         const object = await bucket.get(key);
         return object ? new Uint8Array(await object.arrayBuffer()) : null;
       }),
+    delete: async (keys) => {
+      // R2 deletes up to 1,000 keys per call.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000);
+        await r2('delete', chunk[0] ?? '', () => bucket.delete(chunk));
+      }
+    },
   };
 }
 

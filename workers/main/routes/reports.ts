@@ -6,6 +6,7 @@ import { AppError } from '../../../lib/errors.ts';
 import { pageParams, pageSchema } from '../../../lib/http/page.ts';
 import { QUERY_MODES, type QueryMode } from '../../../lib/query/contract.ts';
 import { definitionOf, ReportInput } from '../../../lib/reports/definition.ts';
+import { deleteReport } from '../../../lib/reports/delete.ts';
 import {
   ColumnChanges,
   Movement,
@@ -146,6 +147,26 @@ reportRoutes.post('/api/reports/:id/refresh', postRefresh, async (c) => {
   const { run, error } = await refreshReport(deps, id, 'api');
   if (error) throw new AppError(error.code, `${error.message} (recorded as failed run ${run.run})`);
   return c.json(detailJson(await reportDetail(c.var.deps, id)));
+});
+
+const deleteOne = describeRoute({
+  summary: 'delete a report: its runs, its definition and its stored results',
+  tags: ['reports'],
+  access: 'write',
+  params: ReportId,
+  responses: {
+    200: {
+      description: 'what was deleted',
+      schema: z.object({ id: z.string(), name: z.string(), runs: z.number().int(), objects: z.number().int() }),
+    },
+  },
+});
+
+reportRoutes.delete('/api/reports/:id', deleteOne, async (c) => {
+  const { id } = deleteOne.params(c);
+  const deleted = await deleteReport(createReportDeps(c.env, c.var.deps, c.var.runQuery), id);
+  c.var.deps.log.info('report deleted', { ...deleted });
+  return c.json(deleted);
 });
 
 const getRuns = describeRoute({
