@@ -3,7 +3,7 @@
 // licence from node_modules, so the console loads nothing from outside the Worker. `npm start`, `npm run
 // deploy` and the tests call this before wrangler reads the config; run it by hand with
 // `node tools/build/console-assets.ts`.
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -22,15 +22,32 @@ const HEADERS = `/console/*
   Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'
 `;
 
+/**
+ * Brings the assets directory up to date, touching only what differs: several stacks may start at once (the
+ * tests run them in parallel) and wrangler dev reloads a running Worker whenever its assets change, which
+ * would fail the requests it was serving. A changed file is written beside and renamed over, so a reader
+ * never sees half of it.
+ */
 export function buildConsoleAssets(): string {
   const mermaid = dirname(createRequire(import.meta.url).resolve('mermaid/package.json'));
-  const out = join(ASSETS_DIR, 'console');
-  rmSync(ASSETS_DIR, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  for (const name of readdirSync(OWN)) copyFileSync(join(OWN, name), join(out, name));
-  copyFileSync(join(mermaid, 'dist/mermaid.min.js'), join(out, 'mermaid.min.js'));
-  copyFileSync(join(mermaid, 'LICENSE'), join(out, 'mermaid.LICENSE.txt'));
-  writeFileSync(join(ASSETS_DIR, '_headers'), HEADERS);
+  const wanted = new Map<string, Buffer>([
+    ...readdirSync(OWN).map((name): [string, Buffer] => [`console/${name}`, readFileSync(join(OWN, name))]),
+    ['console/mermaid.min.js', readFileSync(join(mermaid, 'dist/mermaid.min.js'))],
+    ['console/mermaid.LICENSE.txt', readFileSync(join(mermaid, 'LICENSE'))],
+    ['_headers', Buffer.from(HEADERS)],
+  ]);
+  mkdirSync(join(ASSETS_DIR, 'console'), { recursive: true });
+  for (const [path, bytes] of wanted) {
+    const target = join(ASSETS_DIR, path);
+    if (existsSync(target) && readFileSync(target).equals(bytes)) continue;
+    const temporary = `${target}.${process.pid}.tmp`;
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, target);
+  }
+  for (const name of readdirSync(join(ASSETS_DIR, 'console'))) {
+    if (!wanted.has(`console/${name}`) && !name.endsWith('.tmp'))
+      rmSync(join(ASSETS_DIR, 'console', name), { force: true });
+  }
   return ASSETS_DIR;
 }
 
