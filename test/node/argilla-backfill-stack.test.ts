@@ -11,7 +11,7 @@ import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
 import { MARITIME_FIXTURE } from '../../tools/argilla-standin/fixture.ts';
 import { parseDevVars } from '../../tools/local/dev-vars.ts';
-import { freePort } from '../../tools/local/ports.ts';
+import { freePorts } from '../../tools/local/ports.ts';
 import { runCli } from '../support/run-cli.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -57,17 +57,18 @@ beforeAll(async () => {
   // nothing, and every entity type is the backfill's.
   const seed = join(dir, 'people-only.json');
   writeFileSync(seed, JSON.stringify({ ...JSON.parse(readFileSync(MARITIME_FIXTURE, 'utf8')), datasets: [] }));
-  worker = await freePort();
+  const [warehousePort, slackPort, workerPort, inspectorPort, argillaPort] = await freePorts(5);
+  worker = workerPort as number;
   child = spawn(process.execPath, [join(REPO, 'tools/cli/start.ts')], {
     cwd: dir,
     env: {
       ...process.env,
       ARGILLA_STANDIN: '1',
-      WAREHOUSE_PORT: String(await freePort()),
-      SLACK_SINK_PORT: String(await freePort()),
+      WAREHOUSE_PORT: String(warehousePort),
+      SLACK_SINK_PORT: String(slackPort),
       WORKER_PORT: String(worker),
-      INSPECTOR_PORT: String(await freePort()),
-      ARGILLA_STANDIN_PORT: String(await freePort()),
+      INSPECTOR_PORT: String(inspectorPort),
+      ARGILLA_STANDIN_PORT: String(argillaPort),
       ARGILLA_STANDIN_SEED: seed,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

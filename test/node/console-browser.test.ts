@@ -54,7 +54,10 @@ async function checkPage(name: string): Promise<void> {
   expect(problems, `errors on ${name}`).toEqual([]);
 }
 
-describe.skipIf(!hasChromium())('the console in Chromium', () => {
+// Generous limits: a stack test shares 2 cores with the rest of the suite; nothing here asserts a duration.
+const STEP_MS = 120_000;
+
+describe.skipIf(!hasChromium())('the console in Chromium', { timeout: STEP_MS }, () => {
   beforeAll(async () => {
     stack = await startScratchStack();
     token = stack.vars().API_TOKEN as string;
@@ -78,6 +81,7 @@ describe.skipIf(!hasChromium())('the console in Chromium', () => {
     expect((await discovery()).status).toBe('succeeded');
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(60_000);
     page = await context.newPage();
     problems = collectProblems(page);
   }, 240_000);

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDevVars } from '../../tools/local/dev-vars.ts';
-import { freePort } from '../../tools/local/ports.ts';
+import { freePorts as pickPorts } from '../../tools/local/ports.ts';
 import { writeParquet } from '../../tools/local/write-parquet.ts';
 import { ALL_APPLIED } from '../support/migration-files.ts';
 import { runCli } from '../support/run-cli.ts';
@@ -94,12 +94,8 @@ let ports: Ports;
 
 /** Every port `npm start` listens on, so that nothing falls back to a default another process may hold. */
 async function freePorts(): Promise<Ports> {
-  return {
-    warehouse: await freePort(),
-    slack: await freePort(),
-    worker: await freePort(),
-    inspector: await freePort(),
-  };
+  const [warehouse, slack, worker, inspector] = (await pickPorts(4)) as [number, number, number, number];
+  return { warehouse, slack, worker, inspector };
 }
 
 function startEnv(p: Ports): NodeJS.ProcessEnv {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DevVars, parseDevVars } from './dev-vars.ts';
-import { freePort } from './ports.ts';
+import { freePorts } from './ports.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** What `npm start` reads from its working directory; tools/cli/start.ts itself runs from the checkout. */
@@ -43,7 +43,8 @@ export async function startScratchStack(options: ScratchStackOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'living-schema-stack-'));
   for (const name of LINKED) symlinkSync(join(REPO, name), join(dir, name));
   const ports = { WAREHOUSE_PORT: 0, SLACK_SINK_PORT: 0, WORKER_PORT: 0, INSPECTOR_PORT: 0 };
-  for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+  const picked = await freePorts(Object.keys(ports).length);
+  for (const [i, name] of (Object.keys(ports) as (keyof typeof ports)[]).entries()) ports[name] = picked[i] as number;
   const env = {
     ...process.env,
     ...options.env,

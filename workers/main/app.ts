@@ -100,7 +100,11 @@ export function createApp(engine: QueryEngine): Hono<AppEnv> {
         405,
       );
     }
-    return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+    const message = `no route for ${c.req.method} ${c.req.path}`;
+    // A browser asking for a page (a mistyped console address) gets the console's 404 page, not JSON.
+    const page = c.req.method === 'GET' && /\btext\/html\b/.test(c.req.header('accept') ?? '');
+    if (page && !/^\/(api|v1)\//.test(c.req.path)) return consoleErrorPage(new AppError('not_found', message), c);
+    return c.json({ error: { code: 'not_found', message } }, 404);
   });
 
   app.onError((error, c) => {

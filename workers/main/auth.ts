@@ -39,7 +39,11 @@ export const consoleSession: Guard = async (c, next) => {
   const session = await readSession(c, c.var.deps.clock());
   const safe = SAFE_METHODS.has(c.req.method);
   if (!session) {
-    if (!safe) throw new AppError('unauthorized', 'your console session has ended: sign in again');
+    if (!safe)
+      throw new AppError(
+        'unauthorized',
+        'no console session came with this form (signed out, expired, or posted from another site): sign in again',
+      );
     const url = new URL(c.req.url);
     return c.redirect(`/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
   }

@@ -103,9 +103,11 @@ catalogViews.get('/catalog', getCatalog, async (c) => {
 </form>
 ${pager('/catalog', query, { limit: PAGE, offset: q.offset, total })}
 ${
-  entries.length === 0
-    ? html`<p id="empty">No names${filter.q || filter.kind || filter.status || filter.source ? ' match these filters' : ' in the catalog yet'}.</p>`
-    : html`<div class="scroll"><table class="data names" id="catalog">
+  entries.length === 0 && total > 0
+    ? ''
+    : entries.length === 0
+      ? html`<p id="empty">No names${filter.q || filter.kind || filter.status || filter.source ? ' match these filters' : ' in the catalog yet'}.</p>`
+      : html`<div class="scroll"><table class="data names" id="catalog">
 <thead><tr><th>Name</th><th>Kind</th><th>Source</th><th>Type</th><th>Status</th><th class="num">Seen</th><th class="num">In</th><th>First seen</th><th>Last seen</th><th>Examples</th></tr></thead>
 <tbody>${entries.map(entryRow)}</tbody>
 </table></div>

@@ -122,7 +122,11 @@ export function pager(
     const qs = params.toString();
     return `${path}${qs ? `?${qs}` : ''}`;
   };
-  const first = page.total === 0 ? 0 : page.offset + 1;
+  if (page.total === 0) return html``;
+  if (page.offset >= page.total) {
+    return html`<nav class="pager" aria-label="Pages"><span>Nothing past ${count(page.total)}.</span> <a href="${link(0)}">First page</a></nav>`;
+  }
+  const first = page.offset + 1;
   const last = Math.min(page.offset + page.limit, page.total);
   return html`<nav class="pager" aria-label="Pages">
   <span>${count(first)}–${count(last)} of ${count(page.total)}</span>

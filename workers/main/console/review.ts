@@ -64,6 +64,19 @@ function side(label: string, name: string, e: CatalogEntry | undefined): Html {
 </div>`;
 }
 
+/**
+ * A conflict whose new name another decision already merged or rejected: merging or rejecting it again is
+ * refused, so the card offers only to close it (approve), saying why.
+ */
+function closeForm(c: ConflictRow, e: CatalogEntry, session: ConsoleSession, back: string): Html {
+  return html`<form method="post" action="/conflicts/${encodeURIComponent(c.id)}/decide" class="decide">
+  ${csrfField(session)}
+  <input type="hidden" name="back" value="${back}">
+  <p class="notice warn">Another decision already ${e.status === 'merged' ? html`merged <code>${c.newName}</code> into <code>${e.mergedInto ?? ''}</code>` : html`rejected <code>${c.newName}</code>`}: this pair needs no decision of its own.</p>
+  <button type="submit" name="decision" value="approve" data-key="a" title="Close: the catalog stays as it is (a)">Close</button>
+</form>`;
+}
+
 function decideForm(c: ConflictRow, session: ConsoleSession, back: string): Html {
   return html`<form method="post" action="/conflicts/${encodeURIComponent(c.id)}/decide" class="decide">
   ${csrfField(session)}
@@ -82,6 +95,11 @@ export function conflictCard(
   back: string,
 ): Html {
   const entry = (name: string) => entries.get(catalogKey({ kind: c.kind, source: c.source, name }));
+  const settled = entry(c.newName);
+  const form =
+    settled && (settled.status === 'merged' || settled.status === 'rejected')
+      ? closeForm(c, settled, session, back)
+      : decideForm(c, session, back);
   return html`<article class="conflict" id="conflict-${c.id}" tabindex="-1" aria-labelledby="title-${c.id}">
   <h2 id="title-${c.id}"><a href="/conflicts/${encodeURIComponent(c.id)}"><code>${c.newName}</code> ↔ <code>${c.existingName}</code></a></h2>
   <p class="meta">${what(c)} · score <strong>${c.score.toFixed(2)}</strong> · detected ${when(c.detectedAt)} · <span class="status status-${c.status}">${c.status}</span></p>
@@ -89,7 +107,7 @@ export function conflictCard(
   <div class="pair">${side('New', c.newName, entry(c.newName))}${side('Existing', c.existingName, entry(c.existingName))}</div>
   ${
     c.status === 'open'
-      ? decideForm(c, session, back)
+      ? form
       : html`<p class="decided">${DECISION_WORDS[c.decision ?? 'approve']} by <strong>${c.decidedBy ?? ''}</strong> ${when(c.decidedAt)}${c.note ? html`: <q>${c.note}</q>` : ''}</p>`
   }
 </article>`;
@@ -149,7 +167,7 @@ ${decided ? decidedNotice(decided) : ''}
 Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>a</kbd> approve, <kbd>r</kbd> reject, <kbd>m</kbd> merge.</p>
 ${pager('/', { status: q.status, kind: q.kind, source: q.source }, { limit: PAGE, offset: q.offset, total })}
 <section id="queue" aria-label="Conflicts">
-${conflicts.length === 0 ? html`<p id="empty">Nothing to review${q.status === 'open' ? '' : ' with these filters'}.</p>` : conflicts.map((x) => conflictCard(x, entries, session, back))}
+${conflicts.length === 0 && total > 0 ? '' : conflicts.length === 0 ? html`<p id="empty">Nothing to review${q.status === 'open' ? '' : ' with these filters'}.</p>` : conflicts.map((x) => conflictCard(x, entries, session, back))}
 </section>`;
   return page(c, { title: 'Review queue', view: 'review', session, body });
 });

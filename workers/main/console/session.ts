@@ -74,6 +74,8 @@ export function endSession(c: Context<AppEnv>): void {
 /** Where to go after signing in: a path on this origin only (never `//host` or a scheme). */
 export function safeNext(next: string | undefined): string {
   if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
+  // A control character or space would break the Location header (or, in a browser, the redirect).
+  if ([...next].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f)) return '/';
   return next;
 }
 

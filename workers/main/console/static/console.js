@@ -28,8 +28,7 @@
       button.form.requestSubmit(button);
     }
   });
-  const first = cards()[0];
-  if (first && !location.hash) first.focus({ preventScroll: true });
+  // No card is focused on load: a decision from the keyboard needs a card chosen first (j, k or a click).
 
   // Schema diagrams: the Mermaid source in <pre class="mermaid-source">, drawn by the bundled renderer in a
   // sandboxed frame of its own (diagram.html: Mermaid needs inline styles, which this page's CSP refuses) and
@@ -72,10 +71,16 @@
         img.alt = pre.dataset.alt || 'Entity-relationship diagram of the schema';
         img.src = URL.createObjectURL(new Blob([data.svg], { type: 'image/svg+xml' }));
         img.className = 'diagram-picture';
+        // The picture fits the page; its link opens it full size, where a wide schema is readable.
+        const full = document.createElement('a');
+        full.href = img.src;
+        full.target = '_blank';
+        full.rel = 'noopener';
+        full.append(img);
         pre.hidden = true;
-        pre.before(img);
+        pre.before(full);
         const status = statusOf(pre);
-        if (status) status.textContent = '';
+        if (status) status.textContent = 'Open the picture for the diagram at full size.';
       } else {
         failed(pre, data.error ?? 'unknown error');
       }
