@@ -48,7 +48,8 @@ async function view(path: string, name: string): Promise<void> {
 }
 
 async function checkPage(name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
+  // 'load', not 'networkidle': the diagram's frame, added and removed by the page, can keep the latter from firing.
+  await page.waitForLoadState('load');
   await screenshot(page, name);
   expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
   expect(problems, `errors on ${name}`).toEqual([]);
