@@ -45,7 +45,7 @@ export async function observeActivity(
       : `SELECT 'dataset' AS kind, coalesce(dataset, '') AS scope, max(annotated_at) AS newest_at
          FROM annotations WHERE status = 'submitted' AND ${mine} GROUP BY coalesce(dataset, '')
          UNION ALL
-         SELECT 'source', source, max(ingested_at) FROM load_fields WHERE ${mine} GROUP BY source`;
+         SELECT 'source', source, max(ingested_at) FROM load_fields WHERE rows > 0 AND ${mine} GROUP BY source`;
   const rows = await db.query(
     `WITH added AS (${added})
      SELECT coalesce(s.kind, a.kind) AS kind, coalesce(s.scope, a.scope) AS scope, s.newest_at AS stored_at,

@@ -360,7 +360,7 @@ export interface FieldObservation {
   readonly source: string;
   readonly name: string;
   readonly kind: FieldKind;
-  /** Loaded files that had the field. */
+  /** Loaded files where the field had a value (not NULL in every row; a file of no rows has none). */
   readonly loads: number;
   /** Rows that carried the field (its column existed in their file). */
   readonly rows: number;
@@ -436,8 +436,14 @@ export function planFields(
     const observedTypes: Record<string, number> = { ...(prior?.observedTypes ?? {}) };
     for (const [t, n] of Object.entries(o.types)) observedTypes[t] = (observedTypes[t] ?? 0) + n;
     const loadCount = (prior?.loadCount ?? 0) + o.loads;
-    const firstSeen = prior?.firstSeen && prior.firstSeen < o.firstSeen ? prior.firstSeen : o.firstSeen;
-    const lastSeen = prior?.lastSeen && prior.lastSeen > o.lastSeen ? prior.lastSeen : o.lastSeen;
+    // Loads where the field had a value date it; loads where it was only NULL do so only while there are
+    // none (observeFields), so the dates of a side with values win over those of a side without.
+    const seen = prior && prior.loadCount > 0 === o.loads > 0 ? prior : undefined;
+    const kept = prior && prior.loadCount > 0 && o.loads === 0 ? prior : undefined;
+    const earliest = (a: Date | null | undefined, b: Date) => (a && a < b ? a : b);
+    const latest = (a: Date | null | undefined, b: Date) => (a && a > b ? a : b);
+    const firstSeen = kept?.firstSeen ?? earliest(seen?.firstSeen, o.firstSeen);
+    const lastSeen = kept?.lastSeen ?? latest(seen?.lastSeen, o.lastSeen);
     const examples = [...new Set([...(existing?.examples ?? []), ...o.examples])].slice(0, config.examples);
     const inferredType = widen(observedTypeNames(observedTypes));
     const describe = () => describeField({ source: o.source, kind: o.kind, inferredType, observedTypes, examples });

@@ -242,19 +242,27 @@ const FieldObservationRow = z.object({
 /**
  * Fields of the given loads (or all loads), from their profiles: per source and path, the loads and rows
  * that carried it, NULLs, values per type, first and last ingestion, and the latest load that had it.
+ * Only a load where the field had a value counts, and dates it: a profile row of no rows (older loaders
+ * wrote them for empty files) is skipped, and a load where the field was NULL in every row adds its rows
+ * and NULLs but is not a load of the field. A field never seen with a value is dated by the loads it was
+ * NULL in, and its latest load is the latest of those.
  */
 export async function observeFields(
   db: WarehouseSession,
   loads: readonly PendingLoad[] | 'all',
 ): Promise<(FieldObservation & { readonly latestLoad: string })[]> {
   if (loads !== 'all' && loads.length === 0) return [];
-  const where = loads === 'all' ? '' : `WHERE load_id IN ${list(loads.map((l) => l.id))}`;
+  const where = loads === 'all' ? '' : `AND load_id IN ${list(loads.map((l) => l.id))}`;
+  // Nested paths have no NULL count: a row of them is a value.
+  const valued = 'FILTER (WHERE rows > coalesce(null_count, 0))';
   const rows = await db.query(
-    `SELECT target, source, path, count(DISTINCT load_id)::DOUBLE AS loads, sum(rows)::DOUBLE AS rows,
+    `SELECT target, source, path, count(DISTINCT load_id) ${valued}::DOUBLE AS loads, sum(rows)::DOUBLE AS rows,
             CASE WHEN count(null_count) = count(*) THEN sum(null_count)::DOUBLE END AS nulls,
             to_json(list({'type': field_type, 'values': rows - coalesce(null_count, 0)}))::VARCHAR AS types,
-            min(ingested_at) AS first_seen, max(ingested_at) AS last_seen, max_by(load_id, ingested_at) AS latest_load
-     FROM load_fields ${where}
+            coalesce(min(ingested_at) ${valued}, min(ingested_at)) AS first_seen,
+            coalesce(max(ingested_at) ${valued}, max(ingested_at)) AS last_seen,
+            coalesce(max_by(load_id, ingested_at) ${valued}, max_by(load_id, ingested_at)) AS latest_load
+     FROM load_fields WHERE rows > 0 ${where}
      GROUP BY target, source, path ORDER BY source, path`,
   );
   return rows.map((row) => {

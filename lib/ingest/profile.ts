@@ -201,12 +201,17 @@ export function profileOf(
   return [...out.values()];
 }
 
-/** The JSON column's profile of one load: only raw_documents.metadata and structured_data.data are tracked. */
+/**
+ * The JSON column's profile of one load: only raw_documents.metadata and structured_data.data are tracked.
+ * A field with no rows in the load (a header-only CSV, a zero-row Parquet file, a type no row had) is left
+ * out: a column of an empty file is no evidence that the field is in use, so a load of no rows writes nothing.
+ */
 export async function recordLoadFields(
   tx: WarehouseSession,
   load: { readonly loadId: string; readonly target: Target; readonly source: string; readonly now: Date },
-  profile: readonly FieldProfile[],
+  loaded: readonly FieldProfile[],
 ): Promise<void> {
+  const profile = loaded.filter((p) => p.rows > 0);
   if (load.target === 'annotations' || profile.length === 0) return;
   const source = load.target === 'raw_documents' ? 'raw_documents' : load.source;
   const at = `'${load.now.toISOString()}'::TIMESTAMPTZ`;

@@ -487,3 +487,54 @@ describe('staleness against the newest activity of the dataset or source', () =>
     }
   });
 });
+
+describe('loads with no rows, and columns with no values', () => {
+  it('counts a load towards a field only when the field had a value in it', async () => {
+    const { warehouse } = await migratedDatabase('discovery_empty_loads');
+    try {
+      /** A file of one row (none when `port` is null) with the columns port, imo and berth (always NULL). */
+      const csv = (key: string, port: string | null) => ({
+        bucket: 'vessel-csv' as const,
+        key: `port_calls/${key}`,
+        sql: `SELECT * FROM (VALUES ('${port ?? 'x'}', 9811000, NULL::VARCHAR)) AS t(port, imo, berth)${port === null ? ' WHERE false' : ''}`,
+      });
+      const fields = async () =>
+        Object.fromEntries(
+          (await readFieldRows(warehouse)).map((f) => [f.name, { loads: f.loadCount, status: f.status }]),
+        );
+      // Two files with rows, then what giving every file an empty version leaves: header-only versions of
+      // both keys and a third, empty, file. `berth` is in every file and NULL in every row.
+      await ingestFiles(warehouse, [csv('a.parquet', 'Rotterdam'), csv('b.parquet', 'Hamburg')], DAY1);
+      await ingestFiles(warehouse, [csv('a.parquet', null), csv('b.parquet', null), csv('c.parquet', null)], DAY2);
+      expect(await warehouse.query('SELECT count(*)::INTEGER AS n FROM load_fields WHERE rows = 0')).toEqual([
+        { n: 0 },
+      ]);
+      succeeded(await runDiscovery(deps(warehouse, DAY2), { trigger: 'cron', full: false }));
+      const expected = {
+        berth: { loads: 0, status: 'candidate' },
+        imo: { loads: 2, status: 'candidate' },
+        port: { loads: 2, status: 'candidate' },
+      };
+      expect(await fields()).toEqual(expected);
+      // A recount agrees, and so it does over rows an older loader wrote for an empty load.
+      await warehouse.execute(
+        `INSERT INTO load_fields (load_id, target, source, path, field_type, rows, null_count, ingested_at)
+         VALUES ('old-empty', 'structured_data', 'port_calls', 'port', 'varchar', 0, 0, '2026-11-21T12:00:00Z')`,
+        [],
+      );
+      succeeded(await runDiscovery(deps(warehouse, DAY2), { trigger: 'cron', full: true }));
+      expect(await fields()).toEqual(expected);
+
+      // A third file with values makes them active; berth stays a candidate with no load.
+      await ingestFiles(warehouse, [csv('d.parquet', 'Antwerp')], DAY2);
+      succeeded(await runDiscovery(deps(warehouse, DAY2), { trigger: 'cron', full: false }));
+      expect(await fields()).toEqual({
+        berth: { loads: 0, status: 'candidate' },
+        imo: { loads: 3, status: 'active' },
+        port: { loads: 3, status: 'active' },
+      });
+    } finally {
+      await warehouse.close();
+    }
+  });
+});

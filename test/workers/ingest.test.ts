@@ -315,6 +315,28 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
     expect(await logFor(db, key('documents-v1.parquet'))).toHaveLength(3);
   });
 
+  it('keeps the rows on a delete, so the same bytes uploaded again after it are a no-op', async () => {
+    // Why the demo's --reset gives its files empty versions instead of deleting them (tools/demo/run.ts).
+    const bytes = await fixtureBytes('manifest.csv');
+    const object = await putObject('vessel-csv', 'uploads/deleted.csv', bytes);
+    await run([{ body: putEvent('vessel-csv', 'uploads/deleted.csv', object) }]);
+    await env.CSV_BUCKET.delete('uploads/deleted.csv');
+    await run([{ body: deleteEvent('vessel-csv', 'uploads/deleted.csv') }]);
+    await putObject('vessel-csv', 'uploads/deleted.csv', bytes);
+    const again = { eventTime: '2026-11-21T14:00:00.000Z' };
+    await run([{ id: 'after-delete', body: putEvent('vessel-csv', 'uploads/deleted.csv', object, again) }]);
+    expect((await logFor(db, 'uploads/deleted.csv')).map((l) => [l.status, l.error])).toEqual([
+      ['loaded', null],
+      ['deleted', null],
+      ['ignored', expect.stringMatching(/^the same content .* is the object's newest loaded version/)],
+    ]);
+    expect(
+      await db.warehouse.query(
+        `SELECT count(*)::INTEGER AS n FROM structured_data WHERE source_file = 'uploads/deleted.csv' AND valid_to IS NULL`,
+      ),
+    ).toEqual([{ n: 2 }]);
+  });
+
   it('acks and records a message that is not an R2 notification', async () => {
     const delivery = await run([{ id: 'junk', body: { hello: 'world', bucket: 'vessel-csv' } }]);
     expect(delivery.explicitAcks).toEqual(['junk']);

@@ -310,6 +310,12 @@ export interface ResetOutcome {
  * warehouse (its history is the point), so each demo file gets an empty version (its rows are closed),
  * the demo's Argilla responses are synced away (tombstones close them), and the demo's report is deleted
  * so it is created afresh. Schema versions and conflict decisions are history and stay.
+ *
+ * Not a delete of each object (DELETE /v1/objects): the consumer records a delete and keeps the rows
+ * (docs/ingestion.md#versions), and the same bytes uploaded again after it are the key's newest loaded
+ * version, so `ignored`: the rows would stay current and month 1 would not load again. An empty version
+ * closes the rows, makes month 1's upload a revert that loads, and writes no field profile, so discovery
+ * does not count it as a load of the file's columns.
  */
 export async function resetDemo(stack: Stack, corpus: DemoCorpus, say: (line: string) => void): Promise<ResetOutcome> {
   const report = await findReport(stack);
