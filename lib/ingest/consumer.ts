@@ -72,6 +72,8 @@ export interface LoadedBatch {
   readonly bucket: string;
   readonly key: string;
   readonly rows: number;
+  /** Its writer asked for a discovery run right after the load (object-store.ts PROMPT_DISCOVERY). */
+  readonly prompt?: boolean;
 }
 
 export interface DiscoveryNote {
@@ -266,6 +268,8 @@ interface AdmittedLoad extends FailedLoad {
   readonly target: Target;
   readonly format: FileFormat;
   readonly loadId: string;
+  /** The object's writer asked for a prompt discovery run. */
+  readonly prompt: boolean;
 }
 
 /**
@@ -309,6 +313,7 @@ async function admitLoad(
     size: head.size,
     loadId: deps.newId(),
     entry: routed.entry,
+    prompt: head.promptDiscovery === true,
   };
 }
 
@@ -469,7 +474,15 @@ function reportLoaded(deps: IngestDeps, load: AdmittedLoad, result: LoadResult):
   });
   return {
     kind: 'loaded',
-    load: { target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
+    load: {
+      target,
+      batchId: result.batchId,
+      loadId,
+      bucket,
+      key,
+      rows: result.rows,
+      ...(load.prompt ? { prompt: true } : {}),
+    },
     peakBytes: result.peakBytes,
   };
 }
