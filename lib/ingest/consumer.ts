@@ -491,6 +491,7 @@ function reportLoaded(deps: IngestDeps, load: AdmittedLoad, result: LoadResult):
     strategy: load.strategy,
     batchId: result.batchId,
     peakBytes: result.peakBytes,
+    ...(result.warehouseWaitMs !== undefined ? { warehouseWaitMs: result.warehouseWaitMs } : {}),
   });
   return {
     kind: 'loaded',

@@ -137,7 +137,14 @@ export const loadPushCsv: PushLoader = async (tx, store, req, options) => {
     new Map([...extras].map((name) => [name, nulls[index.get(name) as number] ?? 0])),
     new Map([...extras].map((name) => [name, strings[index.get(name) as number] ?? 0])),
   );
-  return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
+  return {
+    rows,
+    batchId: ctx.batchId,
+    schemaVersion: null,
+    peakBytes: pipeline.peak,
+    profile,
+    warehouseWaitMs: Math.round(pipeline.waitedMs),
+  };
 };
 
 /**

@@ -195,6 +195,7 @@ export const loadPushParquet: PushLoader = async (tx, store, req, options) => {
     batchId: ctx.batchId,
     schemaVersion: ctx.schemaVersion,
     peakBytes: pipeline.peak,
+    warehouseWaitMs: Math.round(pipeline.waitedMs),
     profile: profileOf(shapes, rows, nulls),
   };
 };
