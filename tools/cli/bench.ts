@@ -4,6 +4,7 @@
 //   api         schema API latency through the local stack vs a route that does no I/O
 //   argilla     upload to catalog (p50/max of uploads to R2, and of the Argilla webhook path); also `latency`
 //   query       POST /api/query live and time travel, and a report refresh, vs the same SQL on the warehouse
+//   transport   the warehouse's cost of a push column as split text vs as a typed array literal
 //   drift       npm run schema -- drift on 200 tables vs the migrations-only reference build and SELECT 1
 import { benchApi } from '../bench/api.ts';
 import { benchArgilla } from '../bench/argilla.ts';
@@ -11,6 +12,7 @@ import { benchDiscovery } from '../bench/discovery.ts';
 import { benchDrift } from '../bench/drift.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchQuery } from '../bench/query.ts';
+import { benchTransport } from '../bench/transport.ts';
 import { cliArgs, fail } from './args.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -19,6 +21,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: benchApi,
   argilla: benchArgilla,
   latency: benchArgilla,
+  transport: benchTransport,
   query: benchQuery,
   drift: benchDrift,
 };
