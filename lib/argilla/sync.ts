@@ -7,6 +7,7 @@
 import { AppError, errorMessage, isAppError } from '../errors.ts';
 import type { R2Event } from '../ingest/event.ts';
 import { localObjectEvent } from '../ingest/local-upload.ts';
+import { PROMPT_DISCOVERY } from '../ingest/object-store.ts';
 import type { Logger } from '../log.ts';
 import { writeParquetFile } from '../parquet/write.ts';
 import type { Warehouse } from '../warehouse/port.ts';
@@ -58,7 +59,12 @@ export type SyncProgress =
 
 /** The one bucket method the sync uses (an R2 bucket binding has it). */
 export interface SyncBucket {
-  put(key: string, body: Uint8Array): Promise<{ readonly etag: string; readonly size: number } | null>;
+  /** `customMetadata` is stored with the object (R2 custom metadata). */
+  put(
+    key: string,
+    body: Uint8Array,
+    customMetadata?: Record<string, string>,
+  ): Promise<{ readonly etag: string; readonly size: number } | null>;
 }
 
 export interface ArgillaSyncDeps {
@@ -322,7 +328,9 @@ async function syncDataset(
     });
     const batchOf = new Map<ResponseStateWrite, string>();
     for (const file of encoded) {
-      const written = dryRun ? plannedFile(deps, ctx, file, now) : await writeFile(deps, ctx, file, now);
+      const written = dryRun
+        ? plannedFile(deps, ctx, file, now)
+        : await writeFile(deps, ctx, file, now, request.trigger === 'webhook');
       files.push(written);
       deps.progress?.({ kind: 'file', dataset: dataset.name, file: written, dryRun });
       for (const unit of file.units) if (unit.write) batchOf.set(unit.write, file.batchId);
@@ -521,11 +529,15 @@ async function writeFile(
   ctx: FlattenContext,
   file: EncodedFile<unknown>,
   now: Date,
+  /** A webhook's sync: an SME waits for the catalog, so the load asks for a discovery run at once. */
+  prompt: boolean,
 ): Promise<WrittenFile> {
   const key = fileKey(ctx, file.batchId, now);
   let stored: { readonly etag: string; readonly size: number } | null;
   try {
-    stored = await deps.bucket.put(key, file.bytes);
+    stored = await (prompt
+      ? deps.bucket.put(key, file.bytes, { [PROMPT_DISCOVERY.key]: PROMPT_DISCOVERY.value })
+      : deps.bucket.put(key, file.bytes));
   } catch (error) {
     throw new AppError('storage_unavailable', `R2 did not store ${deps.bucketName}/${key}: ${errorMessage(error)}`, {
       cause: error,

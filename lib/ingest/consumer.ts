@@ -72,6 +72,8 @@ export interface LoadedBatch {
   readonly bucket: string;
   readonly key: string;
   readonly rows: number;
+  /** Its writer asked for a discovery run right after the load (object-store.ts PROMPT_DISCOVERY). */
+  readonly prompt?: boolean;
 }
 
 export interface DiscoveryNote {
@@ -266,6 +268,8 @@ interface AdmittedLoad extends FailedLoad {
   readonly target: Target;
   readonly format: FileFormat;
   readonly loadId: string;
+  /** The object's writer asked for a prompt discovery run. */
+  readonly prompt: boolean;
 }
 
 /**
@@ -287,11 +291,14 @@ async function admitLoad(
   // Idempotent per event. The same bytes uploaded again later are a new event: they load if another version
   // came in between (a revert) and are a recorded no-op otherwise. A failure or an ignore is not final: a
   // later delivery (a replay from the dead-letter queue) tries again.
+  // The object's head is asked for meanwhile (R2 and the warehouse in parallel); used only if it gets that far.
+  const heading = deps.store.head(bucket, key);
+  heading.catch(() => {});
   const prior = await priorOutcome(deps.warehouse, { bucket, key, etag, eventTime });
   if (isSettled(prior.status)) return { kind: 'duplicate', detail: `already ${prior.status}` };
   const routed = await routeObject(deps, message, entry);
   if (routed.kind !== 'routed') return routed;
-  const head = await deps.store.head(bucket, key);
+  const head = await heading;
   if (!head) return ignore(deps, routed.entry, 'the object no longer exists (deleted before it could be loaded)');
   const stale = staleVersion(head, etag, eventTime, prior.newestLoaded);
   if (stale !== null) return ignore(deps, routed.entry, stale);
@@ -309,6 +316,7 @@ async function admitLoad(
     size: head.size,
     loadId: deps.newId(),
     entry: routed.entry,
+    prompt: head.promptDiscovery === true,
   };
 }
 
@@ -362,13 +370,17 @@ function staleVersion(
 
 /**
  * Loads the object in one transaction with everything that records it (its head claim, the fields of its
- * JSON column, its ingest_log row): all of it is committed, or none.
+ * JSON column, its ingest_log row): all of it is committed, or none. Statements that do not wait for each
+ * other's answers go out together (postgres.js pipelines them on the transaction's connection): the claim
+ * with the loader's first questions, and the records after the load with each other, so a file costs
+ * BEGIN, the first questions, the load, the records and COMMIT (test/node/ingest-round-trips.test.ts).
  */
 async function loadObject(deps: IngestDeps, load: AdmittedLoad): Promise<LoadResult> {
   const { bucket, key, etag, eventTime, loadId, started, target } = load;
   return deps.warehouse.transaction(async (tx) => {
-    // First, so that a concurrent load of the same object conflicts before either reads the file.
-    await claimHead(tx, { bucket, key, etag, eventTime, loadId });
+    // First on the wire, so that a concurrent load of the same object conflicts before either reads the file.
+    const claimed = claimHead(tx, { bucket, key, etag, eventTime, loadId });
+    claimed.catch(() => {});
     const request: LoadRequest = {
       target,
       format: load.format,
@@ -381,28 +393,41 @@ async function loadObject(deps: IngestDeps, load: AdmittedLoad): Promise<LoadRes
       eventTime,
       source: sourceOf(key),
     };
-    const loaded =
-      load.strategy === 'push'
-        ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
-        : await loadRemote(tx, request);
+    let loaded: LoadResult;
+    try {
+      loaded =
+        load.strategy === 'push'
+          ? await loadPush(tx, deps.store, request, deps.push ?? DEFAULT_PUSH_OPTIONS)
+          : await loadRemote(tx, request);
+    } catch (error) {
+      // A failed claim fails what came after it in the transaction: its error is the one that says why.
+      await claimed;
+      throw error;
+    }
+    await claimed;
+    const records = [
+      recordLoadFields(tx, { loadId, target, source: request.source, now: started }, loaded.profile),
+      clearUnsettled(tx, load.entry),
+      recordIngest(tx, {
+        ...load.entry,
+        id: loadId,
+        batchId: loaded.batchId,
+        schemaVersion: loaded.schemaVersion,
+        rows: loaded.rows,
+        bytes: load.size,
+        status: 'loaded',
+        finishedAt: deps.clock(),
+      }),
+    ];
+    for (const r of records) r.catch(() => {});
     if (load.strategy === 'remote') {
       // The warehouse reads the object by name, not by version: if another version replaced it since the
-      // head, the rows may be that version's, under this one's eTag. Its own event loads it.
+      // head, the rows may be that version's, under this one's eTag. Its own event loads it. (The records
+      // are in flight meanwhile; the rollback undoes them.)
       const after = await deps.store.head(bucket, key);
       if (after && normaliseEtag(after.etag) !== etag) throw new ObjectChangedError(`${bucket}/${key} changed`);
     }
-    await recordLoadFields(tx, { loadId, target, source: request.source, now: started }, loaded.profile);
-    await clearUnsettled(tx, load.entry);
-    await recordIngest(tx, {
-      ...load.entry,
-      id: loadId,
-      batchId: loaded.batchId,
-      schemaVersion: loaded.schemaVersion,
-      rows: loaded.rows,
-      bytes: load.size,
-      status: 'loaded',
-      finishedAt: deps.clock(),
-    });
+    await Promise.all(records);
     return loaded;
   });
 }
@@ -466,10 +491,19 @@ function reportLoaded(deps: IngestDeps, load: AdmittedLoad, result: LoadResult):
     strategy: load.strategy,
     batchId: result.batchId,
     peakBytes: result.peakBytes,
+    ...(result.warehouseWaitMs !== undefined ? { warehouseWaitMs: result.warehouseWaitMs } : {}),
   });
   return {
     kind: 'loaded',
-    load: { target, batchId: result.batchId, loadId, bucket, key, rows: result.rows },
+    load: {
+      target,
+      batchId: result.batchId,
+      loadId,
+      bucket,
+      key,
+      rows: result.rows,
+      ...(load.prompt ? { prompt: true } : {}),
+    },
     peakBytes: result.peakBytes,
   };
 }

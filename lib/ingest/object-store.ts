@@ -3,7 +3,15 @@
 export interface ObjectHead {
   readonly etag: string;
   readonly size: number;
+  /** The writer asked for a discovery run as soon as the object is loaded (PROMPT_DISCOVERY). */
+  readonly promptDiscovery?: boolean;
 }
+
+/**
+ * R2 custom metadata with which a writer (a webhook-triggered Argilla sync) asks for a discovery run right
+ * after the object loads, instead of waiting for the discovery queue's debounce.
+ */
+export const PROMPT_DISCOVERY = { key: 'discovery', value: 'prompt' } as const;
 
 export interface ObjectStore {
   /** Null when the object does not exist. */

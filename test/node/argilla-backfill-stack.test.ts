@@ -178,7 +178,7 @@ describe('npm run argilla -- backfill against npm start', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${vars.API_TOKEN}` },
     });
-    // The loads also queued a run (its batch waits up to 30 s): either may take them in, and the other finds nothing new.
+    // The loads also queued a run (its batch waits up to 10 s): either may take them in, and the other finds nothing new.
     const outcome = (await fired.json()) as { status: string };
     expect(['succeeded', 'busy'], JSON.stringify(outcome)).toContain(outcome.status);
     const types = await until(async () => {

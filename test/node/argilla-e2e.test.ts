@@ -8,7 +8,7 @@ import { runCli } from '../support/run-cli.ts';
 
 const V1 = 'd1a7a5e7-0000-4000-8000-000000000001';
 const RECORD3 = '7ec0bd00-0000-4000-8000-000000000003';
-/** Generous: the queues' batch windows alone are 2 s + 5 s + 30 s (wrangler*.toml). */
+/** Generous: the queues’ batch windows alone are 2 s + 5 s + 10 s (wrangler*.toml). */
 const PIPELINE_MS = 150_000;
 
 let stack: ScratchStack;

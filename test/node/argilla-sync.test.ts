@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ArgillaTime } from '../../lib/argilla/schemas.ts';
 import { type SyncReport, syncArgilla } from '../../lib/argilla/sync.ts';
+import { PROMPT_DISCOVERY } from '../../lib/ingest/object-store.ts';
 import { MARITIME_FIXTURE } from '../../tools/argilla-standin/fixture.ts';
 import {
   BUCKET,
@@ -318,6 +319,25 @@ describe('Argilla sync against the stand-in', () => {
     expected = sorted([
       ...without(expected, '04', 'alice'),
       ['04', 'doc-0004', 'PORT', 40, 45, 'Malta', 'alice', 'submitted', 'code_points', null],
+    ]);
+    expect(await current()).toEqual(expected);
+  });
+
+  it('a webhook’s targeted sync marks its file for a prompt discovery run; scheduled syncs mark none', async () => {
+    expect(h.metadata.size).toBe(0);
+    h.argilla.submitResponse({
+      recordId: record(6),
+      username: 'bob',
+      spans: [{ label: 'PORT', start: 52, end: 61 }],
+    });
+    h.tick();
+    const report = await syncArgilla(h.deps(), { trigger: 'webhook', recordIds: [record(6)] });
+    const key = ds(report)?.file?.key as string;
+    expect(h.metadata).toEqual(new Map([[key, { [PROMPT_DISCOVERY.key]: PROMPT_DISCOVERY.value }]]));
+    await h.ingestSent();
+    expected = sorted([
+      ...expected,
+      ['06', 'doc-0006', 'PORT', 52, 61, 'Singapore', 'bob', 'submitted', 'code_points', null],
     ]);
     expect(await current()).toEqual(expected);
   });

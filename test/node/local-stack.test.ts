@@ -260,7 +260,7 @@ describe('npm start', () => {
     });
 
     // The cron run raises the conflict, unless the discovery queue's batch (the upload test above sent one;
-    // it waits up to 30 s) ran after this load and raised it first: the cron then finds nothing new, or is
+    // it waits up to 10 s) ran after this load and raised it first: the cron then finds nothing new, or is
     // busy. Either way exactly one run raised it.
     const cron = await fetch(`${base}/__scheduled/discovery`, { method: 'POST', headers: auth });
     const outcome = (await cron.json()) as { status: string; report?: { conflicts: { newName: string }[] } };

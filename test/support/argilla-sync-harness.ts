@@ -33,6 +33,8 @@ export interface SyncHarness {
   readonly warehouse: Warehouse;
   /** Keys the sync put into the bucket, oldest first. */
   readonly written: string[];
+  /** Keys written with R2 custom metadata, and that metadata. */
+  readonly metadata: Map<string, Record<string, string>>;
   /** Ingest messages the sync sent and ingestSent has not delivered yet. */
   readonly sent: R2Event[];
   /** Waits the client asked for between attempts. */
@@ -73,6 +75,7 @@ export async function startSyncHarness(options: {
   const runId = Math.random().toString(36).slice(2, 8);
   const dir = inject('r2Directories')[BUCKET] as string;
   const written: string[] = [];
+  const metadata = new Map<string, Record<string, string>>();
   const sent: R2Event[] = [];
   const waits: number[] = [];
   let clock = new Date(options.start ?? '2026-11-21T12:00:00.000Z');
@@ -83,6 +86,7 @@ export async function startSyncHarness(options: {
     argilla,
     warehouse,
     written,
+    metadata,
     sent,
     waits,
     now: () => clock,
@@ -100,7 +104,8 @@ export async function startSyncHarness(options: {
       }),
       warehouse,
       bucket: {
-        put: async (key, body) => {
+        put: async (key, body, customMetadata) => {
+          if (customMetadata) metadata.set(key, customMetadata);
           const path = join(dir, key);
           mkdirSync(dirname(path), { recursive: true });
           writeFileSync(path, body);

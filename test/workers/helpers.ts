@@ -34,8 +34,9 @@ export async function putObject(
   bucket: BucketName,
   key: string,
   bytes: Uint8Array,
+  customMetadata?: Record<string, string>,
 ): Promise<{ etag: string; size: number }> {
-  const object = await BINDINGS[bucket].put(key, bytes);
+  const object = await BINDINGS[bucket].put(key, bytes, customMetadata ? { customMetadata } : {});
   if (!object) throw new Error('put failed');
   const mirror = await fetch(`${inject('fixturesUrl')}r2/${bucket}/${key}`, { method: 'PUT', body: bytes });
   if (!mirror.ok) throw new Error(`mirror failed: HTTP ${mirror.status}`);

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GIVE_UP_AFTER_ATTEMPTS } from '../../lib/ingest/consumer.ts';
 import type { R2Event } from '../../lib/ingest/event.ts';
+import { PROMPT_DISCOVERY } from '../../lib/ingest/object-store.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
@@ -590,6 +591,31 @@ describe.each(['push', 'remote'] as const)('ingest (%s strategy)', (strategy) =>
         { target: 'structured_data', key: key('manifest.csv'), rows: 2 },
       ],
     });
+    discovery.mockRestore();
+  });
+
+  it('asks discovery for a run at once after loading a file its writer marked prompt, and queues the note too', async () => {
+    const discovery = vi.spyOn(env.DISCOVERY_QUEUE, 'send');
+    const prompted: string[] = [];
+    const DISCOVERY = {
+      runPrompt: async () => {
+        prompted.push('run');
+        return { status: 'succeeded', runId: 'prompt-run' };
+      },
+    } as unknown as Env['DISCOVERY'];
+    const bytes = await fixtureBytes('annotations-v1.parquet');
+    const marked = await putObject('vessel-annotations', key('prompt.parquet'), bytes, {
+      [PROMPT_DISCOVERY.key]: PROMPT_DISCOVERY.value,
+    });
+    const plain = await upload('vessel-annotations', key('not-prompt.parquet'), 'annotations-v1.parquet');
+    expect((await run([{ id: 'n1', body: plain.event }], { DISCOVERY })).explicitAcks).toEqual(['n1']);
+    expect(prompted).toEqual([]);
+    const event = putEvent('vessel-annotations', key('prompt.parquet'), marked);
+    expect((await run([{ id: 'p1', body: event }], { DISCOVERY })).explicitAcks).toEqual(['p1']);
+    expect(prompted).toEqual(['run']);
+    expect(discovery).toHaveBeenCalledTimes(2);
+    expect(discovery.mock.calls[1]?.[0]).toMatchObject({ loads: [{ key: key('prompt.parquet'), prompt: true }] });
+    expect(discovery.mock.calls[0]?.[0]).not.toMatchObject({ loads: [{ prompt: true }] });
     discovery.mockRestore();
   });
 

@@ -2,8 +2,9 @@
 //   ingest      push and remote loads vs DuckDB's own read_parquet
 //   discovery   full and incremental discovery runs, conflict detection, each vs a naive baseline
 //   api         schema API latency through the local stack vs a route that does no I/O
-//   argilla     submit to catalog through the stand-in's webhook vs an upload straight to R2
+//   argilla     upload to catalog (p50/max of uploads to R2, and of the Argilla webhook path); also `latency`
 //   query       POST /api/query live and time travel, and a report refresh, vs the same SQL on the warehouse
+//   transport   the warehouse's cost of a push column as split text vs as a typed array literal
 //   drift       npm run schema -- drift on 200 tables vs the migrations-only reference build and SELECT 1
 import { benchApi } from '../bench/api.ts';
 import { benchArgilla } from '../bench/argilla.ts';
@@ -11,6 +12,7 @@ import { benchDiscovery } from '../bench/discovery.ts';
 import { benchDrift } from '../bench/drift.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchQuery } from '../bench/query.ts';
+import { benchTransport } from '../bench/transport.ts';
 import { cliArgs, fail } from './args.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -18,6 +20,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
   api: benchApi,
   argilla: benchArgilla,
+  latency: benchArgilla,
+  transport: benchTransport,
   query: benchQuery,
   drift: benchDrift,
 };
@@ -26,11 +30,12 @@ const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}]
   runs the named benchmarks (all of them when none is named); BENCH_RUNS=n takes the median of n runs (default 3);
   BENCH_SCALE=0.1 shrinks the discovery data for a quick look (its targets are for scale 1);
   BENCH_REQUESTS=n requests per route for api (default 1000) and per path for query (default 30);
-  BENCH_TRIES=n submits for argilla (default 10; BENCH_RUNS uploads are its reference);
+  BENCH_TRIES=n uploads and webhook submits for argilla / latency (default 10 each);
   drift times npm run schema -- drift on 200 tables over BENCH_RUNS runs (target under 2 s)`;
 
 const { positionals } = cliArgs(process.argv.slice(2), { usage: USAGE });
-const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+// `latency` is another name for `argilla`: run once when none is named.
+const names = positionals.length > 0 ? positionals : Object.keys(BENCHES).filter((n) => n !== 'latency');
 const unknown = names.filter((name) => !(name in BENCHES));
 if (unknown.length > 0) fail(`unknown benchmark '${unknown.join("', '")}'\n${USAGE}`);
 for (const name of names) {

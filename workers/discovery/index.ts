@@ -52,7 +52,7 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
 
 const WORKER = 'living-schema-discovery';
 
-function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual'): Promise<RunOutcome> {
+function runNow(env: DiscoveryEnv, ctx: ExecutionContext, trigger: 'cron' | 'manual' | 'queue'): Promise<RunOutcome> {
   return withDeps(env, ctx, WORKER, (deps) => runDiscovery(discoveryDeps(env, deps), { trigger, full: false }));
 }
 
@@ -60,6 +60,15 @@ export class DiscoveryControl extends WorkerEntrypoint<DiscoveryEnv> {
   /** Runs what the hourly cron runs, now, and returns its outcome (report included). */
   async fireCron(): Promise<RunOutcome> {
     return runNow(this.env, this.ctx, 'manual');
+  }
+
+  /**
+   * An incremental run now, for loads whose writer asked for one (a webhook's Argilla sync): what the
+   * discovery queue's batch would run, without its debounce.
+   */
+  async runPrompt(): Promise<{ status: RunOutcome['status']; runId: string }> {
+    const outcome = await runNow(this.env, this.ctx, 'queue');
+    return { status: outcome.status, runId: outcome.status === 'succeeded' ? outcome.report.runId : outcome.runId };
   }
 }
 

@@ -33,7 +33,9 @@ export function createArgillaSyncDeps(env: Env, base: Deps): ArgillaSyncDeps {
       now: base.now,
     }),
     warehouse: base.warehouse,
-    bucket: { put: async (key, body) => bucket.put(key, body) },
+    bucket: {
+      put: async (key, body, customMetadata) => bucket.put(key, body, customMetadata ? { customMetadata } : {}),
+    },
     bucketName: BUCKET,
     // NOTE: in production R2's event notification on vessel-annotations enqueues the file; sending one here
     // too would deliver it twice. Locally (LOCAL_DEV) miniflare emits none, so the sync sends it.

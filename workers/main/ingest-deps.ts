@@ -62,6 +62,12 @@ export function createIngestDeps(env: Env, base: Deps): IngestDeps {
     },
     notifyDiscovery: async (note: DiscoveryNote) => {
       await env.DISCOVERY_QUEUE.send(note);
+      // A webhook's file: run now rather than after the queue's debounce. The queued note stays the
+      // fallback (a busy lock, a failed call); its run then finds these loads taken in and publishes nothing.
+      if (note.loads.some((l) => l.prompt)) {
+        const outcome = await env.DISCOVERY.runPrompt();
+        base.log.info('ingest: prompt discovery run', { runId: outcome.runId, status: outcome.status });
+      }
     },
   };
 }

@@ -1,6 +1,11 @@
 // The ingestion ObjectStore over R2 bindings (bucket name -> binding).
 import { AppError, errorMessage } from '../../lib/errors.ts';
-import { ObjectChangedError, type ObjectHead, type ObjectStore } from '../../lib/ingest/object-store.ts';
+import {
+  ObjectChangedError,
+  type ObjectHead,
+  type ObjectStore,
+  PROMPT_DISCOVERY,
+} from '../../lib/ingest/object-store.ts';
 
 export function createR2Store(buckets: ReadonlyMap<string, R2Bucket>): ObjectStore {
   const bucketFor = (name: string): R2Bucket => {
@@ -21,7 +26,9 @@ export function createR2Store(buckets: ReadonlyMap<string, R2Bucket>): ObjectSto
     head: (bucket, key) =>
       r2('head', async (): Promise<ObjectHead | null> => {
         const object = await bucketFor(bucket).head(key);
-        return object ? { etag: object.etag, size: object.size } : null;
+        if (!object) return null;
+        const prompt = object.customMetadata?.[PROMPT_DISCOVERY.key] === PROMPT_DISCOVERY.value;
+        return { etag: object.etag, size: object.size, ...(prompt ? { promptDiscovery: true } : {}) };
       }),
     range: (bucket, key, etag, offset, length) =>
       r2('range read', async () => {

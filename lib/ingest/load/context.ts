@@ -24,14 +24,38 @@ export function loadContext(req: LoadRequest, batchId: string, schemaVersion: st
   };
 }
 
+/** What closeSuperseded asks first: are there current rows of other loads, and is a later event's load in. */
+export interface SupersedeProbe {
+  readonly others: boolean;
+  readonly later: boolean;
+}
+
 /**
- * Closes what this load replaces. One question first: are there current rows of other loads at all (not
- * in a table's first load, whose rows then need no comparing), and is a later event's load in (rarely:
- * the ordering then costs more)?
+ * The question closeSuperseded asks, sent now: its answer does not depend on this load's rows, so a loader
+ * sends it with its first statements (one round trip for both) and passes the promise on.
  */
-export async function closeSuperseded(tx: WarehouseSession, target: Target, ctx: LoadContext): Promise<void> {
-  const [found] = await tx.query<{ others: boolean; later: boolean }>(supersedeProbe(target, ctx));
-  if (!found?.others) return;
+export function probeSuperseded(tx: WarehouseSession, target: Target, ctx: LoadContext): Promise<SupersedeProbe> {
+  const probe = tx
+    .query<{ others: boolean; later: boolean }>(supersedeProbe(target, ctx))
+    .then(([found]) => ({ others: found?.others === true, later: found?.later === true }));
+  // Awaited by closeSuperseded; a failure before that fails the statements after it too.
+  probe.catch(() => {});
+  return probe;
+}
+
+/**
+ * Closes what this load replaces. One question first (`probe`, if the loader sent it already): are there
+ * current rows of other loads at all (not in a table's first load, whose rows then need no comparing), and
+ * is a later event's load in (rarely: the ordering then costs more)?
+ */
+export async function closeSuperseded(
+  tx: WarehouseSession,
+  target: Target,
+  ctx: LoadContext,
+  probe: Promise<SupersedeProbe> = probeSuperseded(tx, target, ctx),
+): Promise<void> {
+  const found = await probe;
+  if (!found.others) return;
   for (const s of supersede(target, ctx, found.later)) await tx.execute(s.sql, s.params);
 }
 

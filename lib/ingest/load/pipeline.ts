@@ -15,6 +15,8 @@ export class Pipeline {
   private inFlightBytes = 0;
   rows = 0;
   peak = 0;
+  /** Milliseconds the Worker waited for the warehouse to finish a batch before it could send the next. */
+  waitedMs = 0;
   private readonly tx: WarehouseSession;
 
   constructor(tx: WarehouseSession) {
@@ -43,11 +45,20 @@ export class Pipeline {
     // Keep the new one from being reported as unhandled while the previous one is awaited.
     this.inFlight.catch(() => {});
     this.inFlightBytes = bytes;
-    if (previous) this.rows += await previous;
+    if (previous) this.rows += await this.waited(previous);
+  }
+
+  private async waited(batch: Promise<number>): Promise<number> {
+    const from = performance.now();
+    try {
+      return await batch;
+    } finally {
+      this.waitedMs += performance.now() - from;
+    }
   }
 
   async finish(): Promise<number> {
-    if (this.inFlight) this.rows += await this.inFlight;
+    if (this.inFlight) this.rows += await this.waited(this.inFlight);
     this.inFlight = null;
     return this.rows;
   }

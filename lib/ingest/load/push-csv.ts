@@ -6,7 +6,7 @@ import { pushInsert } from '../load-sql.ts';
 import { type LoadPlan, planLoad, uniqueNames } from '../plan.ts';
 import { duckShapes, profileOf } from '../profile.ts';
 import { csvTransport, type TransportColumn } from '../transport.ts';
-import { closeSuperseded, derivedBatchId, fileName, loadContext } from './context.ts';
+import { closeSuperseded, derivedBatchId, fileName, loadContext, probeSuperseded } from './context.ts';
 import { Pipeline, transportChars } from './pipeline.ts';
 import type { PushLoader } from './types.ts';
 
@@ -55,12 +55,14 @@ async function* csvRows(stream: ReadableStream<Uint8Array>): AsyncGenerator<stri
 /** A CSV object through `push`; returns after the rows are inserted (not committed). */
 export const loadPushCsv: PushLoader = async (tx, store, req, options) => {
   const file = fileName(req);
+  const ctx = loadContext(req, derivedBatchId(req.key, req.etag), null);
+  // closeSuperseded's question goes out while the object is opened: its answer needs only the load id.
+  const probe = probeSuperseded(tx, req.target, ctx);
   const rowsIn = csvRows(await store.stream(req.bucket, req.key, req.etag));
   let header: string[] | null = null;
   let pending: string[][] = [];
   let types: CsvType[] = [];
   let plan: LoadPlan | null = null;
-  const ctx = loadContext(req, derivedBatchId(req.key, req.etag), null);
   const pipeline = new Pipeline(tx);
   let firstRow = 1;
   let line = 1;
@@ -126,7 +128,7 @@ export const loadPushCsv: PushLoader = async (tx, store, req, options) => {
   }
   await flush(pending);
   const rows = await pipeline.finish();
-  await closeSuperseded(tx, req.target, ctx);
+  await closeSuperseded(tx, req.target, ctx, probe);
   const extras = new Set(plan.extras.map((c) => c.name));
   const index = new Map(header.map((name, i) => [name, i]));
   const profile = profileOf(
@@ -135,7 +137,14 @@ export const loadPushCsv: PushLoader = async (tx, store, req, options) => {
     new Map([...extras].map((name) => [name, nulls[index.get(name) as number] ?? 0])),
     new Map([...extras].map((name) => [name, strings[index.get(name) as number] ?? 0])),
   );
-  return { rows, batchId: ctx.batchId, schemaVersion: null, peakBytes: pipeline.peak, profile };
+  return {
+    rows,
+    batchId: ctx.batchId,
+    schemaVersion: null,
+    peakBytes: pipeline.peak,
+    profile,
+    warehouseWaitMs: Math.round(pipeline.waitedMs),
+  };
 };
 
 /**

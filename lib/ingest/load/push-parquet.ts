@@ -17,7 +17,7 @@ import type { ObjectStore } from '../object-store.ts';
 import { type ColumnKind, type LoadPlan, planLoad, type SourceColumn, uniqueNames } from '../plan.ts';
 import { arrowShapes, profileOf } from '../profile.ts';
 import { type TransportColumn, transportColumn } from '../transport.ts';
-import { closeSuperseded, derivedBatchId, fileName, loadContext } from './context.ts';
+import { closeSuperseded, derivedBatchId, fileName, loadContext, probeSuperseded } from './context.ts';
 import { Pipeline, transportChars } from './pipeline.ts';
 import type { LoadRequest, PushLoader, PushOptions } from './types.ts';
 
@@ -98,6 +98,8 @@ function nextTask(): Promise<void> {
 /** A Parquet object through `push`; returns after the rows are inserted (not committed). */
 export const loadPushParquet: PushLoader = async (tx, store, req, options) => {
   const file = fileName(req);
+  // closeSuperseded's question goes out while the footer is read: its answer needs only the load id.
+  const probe = probeSuperseded(tx, req.target, loadContext(req, derivedBatchId(req.key, req.etag), null));
   const source = rangeSource(store, req);
   const footer = await readFooter(source);
   const { schema } = readSchema(footer);
@@ -183,7 +185,7 @@ export const loadPushParquet: PushLoader = async (tx, store, req, options) => {
     firstRow += decoded.numRows;
   }
   const rows = await pipeline.finish();
-  await closeSuperseded(tx, req.target, ctx);
+  await closeSuperseded(tx, req.target, ctx, probe);
   const shapes = plan.extras.map((c) => {
     const field = schema.fields[at.get(c.name) as number] as Field;
     return { name: c.name, shapes: arrowShapes(field, footer.hints.get(field.name)) };
@@ -193,6 +195,7 @@ export const loadPushParquet: PushLoader = async (tx, store, req, options) => {
     batchId: ctx.batchId,
     schemaVersion: ctx.schemaVersion,
     peakBytes: pipeline.peak,
+    warehouseWaitMs: Math.round(pipeline.waitedMs),
     profile: profileOf(shapes, rows, nulls),
   };
 };

@@ -6,13 +6,15 @@ import { parseDuckType } from '../duck-types.ts';
 import { remoteLoad } from '../load-sql.ts';
 import { BadFileError, kindOfDuckType, planLoad, type SourceColumn } from '../plan.ts';
 import { duckShapes, profileOf } from '../profile.ts';
-import { closeSuperseded, derivedBatchId, fileName, loadContext } from './context.ts';
+import { closeSuperseded, derivedBatchId, fileName, loadContext, probeSuperseded } from './context.ts';
 import type { LoadRequest, LoadResult } from './types.ts';
 
 /** The warehouse describes and loads the object; returns after the rows are inserted (not committed). */
 export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promise<LoadResult> {
   const url = r2ObjectUrl(req.bucket, req.key);
   const reader = req.format === 'parquet' ? `read_parquet(${quoteLiteral(url)})` : `read_csv(${quoteLiteral(url)})`;
+  // The probe of closeSuperseded needs only the load id and event time: it goes out with the questions.
+  const probe = probeSuperseded(tx, req.target, loadContext(req, derivedBatchId(req.key, req.etag), null));
   // The questions go out together: one round trip to the warehouse instead of three.
   const [described, kv, stats] = await Promise.all([
     tx.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`),
@@ -63,7 +65,7 @@ export async function loadRemote(tx: WarehouseSession, req: LoadRequest): Promis
   );
   for (const [name, n] of prescan.nulls) nulls.set(name, n);
   const rows = await tx.loadFile(remoteLoad(plan, ctx, url, req.format, types, prescan.finite));
-  await closeSuperseded(tx, req.target, ctx);
+  await closeSuperseded(tx, req.target, ctx, probe);
   return { rows, batchId, schemaVersion, peakBytes: 0, profile: profileOf(shapes, rows, nulls) };
 }
 

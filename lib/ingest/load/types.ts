@@ -35,6 +35,12 @@ export interface LoadResult {
   readonly peakBytes: number;
   /** The fields of the JSON column (metadata / data), for discovery. */
   readonly profile: readonly FieldProfile[];
+  /**
+   * push: milliseconds the Worker waited for the warehouse to take a batch before it could send the next
+   * (the rest of the load's time is the Worker's own: reading, decoding, encoding). Measures which side
+   * bounds a push load.
+   */
+  readonly warehouseWaitMs?: number;
 }
 
 export interface PushOptions {
