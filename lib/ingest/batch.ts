@@ -19,6 +19,7 @@ import {
   bookkeepingSql,
   claimHeadsSql,
   collidesWithBatchNames,
+  fileOfName,
   prescanSql,
   priorOutcomesSql,
   surveySql,
@@ -49,6 +50,8 @@ interface Candidate {
 interface Admitted extends Candidate {
   readonly size: number;
   readonly loadId: string;
+  /** An unsettled earlier outcome of this event (failed, ignored, retrying), which its load replaces. */
+  readonly prior: IngestStatus | null;
 }
 
 const PriorRow = z.object({
@@ -59,7 +62,7 @@ const PriorRow = z.object({
 });
 
 const SurveyRow = z.object({
-  i: z.coerce.number(),
+  file_name: z.string(),
   signature: z.string().nullable(),
   rows: z.coerce.number(),
   batch_id: z.string().nullable(),
@@ -106,7 +109,11 @@ export async function ingestBatched(
     const admitted = await admit(candidates, deps, settled);
     const byTarget = new Map<Target, Admitted[]>();
     for (const a of admitted) byTarget.set(a.target, [...(byTarget.get(a.target) ?? []), a]);
-    for (const [target, files] of byTarget) {
+    for (const [target, all] of byTarget) {
+      // The survey names files by their key: a key in two buckets of one target loads one by one.
+      const keyCount = new Map<string, number>();
+      for (const f of all) keyCount.set(f.key, (keyCount.get(f.key) ?? 0) + 1);
+      const files = all.filter((f) => keyCount.get(f.key) === 1);
       if (files.length < MIN_BATCH_FILES) continue;
       const outcomes = await loadTarget(target, files, deps, started);
       for (const [id, outcome] of outcomes) settled.set(id, outcome);
@@ -128,13 +135,17 @@ export async function ingestBatched(
  */
 async function admit(candidates: readonly Candidate[], deps: IngestDeps, settled: Map<string, Outcome>) {
   const priors = PriorRow.array().parse(await deps.warehouse.query(priorOutcomesSql(candidates)));
-  const open: { candidate: Candidate; newest: { eventTime: Date; etag: string } | null }[] = [];
+  const open: {
+    candidate: Candidate;
+    newest: { eventTime: Date; etag: string } | null;
+    prior: IngestStatus | null;
+  }[] = [];
   for (const p of priors) {
     const candidate = candidates[p.i] as Candidate;
     if (isSettled(p.status)) settled.set(candidate.message.id, { kind: 'duplicate', detail: `already ${p.status}` });
     else {
       const newest = p.newest && p.newest_etag !== null ? { eventTime: p.newest, etag: p.newest_etag } : null;
-      open.push({ candidate, newest });
+      open.push({ candidate, newest, prior: p.status });
     }
   }
   const objects = [...new Map(open.map((o) => [`${o.candidate.bucket}/${o.candidate.key}`, o.candidate])).entries()];
@@ -153,12 +164,12 @@ async function admit(candidates: readonly Candidate[], deps: IngestDeps, settled
     (a, b) =>
       a.candidate.eventTime.getTime() - b.candidate.eventTime.getTime() || a.candidate.index - b.candidate.index,
   );
-  for (const { candidate, newest } of byTime) {
+  for (const { candidate, newest, prior } of byTime) {
     const id = `${candidate.bucket}/${candidate.key}`;
     const head = heads.get(id);
     if (taken.has(id) || !head || staleVersion(head, candidate.etag, candidate.eventTime, newest) !== null) continue;
     taken.add(id);
-    admitted.push({ ...candidate, size: head.size, loadId: deps.newId() });
+    admitted.push({ ...candidate, size: head.size, loadId: deps.newId(), prior });
   }
   return admitted;
 }
@@ -188,10 +199,22 @@ async function loadTarget(
   started: Date,
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
+  const ms: Record<string, number> = {};
+  let mark = deps.clock().getTime();
+  const lap = (phase: string) => {
+    const at = deps.clock().getTime();
+    ms[phase] = (ms[phase] ?? 0) + at - mark;
+    mark = at;
+  };
   const surveyed = SurveyRow.array()
     .parse(await deps.warehouse.query(surveySql(files.map((f) => batchUrl(f)))))
     .map((s): Surveyed => {
-      const file = files[s.i] as Admitted;
+      const at = fileOfName(
+        s.file_name,
+        files.map((f) => f.key),
+      );
+      if (at < 0) throw new Error(`the batch survey named a file outside the batch: ${s.file_name}`);
+      const file = files[at] as Admitted;
       const stats = new Map<string, number | null>();
       for (const { path, nulls } of JSON.parse(s.stats ?? '[]') as { path: string; nulls: number | null }[]) {
         stats.set(path, nulls === null ? null : Number(nulls));
@@ -205,6 +228,10 @@ async function loadTarget(
         stats,
       };
     });
+  if (surveyed.length !== files.length || new Set(surveyed.map((s) => s.file)).size !== files.length) {
+    throw new Error(`the batch survey described ${surveyed.length} files of ${files.length}`);
+  }
+  lap('survey');
   const bySignature = new Map<string, Surveyed[]>();
   for (const s of surveyed) bySignature.set(s.signature, [...(bySignature.get(s.signature) ?? []), s]);
   const groups: Group[] = [];
@@ -212,6 +239,7 @@ async function loadTarget(
     const group = await planGroup(target, members, deps);
     if (group) groups.push(group);
   }
+  lap('describe');
   if (groups.reduce((n, g) => n + g.files.length, 0) < MIN_BATCH_FILES) return outcomes;
 
   const now = started;
@@ -234,11 +262,13 @@ async function loadTarget(
   await deps.warehouse.transaction(async (tx) => {
     // First, so that a concurrent load of one of these objects conflicts before either reads the files.
     await tx.execute(claimHeadsSql(ordered.map((o) => o.file)), []);
+    lap('heads');
     for (const g of groups) {
       const finite = await prescan(tx, g);
       const expected = g.files.reduce((n, s) => n + s.rows, 0);
       const inserted = await tx.execute(batchInsertSql(g.plan, g.types, finite.finite, batchFiles(g), now), []);
       if (inserted !== expected) throw new Error(`a batch insert of ${expected} rows inserted ${inserted}`);
+      lap('insert');
       g.files.forEach((s) => {
         const shapes = g.plan.extras.map((c) => ({
           name: c.name,
@@ -255,14 +285,6 @@ async function loadTarget(
         s.profile = profileOf(shapes, s.rows, nulls);
       });
     }
-    // The warehouse reads objects by name, not by version: another version may have replaced one since its
-    // head. Then the whole batch rolls back and its files load one by one, each settling as it does alone.
-    const after = await mapLimited(ordered, HEAD_CONCURRENCY, (o) => deps.store.head(o.s.file.bucket, o.s.file.key));
-    ordered.forEach((o, i) => {
-      const head = after[i];
-      if (!head || normaliseEtag(head.etag) !== o.s.file.etag)
-        throw new ObjectChangedError(`${o.file.bucket}/${o.file.key} changed`);
-    });
     const finishedAt = deps.clock();
     for (const { s, file } of ordered) {
       const m = s.file;
@@ -270,6 +292,7 @@ async function loadTarget(
         file,
         target,
         profile: s.profile ?? [],
+        replacesUnsettled: m.prior !== null,
         entry: {
           id: m.loadId,
           bucket: m.bucket,
@@ -292,8 +315,22 @@ async function loadTarget(
         },
       });
     }
-    await tx.exec(bookkeepingSql(target, records, now));
+    // The warehouse reads objects by name, not by version: another version may have replaced one since its
+    // head. Then the whole batch rolls back and its files load one by one, each settling as it does alone.
+    // Checked while the bookkeeping runs: both finish before the commit.
+    const [after] = await Promise.all([
+      mapLimited(ordered, HEAD_CONCURRENCY, (o) => deps.store.head(o.s.file.bucket, o.s.file.key)),
+      tx.exec(bookkeepingSql(target, records, now)),
+    ]);
+    ordered.forEach((o, i) => {
+      const head = after[i];
+      if (!head || normaliseEtag(head.etag) !== o.s.file.etag)
+        throw new ObjectChangedError(`${o.file.bucket}/${o.file.key} changed`);
+    });
+    lap('bookkeeping');
   });
+  lap('commit');
+  deps.log.info('ingest: batch loaded', { target, files: records.length, groups: groups.length, ms });
   for (const { entry, file } of records) {
     const rows = entry.rows as number;
     deps.log.info('ingest: loaded', {

@@ -43,10 +43,22 @@ function counted(inner: Warehouse, fail: (sql: string) => boolean = () => false)
     if (fail(sql)) throw new AppError('warehouse_unavailable', 'connection reset (injected)', { retryable: true });
   };
   const wrap = (s: WarehouseSession): WarehouseSession => ({
-    query: async (sql, params, options) => (check(sql), s.query(sql, params, options)),
-    execute: async (sql, params) => (check(sql), s.execute(sql, params)),
-    exec: async (sql) => (check(sql), s.exec(sql)),
-    loadFile: async (load) => (check(`loadFile ${load.url}`), s.loadFile(load)),
+    query: async (sql, params, options) => {
+      check(sql);
+      return s.query(sql, params, options);
+    },
+    execute: async (sql, params) => {
+      check(sql);
+      return s.execute(sql, params);
+    },
+    exec: async (sql) => {
+      check(sql);
+      return s.exec(sql);
+    },
+    loadFile: async (load) => {
+      check(`loadFile ${load.url}`);
+      return s.loadFile(load);
+    },
   });
   return {
     calls,

@@ -327,8 +327,10 @@ async function benchSmallFiles(): Promise<void> {
       '1',
     ]);
     const notes: string[] = [];
-    for (const strategy of ['remote', 'push'] as const) {
+    const strategies = (process.env.BENCH_STRATEGIES?.split(',') ?? ['remote', 'push']) as ('remote' | 'push')[];
+    for (const strategy of strategies) {
       let batchLoads = 0;
+      let phases: Record<string, number> = {};
       const run = await timed(async (round) => {
         const db = await bench.database(`small_${strategy}_${round}`);
         const worker = await startMainWorker(bench.dir, {
@@ -380,6 +382,11 @@ async function benchSmallFiles(): Promise<void> {
             const sample = worker.logs.filter((l) => l.message !== 'ingest: loaded').slice(0, 5);
             throw new Error(`${strategy} small files: ${JSON.stringify({ acked: acked.length, log, sample })}`);
           }
+          phases = {};
+          for (const l of worker.logs) {
+            if (l.message !== 'ingest: batch loaded') continue;
+            for (const [k, v] of Object.entries(l.ms as Record<string, number>)) phases[k] = (phases[k] ?? 0) + v;
+          }
           batchLoads = new Set(
             worker.logs.flatMap((l) => (l.message === 'ingest: loaded' && l.batchFiles ? [l.batchId] : [])),
           ).size;
@@ -403,6 +410,10 @@ async function benchSmallFiles(): Promise<void> {
           : 'per file',
       ]);
       notes.push(`${strategy}: runs ${run.all.map((x) => x.toFixed(2)).join(', ')} s`);
+      if (Object.keys(phases).length > 0) {
+        const parts = Object.entries(phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`);
+        notes.push(`${strategy}: batch phases of the last run, summed over batches (s): ${parts.join(', ')}`);
+      }
     }
     notes.push(`reference: runs ${reference.all.map((x) => x.toFixed(2)).join(', ')} s`);
     console.log(`\n${table(results)}\n`);

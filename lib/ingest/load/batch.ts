@@ -31,23 +31,38 @@ const integer = (n: number | null): string => (n === null ? 'NULL' : String(Math
 export const batchUrl = (f: Pick<BatchFile, 'bucket' | 'key'>): string => r2ObjectUrl(f.bucket, f.key);
 
 /**
- * Per file, in one round trip: a signature of its Parquet schema (files with the same one share a
- * DESCRIBE and an INSERT), its row count, its batch_id and schema_version metadata, and the null counts its
- * statistics give (JSON: [{path, nulls}], nulls NULL unless every row group has the statistic).
+ * Per file, in one statement over the list of files: a signature of its Parquet schema (its columns'
+ * descriptions, sorted: DuckDB maps the files of one read_parquet to each other by column name, so files
+ * with the same signature share a DESCRIBE and an INSERT), its row count, its batch_id and schema_version
+ * metadata, and the null counts its statistics give (JSON: [{path, nulls}], nulls NULL unless every row
+ * group has the statistic). Rows are keyed by file_name, which is the URL, or the local path the embedded
+ * warehouse reads it at: see fileOfName.
  */
 export function surveySql(urls: readonly string[]): string {
-  return urls
-    .map((u, i) => {
-      const f = quoteLiteral(u);
-      const kv = (key: string) =>
-        `(SELECT decode(value) FROM parquet_kv_metadata(${f}) WHERE decode(key) = '${key}' LIMIT 1)`;
-      return `SELECT ${i} AS i,
-  (SELECT string_agg(to_json(struct_pack(name, type, type_length, repetition_type, num_children, converted_type, scale, precision, logical_type))::VARCHAR, '|') FROM parquet_schema(${f})) || coalesce(md5(${kv('ARROW:schema')}), '') AS signature,
-  (SELECT sum(num_rows)::VARCHAR FROM parquet_file_metadata(${f})) AS rows,
-  ${kv('batch_id')} AS batch_id, ${kv('schema_version')} AS schema_version,
-  (SELECT to_json(list({'path': path, 'nulls': nulls}))::VARCHAR FROM (SELECT path_in_schema AS path, CASE WHEN count(stats_null_count) = count(*) THEN sum(stats_null_count) END AS nulls FROM parquet_metadata(${f}) GROUP BY path_in_schema)) AS stats`;
-    })
-    .join('\nUNION ALL\n');
+  const list = `[${urls.map(quoteLiteral).join(', ')}]`;
+  const column =
+    'to_json(struct_pack(name, type, type_length, repetition_type, num_children, converted_type, scale, precision, logical_type))::VARCHAR';
+  const kv = (key: string) => `max(decode(value)) FILTER (WHERE decode(key) = '${key}')`;
+  return `WITH s AS (SELECT file_name, string_agg(${column}, '|' ORDER BY ${column}) AS signature FROM parquet_schema(${list}) GROUP BY file_name),
+r AS (SELECT file_name, sum(num_rows)::VARCHAR AS rows FROM parquet_file_metadata(${list}) GROUP BY file_name),
+k AS (SELECT file_name, ${kv('batch_id')} AS batch_id, ${kv('schema_version')} AS schema_version, md5(${kv('ARROW:schema')}) AS arrow FROM parquet_kv_metadata(${list}) GROUP BY file_name),
+n AS (SELECT file_name, to_json(list({'path': path, 'nulls': nulls}))::VARCHAR AS stats FROM (
+  SELECT file_name, path_in_schema AS path, CASE WHEN count(stats_null_count) = count(*) THEN sum(stats_null_count) END AS nulls
+  FROM parquet_metadata(${list}) GROUP BY file_name, path_in_schema) GROUP BY file_name)
+SELECT r.file_name, s.signature || coalesce(k.arrow, '') AS signature, r.rows, k.batch_id, k.schema_version, n.stats
+FROM r LEFT JOIN s USING (file_name) LEFT JOIN k USING (file_name) LEFT JOIN n USING (file_name)`;
+}
+
+/**
+ * The position in `keys` of the file a survey row names: the longest key that ends the name after a `/`
+ * (an r2:// URL, or a local path that ends with the key). Keys must be unique among the files surveyed.
+ */
+export function fileOfName(name: string, keys: readonly string[]): number {
+  let best = -1;
+  keys.forEach((key, i) => {
+    if (name.endsWith(`/${key}`) && (best < 0 || key.length > (keys[best] as string).length)) best = i;
+  });
+  return best;
 }
 
 /** The list read_parquet takes: the files in order, so that `file_index` is a file's position here. */
@@ -152,6 +167,8 @@ export interface BatchRecord {
   readonly entry: IngestLogEntry;
   readonly target: Target;
   readonly profile: readonly FieldProfile[];
+  /** Whether the event has an unsettled outcome (failed, ignored, retrying) that this load replaces. */
+  readonly replacesUnsettled: boolean;
 }
 
 /** What makes a row the same thing as a row of another file (load-sql.ts, IDENTITY). */
@@ -172,12 +189,14 @@ const IDENTITY: Record<Target, readonly string[] | null> = {
  */
 export function bookkeepingSql(target: Target, records: readonly BatchRecord[], now: Date): string {
   const statements: string[] = [];
-  const events = records.map(
-    ({ entry: e }) => `(${text(e.bucket)}, ${text(e.key)}, ${text(e.etag)}, ${instant(e.eventTime)})`,
-  );
-  statements.push(
-    `DELETE FROM ingest_log WHERE status IN ('failed', 'ignored', 'retrying') AND EXISTS (SELECT 1 FROM (VALUES ${events.join(', ')}) AS v(b, k, e, t) WHERE v.b = ingest_log.bucket AND v.k = ingest_log.key AND v.e = ingest_log.etag AND v.t IS NOT DISTINCT FROM ingest_log.event_time)`,
-  );
+  const events = records
+    .filter((r) => r.replacesUnsettled)
+    .map(({ entry: e }) => `(${text(e.bucket)}, ${text(e.key)}, ${text(e.etag)}, ${instant(e.eventTime)})`);
+  // Only when admission saw such an outcome: a DELETE over ingest_log costs a scan of it.
+  if (events.length > 0)
+    statements.push(
+      `DELETE FROM ingest_log WHERE status IN ('failed', 'ignored', 'retrying') AND EXISTS (SELECT 1 FROM (VALUES ${events.join(', ')}) AS v(b, k, e, t) WHERE v.b = ingest_log.bucket AND v.k = ingest_log.key AND v.e = ingest_log.etag AND v.t IS NOT DISTINCT FROM ingest_log.event_time)`,
+    );
   const logs = records.map(({ entry: e }) =>
     [
       text(e.id),
@@ -239,19 +258,22 @@ function supersedeBatchSql(target: Target, files: readonly BatchFile[], now: Dat
   // NOTE: the identity as a struct, compared with = and IN (hash joins); NULL fields compare equal.
   const tuple = (alias: string) =>
     `{${identity.map((c) => `${quoteLiteral(c)}: ${alias}.${quoteIdent(c)}`).join(', ')}}`;
+  // A plain first-column semi-join first: it keeps the struct comparisons to the few rows that may match.
+  const lead = quoteIdent(identity[0] as string);
+  const near = (alias: string) => `${alias}.${lead} IN (SELECT x.${lead} FROM ${t} AS x WHERE x.load_id IN (${ids}))`;
   const batch = `(VALUES ${files.map((f, r) => `(${text(f.loadId)}, ${r}, ${instant(f.eventTime)})`).join(', ')}) AS b(load_id, r, ev)`;
   const arriveClosed = `UPDATE ${t} AS n SET valid_to = n.valid_from FROM (
-  WITH k AS (SELECT DISTINCT x.load_id, ${tuple('x')} AS ident, b.r, b.ev FROM ${t} AS x JOIN ${batch} ON x.load_id = b.load_id),
+  WITH k AS (SELECT DISTINCT x.load_id, ${tuple('x')} AS ident, b.r, b.ev FROM ${t} AS x JOIN ${batch} ON x.load_id = b.load_id WHERE x.load_id IN (${ids})),
   top AS (SELECT ident, max(r) AS r FROM k GROUP BY ident),
   old AS (SELECT ${tuple('o')} AS ident, max(l.event_time) AS ev FROM ${t} AS o JOIN ingest_log AS l ON l.id = o.load_id
-          WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${tuple('o')} IN (SELECT ident FROM k) GROUP BY 1)
+          WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${near('o')} AND ${tuple('o')} IN (SELECT ident FROM k) GROUP BY 1)
   SELECT k.load_id, k.ident FROM k JOIN top ON top.ident = k.ident LEFT JOIN old ON old.ident = k.ident
   WHERE k.r < top.r OR old.ev > k.ev
 ) AS c WHERE n.load_id = c.load_id AND ${tuple('n')} = c.ident AND n.valid_to IS NULL`;
   const closeOlder = `UPDATE ${t} AS o SET valid_to = ${instant(now)} FROM (
   SELECT ${tuple('x')} AS ident, max(b.ev) AS ev FROM ${t} AS x JOIN ${batch} ON x.load_id = b.load_id GROUP BY 1
 ) AS m
-WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${tuple('o')} = m.ident
+WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${near('o')} AND ${tuple('o')} = m.ident
   AND NOT EXISTS (SELECT 1 FROM ingest_log AS l WHERE l.id = o.load_id AND l.event_time > m.ev)`;
   return [arriveClosed, closeOlder, sameObject];
 }
