@@ -52,6 +52,8 @@ interface Admitted extends Candidate {
   readonly loadId: string;
   /** An unsettled earlier outcome of this event (failed, ignored, retrying), which its load replaces. */
   readonly prior: IngestStatus | null;
+  /** Whether an earlier version of the object is loaded (it has a head: migration 0006 gave every one). */
+  readonly loadedBefore: boolean;
 }
 
 const PriorRow = z.object({
@@ -169,7 +171,7 @@ async function admit(candidates: readonly Candidate[], deps: IngestDeps, settled
     const head = heads.get(id);
     if (taken.has(id) || !head || staleVersion(head, candidate.etag, candidate.eventTime, newest) !== null) continue;
     taken.add(id);
-    admitted.push({ ...candidate, size: head.size, loadId: deps.newId(), prior });
+    admitted.push({ ...candidate, size: head.size, loadId: deps.newId(), prior, loadedBefore: newest !== null });
   }
   return admitted;
 }
@@ -293,6 +295,7 @@ async function loadTarget(
         target,
         profile: s.profile ?? [],
         replacesUnsettled: m.prior !== null,
+        replacesVersion: m.loadedBefore,
         entry: {
           id: m.loadId,
           bucket: m.bucket,

@@ -169,6 +169,8 @@ export interface BatchRecord {
   readonly profile: readonly FieldProfile[];
   /** Whether the event has an unsettled outcome (failed, ignored, retrying) that this load replaces. */
   readonly replacesUnsettled: boolean;
+  /** Whether an earlier version of the same object is loaded, whose rows this load closes. */
+  readonly replacesVersion: boolean;
 }
 
 /** What makes a row the same thing as a row of another file (load-sql.ts, IDENTITY). */
@@ -237,24 +239,28 @@ export function bookkeepingSql(target: Target, records: readonly BatchRecord[], 
       );
     }
   }
-  statements.push(
-    ...supersedeBatchSql(
-      target,
-      records.map((r) => r.file),
-      now,
-    ),
-  );
+  statements.push(...supersedeBatchSql(target, records, now));
   return statements.map((s) => `${s};`).join('\n');
 }
 
-function supersedeBatchSql(target: Target, files: readonly BatchFile[], now: Date): string[] {
+function supersedeBatchSql(target: Target, records: readonly BatchRecord[], now: Date): string[] {
+  const files = records.map((r) => r.file);
   const t = quoteIdent(target);
   const ids = files.map((f) => text(f.loadId)).join(', ');
   const notBatch = (alias: string) => `(${alias}.load_id IS NULL OR ${alias}.load_id NOT IN (${ids}))`;
-  const keys = files.map((f) => text(`r2://${f.bucket}/${f.key}`)).join(', ');
-  const sameObject = `UPDATE ${t} AS o SET valid_to = ${instant(now)} WHERE o.valid_to IS NULL AND ${notBatch('o')} AND o.source_key IN (${keys})`;
+  // Only objects with an earlier loaded version have rows to close by their URL.
+  const keys = records
+    .filter((r) => r.replacesVersion)
+    .map(({ file: f }) => text(`r2://${f.bucket}/${f.key}`))
+    .join(', ');
+  const sameObject =
+    keys === ''
+      ? []
+      : [
+          `UPDATE ${t} AS o SET valid_to = ${instant(now)} WHERE o.valid_to IS NULL AND ${notBatch('o')} AND o.source_key IN (${keys})`,
+        ];
   const identity = IDENTITY[target];
-  if (identity === null) return [sameObject];
+  if (identity === null) return sameObject;
   // NOTE: the identity as a struct, compared with = and IN (hash joins); NULL fields compare equal.
   const tuple = (alias: string) =>
     `{${identity.map((c) => `${quoteLiteral(c)}: ${alias}.${quoteIdent(c)}`).join(', ')}}`;
@@ -275,5 +281,5 @@ function supersedeBatchSql(target: Target, files: readonly BatchFile[], now: Dat
 ) AS m
 WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${near('o')} AND ${tuple('o')} = m.ident
   AND NOT EXISTS (SELECT 1 FROM ingest_log AS l WHERE l.id = o.load_id AND l.event_time > m.ev)`;
-  return [arriveClosed, closeOlder, sameObject];
+  return [arriveClosed, closeOlder, ...sameObject];
 }
