@@ -5,6 +5,7 @@ import { retryDelaySeconds } from '../core/backoff.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Warehouse } from '../warehouse/port.ts';
+import { ingestBatched } from './batch.ts';
 import { classifyLoadError, type LoadErrorContext, type LoadErrorOutcome } from './classify-error.ts';
 import { describeUnknown, isDelete, keyProblem, normaliseEtag, R2Event } from './event.ts';
 import {
@@ -125,10 +126,13 @@ export async function ingestBatch(
   const started = deps.clock().getTime();
   const verdicts: Verdict[] = [];
   const outcomes: (Outcome & { id: string })[] = [];
-  for (const message of messages) {
+  // Under remote, the batch's small Parquet files first, in a few statements (batch.ts); then each other one.
+  const batched = await ingestBatched(messages, deps);
+  const order = [...messages.filter((m) => batched.has(m.id)), ...messages.filter((m) => !batched.has(m.id))];
+  for (const message of order) {
     let outcome: Outcome;
     try {
-      outcome = await handleMessage(message, deps);
+      outcome = batched.get(message.id) ?? (await handleMessage(message, deps));
     } catch (error) {
       // Retried with backoff either way, and given up after GIVE_UP_AFTER_ATTEMPTS deliveries.
       if (error instanceof AppError && error.retryable) {
@@ -152,6 +156,11 @@ export async function ingestBatch(
     verdicts.push(verdict);
     settled(verdict);
   }
+  // In the batch's order, whichever path settled each message.
+  const position = new Map(messages.map((m, i) => [m.id, i]));
+  const at = (id: string) => position.get(id) ?? 0;
+  verdicts.sort((a, b) => at(a.id) - at(b.id));
+  outcomes.sort((a, b) => at(a.id) - at(b.id));
   const loads = outcomes.flatMap((o) => (o.kind === 'loaded' ? [o.load] : []));
   if (loads.length > 0) {
     try {
@@ -351,7 +360,7 @@ async function routeObject(deps: IngestDeps, message: IncomingMessage, entry: Ba
  * Why the version an event names is not the one to load, or null: another version replaced it, a later
  * event of the object is loaded already, or the same content is the object's newest loaded version.
  */
-function staleVersion(
+export function staleVersion(
   head: ObjectHead,
   etag: string,
   eventTime: Date,

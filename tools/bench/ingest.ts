@@ -1,8 +1,13 @@
-// `npm run bench -- ingest`: a 1M-row annotations file and a 200k-row wide structured file through the
-// real consumer (the main Worker in workerd) into the embedded warehouse, push and remote, each next to
-// DuckDB's own load of the same file into the same table with the same lineage, in the same run.
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+// `npm run bench -- ingest [big-files] [small-files]`: big-files: a 1M-row annotations file and a 200k-row
+// wide structured file through the real consumer (the main Worker in workerd) into the embedded warehouse,
+// push and remote, each next to DuckDB's own load of the same file into the same table with the same lineage, in the same run.
+// small-files: 2,000 annotation files of 500 rows uploaded at once, through the real consumer in queue
+// batches as wrangler.toml configures them, next to DuckDB loading all 2,000 into annotations in one
+// statement with the same lineage.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { unstable_readConfig } from 'wrangler';
 import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { type Bench, mb, memoryOf, startBench, startMainWorker, table, writeParquet } from './harness.ts';
 
@@ -129,7 +134,17 @@ async function duckdbWithLineage(bench: Bench, c: Case, round: number): Promise<
   }
 }
 
-export async function benchIngest(): Promise<void> {
+const CASES = ['big-files', 'small-files'] as const;
+
+export async function benchIngest(cases: readonly string[] = []): Promise<void> {
+  const unknown = cases.filter((c) => !(CASES as readonly string[]).includes(c));
+  if (unknown.length > 0) throw new Error(`unknown ingest case '${unknown.join("', '")}' (cases: ${CASES.join(', ')})`);
+  const picked = (c: (typeof CASES)[number]) => cases.length === 0 || cases.includes(c);
+  if (picked('big-files')) await benchBigFiles();
+  if (picked('small-files')) await benchSmallFiles();
+}
+
+async function benchBigFiles(): Promise<void> {
   const bench = await startBench();
   try {
     const files = join(bench.dir, 'files');
@@ -255,6 +270,195 @@ export async function benchIngest(): Promise<void> {
         '  is the old reference: a plain INSERT INTO <copy> SELECT * of the file.',
       ].join('\n'),
     );
+  } finally {
+    await bench.close();
+  }
+}
+
+const SMALL_FILES = Math.max(2, Number(process.env.BENCH_SMALL_FILES ?? 2000));
+const SMALL_ROWS = 500;
+const SMALL_PREFIX = 'bench-small';
+
+/** The ingest queue's consumer settings in wrangler.toml (top level): what a backlog is delivered as. */
+function ingestQueueSettings(): { batchSize: number; concurrency: number } {
+  const config = unstable_readConfig({ config: 'wrangler.toml' });
+  const consumer = config.queues.consumers?.find((c: { queue: string }) => c.queue === 'ingest');
+  return {
+    batchSize: consumer?.max_batch_size ?? 10,
+    // Unset means as many as the backlog needs; locally as many as the machine takes.
+    concurrency: consumer?.max_concurrency ?? 4,
+  };
+}
+
+/** SMALL_FILES annotation files of SMALL_ROWS rows each, written by one DuckDB into `dir`; their keys. */
+async function writeSmallFiles(dir: string): Promise<string[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const total = SMALL_FILES * SMALL_ROWS;
+    await conn.run(
+      `COPY (SELECT 'rec-' || (i // 3) AS record_id, 'doc-' || (i // 30) AS document_id,
+               (['VESSEL_NAME', 'IMO_NUMBER', 'FLAG_STATE', 'PORT', 'CALL_SIGN'])[1 + i % 5] AS entity_type,
+               (i % 1000)::INTEGER AS "start", (i % 1000 + 12)::INTEGER AS "end", 'span text ' || i AS text,
+               'annotator-' || (i % 7) AS annotator, 'submitted' AS status,
+               TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i) AS annotated_at, 'vessels-v1' AS dataset,
+               lpad((i // ${SMALL_ROWS})::VARCHAR, 5, '0') AS part
+             FROM range(${total}) t(i))
+       TO '${join(dir, SMALL_PREFIX)}' (FORMAT parquet, PARTITION_BY (part), OVERWRITE_OR_IGNORE)`,
+    );
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const keys: string[] = [];
+  for (const part of readdirSync(join(dir, SMALL_PREFIX)).sort()) {
+    for (const file of readdirSync(join(dir, SMALL_PREFIX, part))) keys.push(`${SMALL_PREFIX}/${part}/${file}`);
+  }
+  if (keys.length !== SMALL_FILES) throw new Error(`bench: wrote ${keys.length} small files, not ${SMALL_FILES}`);
+  return keys;
+}
+
+/** DuckDB alone: every small file into annotations in one statement, each row with its file's lineage. */
+async function duckdbSmallFiles(bench: Bench, round: number): Promise<number> {
+  const { client, drop } = await bench.database(`small_reference_${round}`);
+  try {
+    const file = `read_parquet('r2://vessel-annotations/${SMALL_PREFIX}/*/*.parquet', filename = true)`;
+    const started = performance.now();
+    const rows = await client.execute(
+      `INSERT INTO annotations (record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset, batch_id, source_key, schema_version, ingested_at, valid_from, load_id)
+       SELECT record_id, document_id, entity_type, "start", "end", text, annotator, status, annotated_at, dataset,
+              filename, filename, NULL, now(), now(), filename FROM ${file}`,
+    );
+    if (rows !== SMALL_FILES * SMALL_ROWS) throw new Error(`small-files reference loaded ${rows} rows`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await drop();
+  }
+}
+
+async function benchSmallFiles(): Promise<void> {
+  const bench = await startBench();
+  try {
+    const files = join(bench.dir, 'small');
+    mkdirSync(files, { recursive: true });
+    process.stdout.write(`generating ${SMALL_FILES.toLocaleString()} annotation files of ${SMALL_ROWS} rows ... `);
+    const keys = await writeSmallFiles(files);
+    const bytes = new Map(keys.map((k) => [k, readFileSync(join(files, k))]));
+    for (const k of keys) {
+      const target = join(bench.r2Directories['vessel-annotations'] as string, k);
+      mkdirSync(join(target, '..'), { recursive: true });
+      copyFileSync(join(files, k), target);
+    }
+    console.log(mb([...bytes.values()].reduce((n, b) => n + b.length, 0)));
+    const { batchSize, concurrency } = ingestQueueSettings();
+    console.log(
+      `queue batches of ${batchSize} (max_batch_size), ${concurrency} at once (max_concurrency); median of ${RUNS} runs (BENCH_RUNS)`,
+    );
+    const total = SMALL_FILES * SMALL_ROWS;
+    const reference = await timed((round) => duckdbSmallFiles(bench, round));
+    const referenceRate = total / reference.seconds;
+    const results: string[][] = [['files', 'load', 'seconds', 'rows/s', 'vs DuckDB', 'target', 'statements']];
+    results.push([
+      `${SMALL_FILES} x ${SMALL_ROWS} rows`,
+      'DuckDB: one INSERT over all files, same lineage',
+      reference.seconds.toFixed(2),
+      Math.round(referenceRate).toLocaleString(),
+      '1.00x',
+      'reference',
+      '1',
+    ]);
+    const notes: string[] = [];
+    const strategies = (process.env.BENCH_STRATEGIES?.split(',') ?? ['remote', 'push']) as ('remote' | 'push')[];
+    for (const strategy of strategies) {
+      let batchLoads = 0;
+      let phases: Record<string, number> = {};
+      const run = await timed(async (round) => {
+        const db = await bench.database(`small_${strategy}_${round}`);
+        const worker = await startMainWorker(bench.dir, {
+          WAREHOUSE_URL: db.url,
+          LOAD_STRATEGY: strategy,
+          LOCAL_DEV: 'false',
+        });
+        try {
+          const bucket = await worker.mf.getR2Bucket('ANNOTATIONS_BUCKET');
+          const events: { id: string; timestamp: Date; attempts: number; body: unknown }[] = [];
+          for (const key of keys) {
+            const object = await bucket.put(key, bytes.get(key) as Buffer);
+            if (!object) throw new Error(`bench: R2 did not store ${key}`);
+            const now = new Date();
+            events.push({
+              id: `${strategy}-${key}`,
+              timestamp: now,
+              attempts: 1,
+              body: localObjectEvent({
+                bucket: 'vessel-annotations',
+                key,
+                size: object.size,
+                etag: object.etag,
+                now,
+                account: 'bench',
+              }),
+            });
+          }
+          const fetcher = await worker.mf.getWorker();
+          const batches: (typeof events)[] = [];
+          for (let i = 0; i < events.length; i += batchSize) batches.push(events.slice(i, i + batchSize));
+          const started = performance.now();
+          // The backlog as the queue hands it out: `concurrency` consumers, each taking the next batch.
+          let next = 0;
+          const acked: string[] = [];
+          const consumers = Array.from({ length: concurrency }, async () => {
+            while (next < batches.length) {
+              const batch = batches[next++] as typeof events;
+              const outcome = await fetcher.queue('ingest', batch);
+              acked.push(...outcome.explicitAcks);
+            }
+          });
+          await Promise.all(consumers);
+          const seconds = (performance.now() - started) / 1000;
+          const [log] = await db.client.query<{ files: number; rows: number }>(
+            `SELECT count(*)::INTEGER AS files, sum(rows)::INTEGER AS rows FROM ingest_log WHERE status = 'loaded'`,
+          );
+          if (acked.length !== SMALL_FILES || log?.files !== SMALL_FILES || log.rows !== total) {
+            const sample = worker.logs.filter((l) => l.message !== 'ingest: loaded').slice(0, 5);
+            throw new Error(`${strategy} small files: ${JSON.stringify({ acked: acked.length, log, sample })}`);
+          }
+          phases = {};
+          for (const l of worker.logs) {
+            if (l.message !== 'ingest: batch loaded') continue;
+            for (const [k, v] of Object.entries(l.ms as Record<string, number>)) phases[k] = (phases[k] ?? 0) + v;
+          }
+          batchLoads = new Set(
+            worker.logs.flatMap((l) => (l.message === 'ingest: loaded' && l.batchFiles ? [l.batchId] : [])),
+          ).size;
+          return seconds;
+        } finally {
+          await worker.close();
+          await db.drop();
+        }
+      });
+      const target = strategy === 'remote' ? 0.5 : 0.2;
+      const ratio = total / run.seconds / referenceRate;
+      results.push([
+        `${SMALL_FILES} x ${SMALL_ROWS} rows`,
+        `${strategy} (real consumer)`,
+        run.seconds.toFixed(2),
+        Math.round(total / run.seconds).toLocaleString(),
+        `${ratio.toFixed(2)}x`,
+        `>= ${target}x ${ratio >= target ? 'met' : 'MISSED'}`,
+        strategy === 'remote'
+          ? `batched (${batchLoads === SMALL_FILES ? 'every file' : `${batchLoads} files`})`
+          : 'per file',
+      ]);
+      notes.push(`${strategy}: runs ${run.all.map((x) => x.toFixed(2)).join(', ')} s`);
+      if (Object.keys(phases).length > 0) {
+        const parts = Object.entries(phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`);
+        notes.push(`${strategy}: batch phases of the last run, summed over batches (s): ${parts.join(', ')}`);
+      }
+    }
+    notes.push(`reference: runs ${reference.all.map((x) => x.toFixed(2)).join(', ')} s`);
+    console.log(`\n${table(results)}\n`);
+    for (const n of notes) console.log(n);
   } finally {
     await bench.close();
   }
