@@ -227,11 +227,14 @@ export function bookkeepingSql(target: Target, records: readonly BatchRecord[], 
   );
   if (target !== 'annotations') {
     const at = instant(now);
+    // As recordLoadFields: a field with no rows in a file is no evidence of use, so it is left out.
     const fields = records.flatMap(({ file, profile }) =>
-      profile.map(
-        (p) =>
-          `(${text(file.loadId)}, ${text(target)}, ${text(target === 'raw_documents' ? 'raw_documents' : file.source)}, ${text(p.path)}, ${text(p.type)}, ${p.rows}, ${p.nulls ?? 'NULL'}, ${at})`,
-      ),
+      profile
+        .filter((p) => p.rows > 0)
+        .map(
+          (p) =>
+            `(${text(file.loadId)}, ${text(target)}, ${text(target === 'raw_documents' ? 'raw_documents' : file.source)}, ${text(p.path)}, ${text(p.type)}, ${p.rows}, ${p.nulls ?? 'NULL'}, ${at})`,
+        ),
     );
     if (fields.length > 0) {
       statements.push(
