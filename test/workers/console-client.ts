@@ -1,6 +1,9 @@
 // A browser's side of the console for workerd tests: signs in with the API token through the form, keeps the
 // session cookie, reads each page's CSRF token and posts forms from the page's own origin.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 
 export type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
@@ -19,6 +22,20 @@ export interface ConsoleClient {
 }
 
 export const ORIGIN = 'http://worker.test';
+
+/**
+ * Requests to the main Worker as a browser sends them (redirects not followed): a path on `origin`, or an
+ * absolute URL, on the test database `dbUrl()` names.
+ */
+export function workerCall(origin: string, dbUrl: () => string): Fetch {
+  return async (url, init = {}) => {
+    const ctx = createExecutionContext();
+    const request = new Request(url.startsWith('/') ? `${origin}${url}` : url, { redirect: 'manual', ...init });
+    const response = await worker.fetch(request, { ...env, WAREHOUSE_URL: dbUrl() }, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+}
 
 /** The value of each `<input type="hidden" name="csrf">` on a page. */
 export const csrfOf = (html: string): string | undefined => /name="csrf" value="([^"]+)"/.exec(html)?.[1];

@@ -2,13 +2,12 @@
 // loaded (and one refused) through the real ingest consumer, queries through the real engine on the embedded
 // warehouse, reports stored in Miniflare's R2, and every page's HTML read back as a browser would get it.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import discovery from '../../workers/discovery/index.ts';
-import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
+import { workerCall } from './console-client.ts';
 import { deliver, discoveryEnv, putEvent, putObject } from './helpers.ts';
 
 // A loopback origin: the session cookie is `ls_console` there (elsewhere `__Host-ls_console`, Secure).
@@ -42,16 +41,7 @@ async function runDiscovery(): Promise<void> {
   await waitOnExecutionContext(ctx);
 }
 
-async function call(path: string, init: RequestInit = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(`${ORIGIN}${path}`, { redirect: 'manual', ...init }),
-    { ...env, WAREHOUSE_URL: db.url },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-}
+const call = workerCall(ORIGIN, () => db.url);
 
 const get = (path: string) => call(path, { headers: { cookie } });
 

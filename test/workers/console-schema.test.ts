@@ -1,9 +1,3 @@
-// The console's schema timeline and catalog through the main Worker's fetch, signed in with a real session
-// cookie: versions, one version's changes in words and its Mermaid source, the schema at a date, the catalog's
-// search, filters and paging, and a hostile name escaped wherever it shows. Snapshots are inserted with fixed
-// publication times (the discovery run that would publish them is schema-api.test.ts's subject).
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertSnapshot } from '../../lib/discovery/catalog-tables/schema-snapshots.ts';
 import {
@@ -15,9 +9,9 @@ import {
   diffCatalogs,
 } from '../../lib/discovery/snapshot.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
-import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
+import { workerCall } from './console-client.ts';
 
 const ORIGIN = 'http://localhost';
 const HOSTILE = `<script>alert(1)</script> "q" 'a' & b`;
@@ -27,16 +21,7 @@ const HOSTILE_FIELD = `x"<y>&z`;
 let db: { url: string; warehouse: Warehouse };
 let cookie = '';
 
-async function call(path: string, init: RequestInit = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(`${ORIGIN}${path}`, { redirect: 'manual', ...init }),
-    { ...env, WAREHOUSE_URL: db.url },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-}
+const call = workerCall(ORIGIN, () => db.url);
 
 /** A console page, signed in; its status and body. */
 async function view(path: string): Promise<{ status: number; body: string }> {

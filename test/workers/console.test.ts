@@ -1,24 +1,12 @@
-// The console's front door and review queue in workerd: sign-in with the API token for a signed session
-// cookie, CSRF on every form post, the CSP, names escaped wherever they show, and decisions that work as plain
-// form posts (no JavaScript), recorded under the signed-in name.
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
-import worker from '../../workers/main/index.ts';
 import { TEST_API_TOKEN } from '../support/constants.ts';
 import { migratedDatabase } from '../support/databases.ts';
-import { type ConsoleClient, csrfOf, ORIGIN, signIn } from './console-client.ts';
+import { type ConsoleClient, csrfOf, ORIGIN, signIn, workerCall } from './console-client.ts';
 
 let db: { url: string; warehouse: Warehouse };
 
-async function call(url: string, init: RequestInit = {}): Promise<Response> {
-  const ctx = createExecutionContext();
-  const request = new Request(url.startsWith('/') ? `${ORIGIN}${url}` : url, { redirect: 'manual', ...init });
-  const response = await worker.fetch(request, { ...env, WAREHOUSE_URL: db.url }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
-}
+const call = workerCall(ORIGIN, () => db.url);
 
 const HOSTILE = `<img src=x onerror="alert(1)">'&amp;`;
 

@@ -1,4 +1,6 @@
 // A dataset of N responses with dates spread over a period (the backfill test's 20,000 over a year).
+
+import { mulberry32 } from '../demo/prng.ts';
 import type { FixtureDataset, FixtureRecord } from './fixture.ts';
 import { formatNaive, type Micros } from './format.ts';
 
@@ -31,18 +33,6 @@ const VESSELS = [
 const FLAGS = ['Panama', 'Liberia', 'Marshall Islands', 'Malta', 'Norway', 'Bahamas'];
 const PORTS = ['Rotterdam', 'Singapore', 'Hamburg', 'Antwerp', 'Bergen', 'Piraeus'];
 
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uuid(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16));
   hex[12] = '4';
@@ -63,7 +53,7 @@ function span(text: string, part: string, label: string) {
 
 /** The maritime questions with a span over `text`, a text question for proposals, records with `document_id`. */
 export function generateDataset(options: GenerateOptions): FixtureDataset {
-  const rand = prng(options.seed ?? 1);
+  const rand = mulberry32(options.seed ?? 1);
   const annotators = options.annotators ?? ['gen-annotator-1', 'gen-annotator-2'];
   const perRecord = Math.min(options.perRecord ?? annotators.length, annotators.length);
   const from = parse(options.from ?? '2025-01-01T00:00:00');
