@@ -187,6 +187,18 @@ interface Surveyed {
   profile?: readonly FieldProfile[];
 }
 
+/** A surveyed file as the batch SQL names it. */
+const batchFileOf = (s: Surveyed): BatchFile => ({
+  bucket: s.file.bucket,
+  key: s.file.key,
+  etag: s.file.etag,
+  eventTime: s.file.eventTime,
+  loadId: s.file.loadId,
+  batchId: s.batchId,
+  schemaVersion: s.schemaVersion,
+  source: sourceOf(s.file.key),
+});
+
 interface Group {
   readonly files: Surveyed[];
   readonly plan: LoadPlan;
@@ -246,20 +258,9 @@ async function loadTarget(
 
   const now = started;
   const records: BatchRecord[] = [];
-  const batchFiles = (g: Group): BatchFile[] =>
-    g.files.map((s) => ({
-      bucket: s.file.bucket,
-      key: s.file.key,
-      etag: s.file.etag,
-      eventTime: s.file.eventTime,
-      loadId: s.file.loadId,
-      batchId: s.batchId,
-      schemaVersion: s.schemaVersion,
-      source: sourceOf(s.file.key),
-    }));
   // Event-time order (delivery order on ties): the order supersession treats the files in.
   const ordered = groups
-    .flatMap((g) => g.files.map((s, i) => ({ g, s, file: batchFiles(g)[i] as BatchFile })))
+    .flatMap((g) => g.files.map((s) => ({ g, s, file: batchFileOf(s) })))
     .sort((a, b) => a.s.file.eventTime.getTime() - b.s.file.eventTime.getTime() || a.s.file.index - b.s.file.index);
   await deps.warehouse.transaction(async (tx) => {
     // First, so that a concurrent load of one of these objects conflicts before either reads the files.
@@ -268,7 +269,10 @@ async function loadTarget(
     for (const g of groups) {
       const finite = await prescan(tx, g);
       const expected = g.files.reduce((n, s) => n + s.rows, 0);
-      const inserted = await tx.execute(batchInsertSql(g.plan, g.types, finite.finite, batchFiles(g), now), []);
+      const inserted = await tx.execute(
+        batchInsertSql(g.plan, g.types, finite.finite, g.files.map(batchFileOf), now),
+        [],
+      );
       if (inserted !== expected) throw new Error(`a batch insert of ${expected} rows inserted ${inserted}`);
       lap('insert');
       g.files.forEach((s) => {
@@ -393,16 +397,7 @@ async function prescan(
     .map((c) => c.name);
   const nulls = new Map<number, Map<string, number>>();
   if (floats.length === 0 && uncounted.length === 0) return { finite: new Set(), nulls };
-  const files: BatchFile[] = g.files.map((s) => ({
-    bucket: s.file.bucket,
-    key: s.file.key,
-    etag: s.file.etag,
-    eventTime: s.file.eventTime,
-    loadId: s.file.loadId,
-    batchId: s.batchId,
-    schemaVersion: s.schemaVersion,
-    source: sourceOf(s.file.key),
-  }));
+  const files = g.files.map(batchFileOf);
   const rows = await tx.query<Record<string, boolean | string | number>>(prescanSql(files, floats, uncounted));
   const finite = new Set(floats.filter((_, i) => rows.every((r) => r[`f${i}`] === true)));
   for (const r of rows) {
