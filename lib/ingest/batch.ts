@@ -1,12 +1,14 @@
-// Batch-aware loading under `remote`: the Parquet files of one queue batch load in a few statements (one
-// survey of their footers, one DESCRIBE and one INSERT per target and schema, one text of bookkeeping) in
-// one transaction. Anything this path does not take, or any failure of it, leaves the messages to the
-// per-file path in consumer.ts, which settles each as it always has: a bad file fails alone, a transient
-// error is retried, and nothing of the batch is committed.
+// Batch-aware loading. A queue batch's small Parquet files load in a few statements in one transaction: one
+// reads every event's prior outcome, then per target under `remote` (here) one survey of the footers, one
+// DESCRIBE and one INSERT per schema; under `push` (batch-push.ts) the Worker decodes each file and sends
+// the rows of many in one INSERT; either way one text of bookkeeping follows. Anything this path does not
+// take, or any failure of it, leaves the messages to the per-file path in consumer.ts, which settles each
+// as it always has: a bad file fails alone, a transient error is retried, nothing of the batch is committed.
 import { z } from 'zod';
 import { errorMessage } from '../errors.ts';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
+import { loadTargetPush } from './batch-push.ts';
 import { type IncomingMessage, type IngestDeps, type Outcome, staleVersion, strategyFor } from './consumer.ts';
 import { parseDuckType } from './duck-types.ts';
 import { isDelete, keyProblem, normaliseEtag, R2Event } from './event.ts';
@@ -25,6 +27,7 @@ import {
   surveySql,
 } from './load/batch.ts';
 import { derivedBatchId } from './load/context.ts';
+import type { Strategy } from './load/types.ts';
 import { ObjectChangedError } from './object-store.ts';
 import { BadFileError, kindOfDuckType, type LoadPlan, planLoad, type SourceColumn } from './plan.ts';
 import { duckShapes, type FieldProfile, profileOf } from './profile.ts';
@@ -34,6 +37,11 @@ import { formatOf, routeFor, sourceOf, type Target } from './routes.ts';
 const MIN_BATCH_FILES = 2;
 /** R2 heads in flight at once. */
 const HEAD_CONCURRENCY = 25;
+/**
+ * Under `push`, larger files load one by one: a batch holds all its files' decoded rows at once, and a
+ * file of more than this is big enough that a statement of its own costs little.
+ */
+export const PUSH_BATCH_MAX_FILE_BYTES = 1024 * 1024;
 
 interface Candidate {
   readonly message: IncomingMessage;
@@ -43,12 +51,15 @@ interface Candidate {
   readonly etag: string;
   readonly eventTime: Date;
   readonly target: Target;
+  readonly strategy: Strategy;
   /** Its position in the queue batch: ties of event time keep delivery order. */
   readonly index: number;
 }
 
-interface Admitted extends Candidate {
+export interface Admitted extends Candidate {
   readonly size: number;
+  /** Its writer asked for a prompt discovery run (object-store.ts PROMPT_DISCOVERY). */
+  readonly prompt: boolean;
   readonly loadId: string;
   /** An unsettled earlier outcome of this event (failed, ignored, retrying), which its load replaces. */
   readonly prior: IngestStatus | null;
@@ -72,7 +83,7 @@ const SurveyRow = z.object({
   stats: z.string().nullable(),
 });
 
-/** Create events of Parquet objects that `remote` loads. */
+/** Create events of Parquet objects, each with the strategy that loads it. */
 function candidatesOf(messages: readonly IncomingMessage[], deps: IngestDeps): Candidate[] {
   return messages.flatMap((message, index): Candidate[] => {
     const parsed = R2Event.safeParse(message.body);
@@ -81,14 +92,15 @@ function candidatesOf(messages: readonly IncomingMessage[], deps: IngestDeps): C
     const { bucket } = event;
     const { key } = event.object;
     const route = routeFor(deps.routes, bucket, key);
-    if (!route || formatOf(key) !== 'parquet' || strategyFor(deps.strategy, key) !== 'remote') return [];
-    if (keyProblem(key) !== null) return [];
+    if (!route || formatOf(key) !== 'parquet' || keyProblem(key) !== null) return [];
     const etag = normaliseEtag(event.object.eTag as string);
-    return [{ message, event, bucket, key, etag, eventTime: new Date(event.eventTime), target: route.target, index }];
+    const strategy = strategyFor(deps.strategy, key);
+    const eventTime = new Date(event.eventTime);
+    return [{ message, event, bucket, key, etag, eventTime, target: route.target, strategy, index }];
   });
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += limit) out.push(...(await Promise.all(items.slice(i, i + limit).map(fn))));
   return out;
@@ -103,30 +115,52 @@ export async function ingestBatched(
   deps: IngestDeps,
 ): Promise<Map<string, Outcome>> {
   const settled = new Map<string, Outcome>();
-  if (deps.strategy !== 'remote' || messages.length < MIN_BATCH_FILES) return settled;
+  if (messages.length < MIN_BATCH_FILES) return settled;
   const candidates = candidatesOf(messages, deps);
   if (candidates.length < MIN_BATCH_FILES) return settled;
   const started = deps.clock();
+  let admitted: Admitted[];
   try {
-    const admitted = await admit(candidates, deps, settled);
-    const byTarget = new Map<Target, Admitted[]>();
-    for (const a of admitted) byTarget.set(a.target, [...(byTarget.get(a.target) ?? []), a]);
-    for (const [target, all] of byTarget) {
-      // The survey names files by their key: a key in two buckets of one target loads one by one.
-      const keyCount = new Map<string, number>();
-      for (const f of all) keyCount.set(f.key, (keyCount.get(f.key) ?? 0) + 1);
-      const files = all.filter((f) => keyCount.get(f.key) === 1);
-      if (files.length < MIN_BATCH_FILES) continue;
-      const outcomes = await loadTarget(target, files, deps, started);
-      for (const [id, outcome] of outcomes) settled.set(id, outcome);
-    }
+    admitted = await admit(candidates, deps, settled);
   } catch (error) {
-    deps.log.warn('ingest: batch load failed, loading its files one by one', {
+    deps.log.warn('ingest: batch admission failed, loading its files one by one', {
       files: candidates.length,
       error: errorMessage(error),
     });
-    // Duplicates stay settled (they were read, not written); the rest of the batch goes file by file.
-    for (const [id, outcome] of settled) if (outcome.kind !== 'duplicate') settled.delete(id);
+    return new Map();
+  }
+  const byTarget = new Map<string, Admitted[]>();
+  for (const a of admitted) {
+    const at = `${a.strategy} ${a.target}`;
+    byTarget.set(at, [...(byTarget.get(at) ?? []), a]);
+  }
+  // Each target and strategy is a transaction of its own: one that fails leaves the others committed.
+  for (const all of byTarget.values()) {
+    const { target, strategy } = all[0] as Admitted;
+    let files: Admitted[];
+    if (strategy === 'push') files = all.filter((f) => f.size <= PUSH_BATCH_MAX_FILE_BYTES);
+    else {
+      // The survey names files by their key: a key in two buckets of one target loads one by one.
+      const keyCount = new Map<string, number>();
+      for (const f of all) keyCount.set(f.key, (keyCount.get(f.key) ?? 0) + 1);
+      files = all.filter((f) => keyCount.get(f.key) === 1);
+    }
+    if (files.length < MIN_BATCH_FILES) continue;
+    try {
+      const outcomes =
+        strategy === 'push'
+          ? await loadTargetPush(target, files, deps, started)
+          : await loadTarget(target, files, deps, started);
+      for (const [id, outcome] of outcomes) settled.set(id, outcome);
+    } catch (error) {
+      // Nothing of it was committed: its files go one by one.
+      deps.log.warn('ingest: batch load failed, loading its files one by one', {
+        target,
+        strategy,
+        files: files.length,
+        error: errorMessage(error),
+      });
+    }
   }
   return settled;
 }
@@ -171,7 +205,14 @@ async function admit(candidates: readonly Candidate[], deps: IngestDeps, settled
     const head = heads.get(id);
     if (taken.has(id) || !head || staleVersion(head, candidate.etag, candidate.eventTime, newest) !== null) continue;
     taken.add(id);
-    admitted.push({ ...candidate, size: head.size, loadId: deps.newId(), prior, loadedBefore: newest !== null });
+    admitted.push({
+      ...candidate,
+      size: head.size,
+      prompt: head.promptDiscovery === true,
+      loadId: deps.newId(),
+      prior,
+      loadedBefore: newest !== null,
+    });
   }
   return admitted;
 }
@@ -257,14 +298,13 @@ async function loadTarget(
   if (groups.reduce((n, g) => n + g.files.length, 0) < MIN_BATCH_FILES) return outcomes;
 
   const now = started;
-  const records: BatchRecord[] = [];
-  // Event-time order (delivery order on ties): the order supersession treats the files in.
-  const ordered = groups
-    .flatMap((g) => g.files.map((s) => ({ g, s, file: batchFileOf(s) })))
-    .sort((a, b) => a.s.file.eventTime.getTime() - b.s.file.eventTime.getTime() || a.s.file.index - b.s.file.index);
+  const ordered = inEventOrder(
+    groups.flatMap((g) => g.files.map((s) => ({ s, file: s.file, batchFile: batchFileOf(s), rows: s.rows }))),
+  );
+  let records: BatchRecord[] = [];
   await deps.warehouse.transaction(async (tx) => {
     // First, so that a concurrent load of one of these objects conflicts before either reads the files.
-    await tx.execute(claimHeadsSql(ordered.map((o) => o.file)), []);
+    await tx.execute(claimHeadsSql(ordered.map((o) => o.batchFile)), []);
     lap('heads');
     for (const g of groups) {
       const finite = await prescan(tx, g);
@@ -291,70 +331,117 @@ async function loadTarget(
         s.profile = profileOf(shapes, s.rows, nulls);
       });
     }
-    const finishedAt = deps.clock();
-    for (const { s, file } of ordered) {
-      const m = s.file;
-      records.push({
-        file,
-        target,
-        profile: s.profile ?? [],
-        replacesUnsettled: m.prior !== null,
-        replacesVersion: m.loadedBefore,
-        entry: {
-          id: m.loadId,
-          bucket: m.bucket,
-          key: m.key,
-          etag: m.etag,
-          action: m.event.action,
-          target,
-          strategy: 'remote',
-          batchId: s.batchId,
-          schemaVersion: s.schemaVersion,
-          rows: s.rows,
-          bytes: m.size,
-          error: null,
-          errorCode: null,
-          attempts: m.message.attempts,
-          eventTime: m.eventTime,
-          startedAt: started,
-          status: 'loaded',
-          finishedAt,
-        },
-      });
-    }
+    records = recordsOf(
+      target,
+      'remote',
+      ordered.map((o) => ({ ...o, profile: o.s.profile ?? [] })),
+      started,
+      deps.clock(),
+    );
     // The warehouse reads objects by name, not by version: another version may have replaced one since its
     // head. Then the whole batch rolls back and its files load one by one, each settling as it does alone.
     // Checked while the bookkeeping runs: both finish before the commit.
     const [after] = await Promise.all([
-      mapLimited(ordered, HEAD_CONCURRENCY, (o) => deps.store.head(o.s.file.bucket, o.s.file.key)),
+      mapLimited(ordered, HEAD_CONCURRENCY, (o) => deps.store.head(o.file.bucket, o.file.key)),
       tx.exec(bookkeepingSql(target, records, now)),
     ]);
     ordered.forEach((o, i) => {
       const head = after[i];
-      if (!head || normaliseEtag(head.etag) !== o.s.file.etag)
+      if (!head || normaliseEtag(head.etag) !== o.file.etag)
         throw new ObjectChangedError(`${o.file.bucket}/${o.file.key} changed`);
     });
     lap('bookkeeping');
   });
   lap('commit');
-  deps.log.info('ingest: batch loaded', { target, files: records.length, groups: groups.length, ms });
-  for (const { entry, file } of records) {
-    const rows = entry.rows as number;
+  deps.log.info('ingest: batch loaded', {
+    target,
+    strategy: 'remote',
+    files: records.length,
+    groups: groups.length,
+    ms,
+  });
+  return loadedOutcomes(deps, target, 'remote', ordered, new Map());
+}
+
+/** In event-time order (delivery order on ties): the order supersession treats a batch's files in. */
+export function inEventOrder<T extends { readonly file: Admitted }>(members: readonly T[]): T[] {
+  return [...members].sort(
+    (a, b) => a.file.eventTime.getTime() - b.file.eventTime.getTime() || a.file.index - b.file.index,
+  );
+}
+
+/** A file of a batch, loaded: what its bookkeeping records. */
+export interface LoadedMember {
+  readonly file: Admitted;
+  readonly batchFile: BatchFile;
+  readonly rows: number;
+  readonly profile: readonly FieldProfile[];
+}
+
+/** The bookkeeping of a batch's files (in event-time order), each as its own load would record it. */
+export function recordsOf(
+  target: Target,
+  strategy: Strategy,
+  members: readonly LoadedMember[],
+  started: Date,
+  finishedAt: Date,
+): BatchRecord[] {
+  return members.map(({ file: m, batchFile, rows, profile }) => ({
+    file: batchFile,
+    target,
+    profile,
+    replacesUnsettled: m.prior !== null,
+    replacesVersion: m.loadedBefore,
+    entry: {
+      id: m.loadId,
+      bucket: m.bucket,
+      key: m.key,
+      etag: m.etag,
+      action: m.event.action,
+      target,
+      strategy,
+      batchId: batchFile.batchId,
+      schemaVersion: batchFile.schemaVersion,
+      rows,
+      bytes: m.size,
+      error: null,
+      errorCode: null,
+      attempts: m.message.attempts,
+      eventTime: m.eventTime,
+      startedAt: started,
+      status: 'loaded',
+      finishedAt,
+    },
+  }));
+}
+
+/** The outcomes of a committed batch's files, each logged as a single load is. */
+export function loadedOutcomes(
+  deps: IngestDeps,
+  target: Target,
+  strategy: Strategy,
+  members: readonly Omit<LoadedMember, 'profile'>[],
+  peakBytes: ReadonlyMap<Admitted, number>,
+): Map<string, Outcome> {
+  const outcomes = new Map<string, Outcome>();
+  for (const m of members) {
+    const { bucket, key, batchId, loadId } = m.batchFile;
+    const { rows } = m;
+    const peak = peakBytes.get(m.file) ?? 0;
     deps.log.info('ingest: loaded', {
-      bucket: file.bucket,
-      key: file.key,
+      bucket,
+      key,
       target,
       rows,
-      strategy: 'remote',
-      batchId: file.batchId,
-      peakBytes: 0,
-      batchFiles: records.length,
+      strategy,
+      batchId,
+      peakBytes: peak,
+      batchFiles: members.length,
     });
-    const id = (ordered.find((o) => o.file === file) as { s: Surveyed }).s.file.message.id;
-    outcomes.set(id, {
+    outcomes.set(m.file.message.id, {
       kind: 'loaded',
-      load: { target, batchId: file.batchId, loadId: file.loadId, bucket: file.bucket, key: file.key, rows },
-      peakBytes: 0,
+      load: { target, batchId, loadId, bucket, key, rows, ...(m.file.prompt ? { prompt: true } : {}) },
+      peakBytes: peak,
     });
   }
   return outcomes;

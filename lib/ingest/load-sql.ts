@@ -172,17 +172,22 @@ export function remoteLoad(
   };
 }
 
-/**
- * `push`: one batch of rows travels as one text parameter per column (transport.ts), which the warehouse
- * turns back into lists and unnests side by side. `firstRow` is the file row number of the batch's first row.
- */
-export function pushInsert(
+/** A push batch's parts: target columns and their expressions, the unnested lists, and the parameters. */
+interface PushProjection {
+  readonly targets: string[];
+  readonly select: string[];
+  /** `unnest(...) AS cN` per column (and `AS i`, the row's position in the batch, for structured_data). */
+  readonly unnest: string[];
+  readonly params: string[];
+}
+
+function pushProjection(
   plan: LoadPlan,
   ctx: LoadContext,
   columns: ReadonlyMap<string, TransportColumn>,
-  firstRow: number,
+  rowNumber: string,
   rows: number,
-): Statement {
+): PushProjection {
   const names = [...plan.typed.map((t) => t.source.name), ...plan.extras.map((c) => c.name)];
   if (names.length === 0) throw new Error('a push batch needs at least one column');
   const params: string[] = [];
@@ -206,11 +211,93 @@ export function pushInsert(
   const { columns: targets, select } = selectList(plan, ctx, {
     typed: plan.typed.map((t, i) => source(t.source.name, i)),
     extras: plan.extras.map((c, i) => source(c.name, plan.typed.length + i)),
-    rowNumber: `${literal.integer(firstRow - 1)} + i + 1`,
+    rowNumber,
   });
+  return { targets, select, unnest, params };
+}
+
+/**
+ * `push`: one batch of rows travels as one text parameter per column (transport.ts), which the warehouse
+ * turns back into lists and unnests side by side. `firstRow` is the file row number of the batch's first row.
+ */
+export function pushInsert(
+  plan: LoadPlan,
+  ctx: LoadContext,
+  columns: ReadonlyMap<string, TransportColumn>,
+  firstRow: number,
+  rows: number,
+): Statement {
+  const p = pushProjection(plan, ctx, columns, `${literal.integer(firstRow - 1)} + i + 1`, rows);
   return {
-    sql: `INSERT INTO ${plan.target} (${targets.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM (SELECT ${unnest.join(', ')})`,
-    params,
+    sql: `INSERT INTO ${plan.target} (${p.targets.map(quoteIdent).join(', ')}) SELECT ${p.select.join(', ')} FROM (SELECT ${p.unnest.join(', ')})`,
+    params: p.params,
+  };
+}
+
+/** One file's rows in a push batch of several files, and the lineage they get. */
+export interface PushBatchPart {
+  readonly ctx: LoadContext;
+  readonly rows: number;
+}
+
+/** The lineage columns a batch statement takes from its files' VALUES list instead of literals. */
+const BATCH_LINEAGE: Readonly<Record<string, string>> = {
+  load_id: '__ls_m.__ls_load_id',
+  batch_id: '__ls_m.__ls_batch_id',
+  source_key: '__ls_m.__ls_source_key',
+  schema_version: '__ls_m.__ls_schema_version',
+  source: '__ls_m.__ls_source',
+  source_file: '__ls_m.__ls_source_file',
+};
+
+/** A VALUES list of files' lineage, joined on `__ls_m.__ls_i` (the file's position in `parts`). */
+export function lineageValues(parts: readonly { ctx: LoadContext; first: number }[]): string {
+  const rows = parts.map(
+    ({ ctx, first }, i) =>
+      `(${i}::BIGINT, ${literal.text(ctx.loadId)}, ${literal.text(ctx.batchId)}, ${literal.text(ctx.sourceKey)}, ${literal.text(ctx.schemaVersion)}, ${literal.text(ctx.source)}, ${literal.text(ctx.sourceFile)}, ${literal.integer(first)})`,
+  );
+  return `(VALUES ${rows.join(', ')}) AS __ls_m(__ls_i, __ls_load_id, __ls_batch_id, __ls_source_key, __ls_schema_version, __ls_source, __ls_source_file, __ls_first)`;
+}
+
+/** A select list with the lineage columns read from lineageValues (and `also`'s columns replaced). */
+export function withBatchLineage(
+  columns: readonly string[],
+  select: readonly string[],
+  also: Readonly<Record<string, string>> = {},
+): string[] {
+  return columns.map((c, i) => also[c] ?? BATCH_LINEAGE[c] ?? (select[i] as string));
+}
+
+/**
+ * `push` of several files with one plan in one statement: their columns joined file after file, one more
+ * parameter giving each row its file's position, and each file's lineage from a VALUES list.
+ */
+export function pushBatchInsert(
+  plan: LoadPlan,
+  columns: ReadonlyMap<string, TransportColumn>,
+  parts: readonly PushBatchPart[],
+): Statement {
+  const first = parts[0];
+  if (!first) throw new Error('a push batch needs at least one file');
+  const rows = parts.reduce((n, p) => n + p.rows, 0);
+  const p = pushProjection(plan, first.ctx, columns, '0', rows);
+  // Which file each row is: one number per row, as the columns travel.
+  const index = new Int32Array(rows);
+  let at = 0;
+  const placed = parts.map((part, i) => {
+    index.fill(i, at, at + part.rows);
+    const entry = { ctx: part.ctx, first: at };
+    at += part.rows;
+    return entry;
+  });
+  p.params.push(index.join('\x1e'));
+  p.unnest.push(`unnest(string_split($${p.params.length}::VARCHAR, chr(30))) AS __ls_fi`);
+  return {
+    sql: `INSERT INTO ${plan.target} (${p.targets.map(quoteIdent).join(', ')})
+SELECT ${withBatchLineage(p.targets, p.select, { row_number: '__ls_f.i - __ls_m.__ls_first + 1' }).join(', ')}
+FROM (SELECT ${p.unnest.join(', ')}) AS __ls_f
+JOIN ${lineageValues(placed)} ON __ls_m.__ls_i = CAST(__ls_f.__ls_fi AS BIGINT)`,
+    params: p.params,
   };
 }
 

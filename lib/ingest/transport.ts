@@ -418,17 +418,36 @@ export function transportColumn(
   }
   const first = parts[0];
   if (!first) return transportChunk(vector.data[0] as Data, 0, 0, field.name, hint, leaves);
+  return joinTransport(parts);
+}
+
+/** Whether columns read back alike: the same type, and the same SQL for a value and for its instant. */
+export function sameReading(a: TransportColumn, b: TransportColumn): boolean {
+  return (
+    a.expr('v') === b.expr('v') &&
+    a.instant?.('v') === b.instant?.('v') &&
+    JSON.stringify(a.type) === JSON.stringify(b.type)
+  );
+}
+
+/**
+ * Parts of one column, one after the other, as one (the rows of several chunks, row groups or files).
+ * Parts must read back alike (sameReading); the first part's reading is the whole's.
+ */
+export function joinTransport(parts: readonly TransportColumn[]): TransportColumn {
+  const first = parts[0];
+  if (!first) throw new Error('joinTransport needs at least one part');
   if (parts.length === 1) return first;
   const finite = parts.every((p) => p.finite !== false);
   if (parts.every((p) => p.list === splitList)) {
     const param = parts.map((p) => p.param).join(SEPARATOR);
     return { ...first, param, nullMark: parts.some((p) => p.nullMark), finite };
   }
-  // Some chunk's strings hold a separator: the whole column travels as one JSON array.
+  // Some part's strings hold a separator: the whole column travels as one JSON array.
   const values = parts.flatMap((p): (string | null)[] =>
     p.list === splitList
       ? p.param.split(SEPARATOR).map((v) => (p.nullMark && v === NULL_MARK ? null : v))
       : JSON.parse(p.param),
   );
-  return { ...first, param: JSON.stringify(values), list: jsonList, nullMark: false, finite };
+  return { ...first, list: jsonList, param: JSON.stringify(values), nullMark: false, finite };
 }

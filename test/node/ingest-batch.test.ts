@@ -1,16 +1,22 @@
-// Batch-aware loading under remote (lib/ingest/batch.ts): a queue batch of small Parquet files through the
-// real consumer into the real embedded warehouse, next to the same files loaded one message at a time.
+// Batch-aware loading under remote (lib/ingest/batch.ts) and push (lib/ingest/batch-push.ts): a queue batch of
+// small Parquet files through the real consumer into the real embedded warehouse, next to the same files
+// loaded one message at a time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../../lib/errors.ts';
 import { type IncomingMessage, type IngestDeps, ingestBatch } from '../../lib/ingest/consumer.ts';
+import type { Strategy } from '../../lib/ingest/load/types.ts';
 import { localObjectEvent } from '../../lib/ingest/local-upload.ts';
 import { silentLogger } from '../../lib/log.ts';
 import type { Warehouse, WarehouseSession } from '../../lib/warehouse/port.ts';
 import { directoryStore } from '../../tools/local/fs-store.ts';
 import { migratedDatabase } from '../support/databases.ts';
 import { TEST_ROUTES, writeFiles } from '../support/node-loads.ts';
+import { initParquetWasmForNode } from '../support/parquet-wasm.ts';
+
+// push decodes in this process, as a Worker does.
+initParquetWasmForNode();
 
 const warehouses: Warehouse[] = [];
 afterAll(async () => {
@@ -70,12 +76,12 @@ function counted(inner: Warehouse, fail: (sql: string) => boolean = () => false)
   };
 }
 
-function deps(warehouse: Warehouse, letters: unknown[] = []): IngestDeps {
+function deps(warehouse: Warehouse, strategy: Strategy, letters: unknown[] = []): IngestDeps {
   return {
     warehouse,
     store: directoryStore(inject('r2Directories')),
     routes: TEST_ROUTES,
-    strategy: 'remote',
+    strategy,
     clock: () => new Date(),
     newId: () => crypto.randomUUID(),
     log: silentLogger,
@@ -87,7 +93,7 @@ function deps(warehouse: Warehouse, letters: unknown[] = []): IngestDeps {
 }
 
 /** The notification of an object as it is now in the local bucket, at `eventTime`. */
-async function eventOf(bucket: 'vessel-annotations' | 'vessel-ocr', key: string, eventTime: string) {
+async function eventOf(bucket: 'vessel-annotations' | 'vessel-ocr' | 'vessel-csv', key: string, eventTime: string) {
   const head = await directoryStore(inject('r2Directories')).head(bucket, key);
   if (!head) throw new Error(`no ${bucket}/${key}`);
   return localObjectEvent({ ...head, bucket, key, now: new Date(eventTime), account: 'test' });
@@ -96,7 +102,14 @@ async function eventOf(bucket: 'vessel-annotations' | 'vessel-ocr', key: string,
 const messages = (bodies: readonly unknown[]): IncomingMessage[] =>
   bodies.map((body, i) => ({ id: `m${i}`, attempts: 1, body }));
 
-const batchInserts = (calls: readonly string[]) => calls.filter((c) => c.includes('FROM read_parquet(['));
+/** A batch's INSERT: one statement for the rows of several files, each row's lineage joined by its file. */
+const isBatchInsert = (sql: string) => sql.startsWith('INSERT INTO') && sql.includes('__ls_m.__ls_load_id');
+const batchInserts = (calls: readonly string[]) => calls.filter(isBatchInsert);
+/** The statement that loads one file's rows on the per-file path. */
+const singleLoad: Record<Strategy, (sql: string) => boolean> = {
+  remote: (sql) => sql.startsWith('loadFile'),
+  push: (sql) => sql.startsWith('INSERT INTO annotations') && !isBatchInsert(sql),
+};
 
 /**
  * The annotations as a comparable list: which rows are current. (Rows that a later file of the same batch
@@ -110,7 +123,7 @@ async function state(db: Warehouse) {
   );
 }
 
-describe('batch-aware loading (remote)', () => {
+describe.each(['remote', 'push'] as const)('batch-aware loading (%s)', (strategy) => {
   it('loads a batch of small files in one INSERT and one bookkeeping text, with every row’s lineage', async () => {
     const p = prefix();
     const keys = Array.from({ length: 6 }, (_, i) => `${p}/file-${i}.parquet`);
@@ -119,7 +132,7 @@ describe('batch-aware loading (remote)', () => {
     );
     const db = counted(await freshDb());
     const bodies = await Promise.all(keys.map((k) => eventOf('vessel-annotations', k, '2026-11-21T10:00:00Z')));
-    const report = await ingestBatch(messages(bodies), deps(db.warehouse));
+    const report = await ingestBatch(messages(bodies), deps(db.warehouse, strategy));
     expect(report.counts.loaded).toBe(6);
     expect(report.verdicts.map((v) => v.id)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
     expect(batchInserts(db.calls)).toHaveLength(1);
@@ -141,7 +154,7 @@ describe('batch-aware loading (remote)', () => {
     expect(new Set(rows.map((r) => r.load_id)).size).toBe(6);
     expect(await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM ingest_heads`)).toEqual([{ n: 6 }]);
     // Delivered again: duplicates, nothing loaded twice.
-    const again = await ingestBatch(messages(bodies), deps(db.warehouse));
+    const again = await ingestBatch(messages(bodies), deps(db.warehouse, strategy));
     expect(again.counts.duplicate).toBe(6);
     expect(await db.warehouse.query(`SELECT count(*)::INTEGER AS n FROM annotations`)).toEqual([{ n: 6 }]);
   });
@@ -170,13 +183,15 @@ describe('batch-aware loading (remote)', () => {
         eventOf('vessel-annotations', k as string, '2026-11-21T10:00:00Z'),
       ),
     );
-    const report = await ingestBatch(messages(bodies), deps(db, letters));
+    const report = await ingestBatch(messages(bodies), deps(db, strategy, letters));
     expect(report.outcomes.map((o) => o.kind)).toEqual(['loaded', 'failed', 'loaded', 'failed', 'loaded']);
     expect(report.verdicts.every((v) => v.action === 'ack')).toBe(true);
     expect(letters.map((l) => l.reason)).toEqual(['bad_file', 'bad_file']);
     expect(letters.map((l) => l.error).sort()).toEqual([
       expect.stringContaining(`${missing}: required column 'text' is missing`),
-      expect.stringContaining(`${truncated}: the warehouse refused the data`),
+      expect.stringContaining(
+        strategy === 'remote' ? `${truncated}: the warehouse refused the data` : `${truncated}: `,
+      ),
     ]);
     expect(await db.query(`SELECT record_id FROM annotations ORDER BY record_id`)).toEqual([
       { record_id: 'g0' },
@@ -229,16 +244,16 @@ describe('batch-aware loading (remote)', () => {
     const batched = counted(await freshDb());
     const one = await freshDb();
     for (const body of before) {
-      await ingestBatch(messages([body]), deps(batched.warehouse));
-      await ingestBatch(messages([body]), deps(one));
+      await ingestBatch(messages([body]), deps(batched.warehouse, strategy));
+      await ingestBatch(messages([body]), deps(one, strategy));
     }
-    const report = await ingestBatch(messages(batch), deps(batched.warehouse));
+    const report = await ingestBatch(messages(batch), deps(batched.warehouse, strategy));
     expect(batchInserts(batched.calls)).toHaveLength(1);
     // One message at a time, in event-time order.
     const sorted = [...batch].sort((a, b) => a.eventTime.localeCompare(b.eventTime));
     const alone = [];
     for (const body of sorted)
-      alone.push(...(await ingestBatch(messages([body]), deps(one))).outcomes.map((o) => o.kind));
+      alone.push(...(await ingestBatch(messages([body]), deps(one, strategy))).outcomes.map((o) => o.kind));
     expect(report.outcomes.map((o) => o.kind).sort()).toEqual(alone.sort());
     expect(report.outcomes.map((o) => o.kind)).toEqual(['loaded', 'loaded', 'loaded', 'ignored']);
     expect(await state(batched.warehouse)).toEqual(await state(one));
@@ -254,6 +269,44 @@ describe('batch-aware loading (remote)', () => {
     ]);
   });
 
+  it('gives every row of a batch the JSON, row number and lineage its file gets loaded alone', async () => {
+    const p = prefix();
+    // Varied types, NULLs, a NaN in one file, a separator byte in a string.
+    const files = [
+      `SELECT i AS id, 'v' || i AS vessel, i * 1.5 AS dwt, TIMESTAMP '2026-01-01' + INTERVAL (i) HOUR AS seen,
+         [i, i + 1] AS list, {'a': i, 'b': 'x'} AS st, CASE WHEN i % 3 = 0 THEN NULL ELSE i END AS maybe
+       FROM range(5) t(i)`,
+      `SELECT i AS id, 'w' || i AS vessel, CASE WHEN i = 2 THEN 'nan'::DOUBLE ELSE i END AS dwt,
+         TIMESTAMP '2026-02-01' AS seen, [i] AS list, {'a': i, 'b': NULL} AS st, NULL::INTEGER AS maybe
+       FROM range(4) t(i)`,
+      `SELECT i AS id, 'odd' || chr(30) || i AS vessel, 0.25 AS dwt, NULL::TIMESTAMP AS seen, []::BIGINT[] AS list,
+         NULL AS st, i AS maybe FROM range(3) t(i)`,
+      `SELECT 9 AS id, 'empty' AS vessel WHERE false`,
+    ].map((sql, i) => ({ bucket: 'vessel-csv' as const, key: `${p}/part-${i}.parquet`, sql }));
+    await writeFiles(files);
+    const bodies = await Promise.all(files.map((f) => eventOf('vessel-csv', f.key, '2026-11-21T10:00:00Z')));
+    const batched = counted(await freshDb());
+    const one = await freshDb();
+    const report = await ingestBatch(messages(bodies), deps(batched.warehouse, strategy));
+    expect(report.counts.loaded).toBe(4);
+    expect(batchInserts(batched.calls).length).toBeGreaterThanOrEqual(1);
+    for (const body of bodies) await ingestBatch(messages([body]), deps(one, strategy));
+    const rows = (db: Warehouse) =>
+      db.query(
+        `SELECT source, source_file, row_number, data::VARCHAR AS data, batch_id, source_key, valid_to IS NULL AS current
+         FROM structured_data ORDER BY source_file, row_number`,
+      );
+    const alone = await rows(one);
+    expect(alone).toHaveLength(12);
+    expect(await rows(batched.warehouse)).toEqual(alone);
+    const fields = (db: Warehouse) =>
+      db.query(
+        `SELECT l.key, f.path, f.field_type, f.rows::INTEGER AS rows, f.null_count::INTEGER AS nulls
+         FROM load_fields f JOIN ingest_log l ON l.id = f.load_id ORDER BY l.key, f.path`,
+      );
+    expect(await fields(batched.warehouse)).toEqual(await fields(one));
+  });
+
   it('falls back to one file at a time when the batch statement fails on a transient error, and commits nothing of it', async () => {
     const p = prefix();
     const keys = [0, 1, 2].map((i) => `${p}/t-${i}.parquet`);
@@ -261,17 +314,17 @@ describe('batch-aware loading (remote)', () => {
     const bodies = await Promise.all(keys.map((k) => eventOf('vessel-annotations', k, '2026-11-21T10:00:00Z')));
     // The batch INSERT fails once: the same files then load one by one.
     let failures = 0;
-    const flaky = counted(await freshDb(), (sql) => sql.includes('FROM read_parquet([') && failures++ === 0);
-    const report = await ingestBatch(messages(bodies), deps(flaky.warehouse));
+    const flaky = counted(await freshDb(), (sql) => isBatchInsert(sql) && failures++ === 0);
+    const report = await ingestBatch(messages(bodies), deps(flaky.warehouse, strategy));
     expect(report.counts.loaded).toBe(3);
-    expect(flaky.calls.filter((c) => c.startsWith('loadFile'))).toHaveLength(3);
+    expect(flaky.calls.filter(singleLoad[strategy])).toHaveLength(3);
     expect(await flaky.warehouse.query(`SELECT count(*)::INTEGER AS n FROM annotations`)).toEqual([{ n: 3 }]);
     expect(await flaky.warehouse.query(`SELECT count(*)::INTEGER AS n FROM ingest_log`)).toEqual([{ n: 3 }]);
 
     // Down for every load: each message is retried with backoff, and nothing is left behind.
     const raw = await freshDb();
-    const down = counted(raw, (sql) => sql.includes('FROM read_parquet([') || sql.startsWith('loadFile'));
-    const failed = await ingestBatch(messages(bodies), deps(down.warehouse));
+    const down = counted(raw, (sql) => isBatchInsert(sql) || singleLoad[strategy](sql));
+    const failed = await ingestBatch(messages(bodies), deps(down.warehouse, strategy));
     expect(failed.verdicts).toEqual(bodies.map((_, i) => ({ id: `m${i}`, action: 'retry', delaySeconds: 10 })));
     expect(await down.warehouse.query(`SELECT count(*)::INTEGER AS n FROM annotations`)).toEqual([{ n: 0 }]);
     expect(await down.warehouse.query(`SELECT count(*)::INTEGER AS n FROM ingest_heads`)).toEqual([{ n: 0 }]);
@@ -282,7 +335,7 @@ describe('batch-aware loading (remote)', () => {
     const back = counted(raw);
     const retried = await ingestBatch(
       bodies.map((body, i) => ({ id: `m${i}`, attempts: 2, body })),
-      deps(back.warehouse),
+      deps(back.warehouse, strategy),
     );
     expect(retried.counts.loaded).toBe(3);
     expect(batchInserts(back.calls)).toHaveLength(1);

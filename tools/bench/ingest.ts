@@ -446,9 +446,7 @@ async function benchSmallFiles(): Promise<void> {
         Math.round(total / run.seconds).toLocaleString(),
         `${ratio.toFixed(2)}x`,
         `>= ${target}x ${ratio >= target ? 'met' : 'MISSED'}`,
-        strategy === 'remote'
-          ? `batched (${batchLoads === SMALL_FILES ? 'every file' : `${batchLoads} files`})`
-          : 'per file',
+        `batched (${batchLoads === SMALL_FILES ? 'every file' : `${batchLoads} files`})`,
       ]);
       notes.push(`${strategy}: runs ${run.all.map((x) => x.toFixed(2)).join(', ')} s`);
       if (Object.keys(phases).length > 0) {

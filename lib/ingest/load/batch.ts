@@ -5,7 +5,7 @@
 
 import { quoteIdent, quoteLiteral, r2ObjectUrl } from '../../warehouse/sql.ts';
 import type { IngestLogEntry } from '../ingest-log.ts';
-import { type LoadContext, remoteLoad } from '../load-sql.ts';
+import { type LoadContext, lineageValues, remoteLoad, withBatchLineage } from '../load-sql.ts';
 import type { LoadPlan } from '../plan.ts';
 import type { FieldProfile } from '../profile.ts';
 import type { Target } from '../routes.ts';
@@ -26,6 +26,20 @@ export interface BatchFile {
 const text = (v: string | null): string => (v === null ? 'NULL::VARCHAR' : `${quoteLiteral(v)}::VARCHAR`);
 const instant = (d: Date | null): string => (d === null ? 'NULL::TIMESTAMPTZ' : `'${d.toISOString()}'::TIMESTAMPTZ`);
 const integer = (n: number | null): string => (n === null ? 'NULL' : String(Math.trunc(n)));
+
+/** The values a batch file's rows carry, as a single load of it would give them. */
+export function batchContext(f: BatchFile, now: Date): LoadContext {
+  return {
+    loadId: f.loadId,
+    batchId: f.batchId,
+    sourceKey: `r2://${f.bucket}/${f.key}`,
+    schemaVersion: f.schemaVersion,
+    now,
+    eventTime: f.eventTime,
+    source: f.source,
+    sourceFile: f.key,
+  };
+}
 
 /** The r2:// URL that reads exactly this object (glob characters bracketed). */
 export const batchUrl = (f: Pick<BatchFile, 'bucket' | 'key'>): string => r2ObjectUrl(f.bucket, f.key);
@@ -103,36 +117,13 @@ export function batchInsertSql(
 ): string {
   const first = files[0];
   if (!first) throw new Error('a batch insert needs at least one file');
-  const placeholder: LoadContext = {
-    loadId: '',
-    batchId: '',
-    sourceKey: '',
-    schemaVersion: null,
-    now,
-    eventTime: now,
-    source: '',
-    sourceFile: '',
-  };
-  const load = remoteLoad(plan, placeholder, batchUrl(first), 'parquet', types, finite);
+  const load = remoteLoad(plan, batchContext(first, now), batchUrl(first), 'parquet', types, finite);
   if (load.rowNumberAlias !== undefined) throw new Error('a batch load cannot number rows of a file_row_number column');
-  const lineage: Record<string, string> = {
-    load_id: '__ls_m.__ls_load_id',
-    batch_id: '__ls_m.__ls_batch_id',
-    source_key: '__ls_m.__ls_source_key',
-    schema_version: '__ls_m.__ls_schema_version',
-    source: '__ls_m.__ls_source',
-    source_file: '__ls_m.__ls_source_file',
-  };
-  const select = load.columns.map((c, i) => lineage[c] ?? (load.select[i] as string));
-  const values = files.map(
-    (f, i) =>
-      `(${i}::BIGINT, ${text(f.loadId)}, ${text(f.batchId)}, ${text(`r2://${f.bucket}/${f.key}`)}, ${text(f.schemaVersion)}, ${text(f.source)}, ${text(f.key)})`,
-  );
   const reader = `read_parquet(${fileList(files)}${load.rowNumbers ? ', file_row_number = true' : ''})`;
   return `INSERT INTO ${quoteIdent(plan.target)} (${load.columns.map(quoteIdent).join(', ')})
-SELECT ${select.join(', ')}
+SELECT ${withBatchLineage(load.columns, load.select).join(', ')}
 FROM ${reader} AS __ls_f
-JOIN (VALUES ${values.join(', ')}) AS __ls_m(__ls_i, __ls_load_id, __ls_batch_id, __ls_source_key, __ls_schema_version, __ls_source, __ls_source_file)
+JOIN ${lineageValues(files.map((f) => ({ ctx: batchContext(f, now), first: 0 })))}
   ON __ls_m.__ls_i = __ls_f.file_index`;
 }
 
