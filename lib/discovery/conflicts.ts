@@ -4,12 +4,30 @@ import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
 import { distancesFrom, normaliseName, wordKey } from './similarity.ts';
+import type { Vocabulary } from './vocabulary.ts';
 
 export type ConflictReason =
   | { readonly kind: 'same_after_normalising'; readonly normalised: string }
   | { readonly kind: 'same_words'; readonly words: string }
   | { readonly kind: 'alias'; readonly alias: string; readonly of: string }
-  | { readonly kind: 'similar'; readonly similarity: number; readonly distance: number };
+  | { readonly kind: 'similar'; readonly similarity: number; readonly distance: number }
+  /** A vocabulary rule (vocabulary/maritime.yaml, version `vocabulary`) took the names to one concept. */
+  | { readonly kind: 'synonym' | 'abbreviation'; readonly rule: string; readonly vocabulary: number }
+  /** One name is the other plus a generic word (`owner` / `owner name`). */
+  | { readonly kind: 'generic_suffix'; readonly suffix: string; readonly vocabulary: number }
+  /** Their example values overlap: `shared` values, `overlap` of the smaller set. */
+  | {
+      readonly kind: 'shared_values';
+      readonly shared: number;
+      readonly overlap: number;
+      readonly values: readonly string[];
+    }
+  /** Different annotators gave the same spans of the same records the two names. */
+  | { readonly kind: 'co_annotated'; readonly spans: number }
+  /** Their embeddings (name, description and examples) are this close (cosine), by `model`. */
+  | { readonly kind: 'embedding'; readonly similarity: number; readonly model: string };
+
+export type ReasonKind = ConflictReason['kind'];
 
 /** Checks a reason read back from the warehouse (entity_conflicts.reasons). */
 export const ConflictReason: z.ZodType<ConflictReason> = z.discriminatedUnion('kind', [
@@ -17,6 +35,17 @@ export const ConflictReason: z.ZodType<ConflictReason> = z.discriminatedUnion('k
   z.object({ kind: z.literal('same_words'), words: z.string() }),
   z.object({ kind: z.literal('alias'), alias: z.string(), of: z.string() }),
   z.object({ kind: z.literal('similar'), similarity: z.number(), distance: z.number() }),
+  z.object({ kind: z.literal('synonym'), rule: z.string(), vocabulary: z.number() }),
+  z.object({ kind: z.literal('abbreviation'), rule: z.string(), vocabulary: z.number() }),
+  z.object({ kind: z.literal('generic_suffix'), suffix: z.string(), vocabulary: z.number() }),
+  z.object({
+    kind: z.literal('shared_values'),
+    shared: z.number(),
+    overlap: z.number(),
+    values: z.array(z.string()),
+  }),
+  z.object({ kind: z.literal('co_annotated'), spans: z.number() }),
+  z.object({ kind: z.literal('embedding'), similarity: z.number(), model: z.string() }),
 ]);
 
 export interface Conflict {
@@ -32,9 +61,27 @@ export interface ConflictOptions {
   readonly threshold: number;
   /** Names this short (normalised) or shorter only match exactly: one letter is a different word. */
   readonly shortLength: number;
+  /** shared_values: at least this many example values in common ... */
+  readonly sharedValues?: number;
+  /** ... and at least this share of the smaller set of examples. */
+  readonly sharedOverlap?: number;
+  /** co_annotated: spans that different annotators gave the two names, from which it raises a conflict. */
+  readonly coAnnotatedSpans?: number;
+  /** embedding: cosine similarity from which it raises a conflict alone ... */
+  readonly embeddingThreshold?: number;
+  /** ... and from which it supports a less certain rule. */
+  readonly embeddingSupport?: number;
 }
 
-export const DEFAULT_CONFLICT_OPTIONS: ConflictOptions = { threshold: 0.85, shortLength: 5 };
+export const DEFAULT_CONFLICT_OPTIONS: ConflictOptions = {
+  threshold: 0.85,
+  shortLength: 5,
+  sharedValues: 2,
+  sharedOverlap: 0.5,
+  coAnnotatedSpans: 2,
+  embeddingThreshold: 0.92,
+  embeddingSupport: 0.8,
+};
 
 /**
  * Names that differ only in their numbers ("address line 1" / "address line 2", "key 007" / "key 070")
@@ -236,6 +283,15 @@ export interface DetectInput {
   readonly weight?: ReadonlyMap<string, number>;
   /** First sighting (epoch ms) per name: between equally frequent new names the older one is "existing". */
   readonly firstSeen?: ReadonlyMap<string, number>;
+  /** Vocabulary rules (synonyms, abbreviations, generic suffixes); without it, spelling only. */
+  readonly vocabulary?: Vocabulary;
+  /** Example values per name (spans annotated, column values), for shared_values. */
+  readonly examples?: ReadonlyMap<string, readonly string[]>;
+  /** pairKey() -> spans different annotators gave the two names (entity types), for co_annotated. */
+  readonly coAnnotated?: ReadonlyMap<string, number>;
+  /** Nearest names by embedding, per new name (embeddings.ts), and the model that made them. */
+  readonly neighbours?: ReadonlyMap<string, readonly { readonly name: string; readonly similarity: number }[]>;
+  readonly embeddingModel?: string;
 }
 
 /**
@@ -312,6 +368,8 @@ function sameReason(a: ConflictReason, b: ConflictReason): boolean {
       return b.kind === 'same_words' && a.words === b.words;
     case 'same_after_normalising':
       return b.kind === 'same_after_normalising' && a.normalised === b.normalised;
+    default:
+      return JSON.stringify(a) === JSON.stringify(b);
   }
 }
 
@@ -377,5 +435,19 @@ export function describeReason(r: ConflictReason): string {
       return `"${r.alias}" was merged into "${r.of}" before`;
     case 'similar':
       return `${Math.round(r.similarity * 100)}% similar (${r.distance} edit${r.distance === 1 ? '' : 's'} apart)`;
+    case 'synonym':
+      return `synonyms in the vocabulary: "${r.rule}" (vocabulary v${r.vocabulary})`;
+    case 'abbreviation':
+      return `an abbreviation in the vocabulary: "${r.rule}" (vocabulary v${r.vocabulary})`;
+    case 'generic_suffix':
+      return `one is the other plus the generic word "${r.suffix}" (vocabulary v${r.vocabulary})`;
+    case 'shared_values': {
+      const shown = r.values.slice(0, 3).map((v) => `"${v}"`);
+      return `${r.shared} example value${r.shared === 1 ? '' : 's'} in common (${Math.round(r.overlap * 100)}% of the smaller set: ${shown.join(', ')}${r.values.length > 3 ? ', …' : ''})`;
+    }
+    case 'co_annotated':
+      return `different annotators gave ${r.spans} identical span${r.spans === 1 ? '' : 's'} one name and the other`;
+    case 'embedding':
+      return `${Math.round(r.similarity * 100)}% alike in meaning (embeddings by ${r.model})`;
   }
 }
