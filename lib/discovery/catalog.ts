@@ -17,6 +17,20 @@ const DiscoveryConfigFields = z.strictObject({
   similarityThreshold: z.number().gt(0).max(1).default(0.85),
   /** Names this long or shorter (normalised) are only flagged when identical after normalising. */
   shortNameLength: z.number().int().min(0).default(5),
+  /** Apply the vocabulary's rules (vocabulary/maritime.yaml): synonyms, abbreviations, generic suffixes. */
+  vocabulary: z.boolean().default(true),
+  /** shared_values: example values two names must have in common ... */
+  sharedValues: z.number().int().min(1).default(2),
+  /** ... and the share of the smaller set of examples they must be. Below sharedAloneOverlap they only support another reason. */
+  sharedOverlap: z.number().gt(0).max(1).default(0.5),
+  /** From this share (and one more value than sharedValues) shared values raise a conflict alone. */
+  sharedAloneOverlap: z.number().gt(0).max(1).default(0.8),
+  /** co_annotated: identical spans that different annotators gave the two entity types. */
+  coAnnotatedSpans: z.number().int().min(1).default(2),
+  /** embedding: cosine similarity from which embeddings raise a conflict alone ... */
+  embeddingThreshold: z.number().gt(0).max(1).default(0.92),
+  /** ... and from which they support a less certain rule. */
+  embeddingSupport: z.number().gt(0).max(1).default(0.8),
   /** Free-text question whose answers propose entity types (Argilla cannot add labels to a published span question). */
   proposalQuestion: z.string().min(1).default('proposed_entity_type'),
   /** Examples kept per name. */

@@ -3,6 +3,7 @@
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { compareCodePoints } from '../core/order.ts';
+import { MeaningIndex } from './meaning.ts';
 import { distancesFrom, normaliseName, wordKey } from './similarity.ts';
 import type { Vocabulary } from './vocabulary.ts';
 
@@ -65,6 +66,8 @@ export interface ConflictOptions {
   readonly sharedValues?: number;
   /** ... and at least this share of the smaller set of examples. */
   readonly sharedOverlap?: number;
+  /** From this share (and one value more than sharedValues) shared values raise a conflict alone. */
+  readonly sharedAloneOverlap?: number;
   /** co_annotated: spans that different annotators gave the two names, from which it raises a conflict. */
   readonly coAnnotatedSpans?: number;
   /** embedding: cosine similarity from which it raises a conflict alone ... */
@@ -78,6 +81,7 @@ export const DEFAULT_CONFLICT_OPTIONS: ConflictOptions = {
   shortLength: 5,
   sharedValues: 2,
   sharedOverlap: 0.5,
+  sharedAloneOverlap: 0.8,
   coAnnotatedSpans: 2,
   embeddingThreshold: 0.92,
   embeddingSupport: 0.8,
@@ -334,6 +338,28 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
   const ordered = [...new Set(input.newNames)].sort(
     (a, b) => weight(b) - weight(a) || since(a) - since(b) || compareCodePoints(a, b),
   );
+  // Beyond spelling: only with something to go on.
+  const meaning =
+    input.vocabulary || input.examples || input.neighbours
+      ? new MeaningIndex(input.vocabulary, input.examples, {
+          sharedValues: options.sharedValues ?? 2,
+          sharedOverlap: options.sharedOverlap ?? 0.5,
+          sharedAloneOverlap: options.sharedAloneOverlap ?? 0.8,
+          coAnnotatedSpans: options.coAnnotatedSpans ?? 2,
+          embeddingThreshold: options.embeddingThreshold ?? 0.92,
+          embeddingSupport: options.embeddingSupport ?? 0.8,
+        })
+      : null;
+  if (meaning) for (const k of input.knownNames) meaning.add(k);
+  const indexed = new Set(input.knownNames);
+  const coAnnotated = new Map<string, { other: string; spans: number }[]>();
+  for (const [key, spans] of input.coAnnotated ?? []) {
+    const [a, b] = key.split('\u0000') as [string, string];
+    push(coAnnotated, a, { other: b, spans });
+    push(coAnnotated, b, { other: a, spans });
+  }
+  const canonical = (n: string) => (input.aliases.size === 0 ? n : canonicalOf(n, input.aliases));
+
   for (const name of ordered) {
     const normalised = normaliseName(name);
     const words = wordKey(normalised);
@@ -351,6 +377,22 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
       }
     }
     index.add(name);
+    if (meaning) {
+      const evidence = meaning.evidence(name, input.neighbours?.get(name) ?? [], input.embeddingModel ?? 'unknown');
+      for (const { other, spans } of coAnnotated.get(name) ?? []) {
+        const e = meaning.coAnnotation(spans);
+        if (e && indexed.has(other)) push(evidence, other, e);
+      }
+      for (const [other, list] of evidence) {
+        // A less certain rule needs support: spelling, or evidence of another kind.
+        const spelt = found.has(pairKey(name, canonical(other)));
+        const kinds = new Set(list.map((e) => e.reason.kind));
+        if (!spelt && !list.some((e) => e.alone) && kinds.size < 2) continue;
+        for (const e of list) report(name, other, round(e.score), e.reason);
+      }
+      meaning.add(name);
+    }
+    indexed.add(name);
   }
   return [...found.values()].sort(
     (a, b) =>

@@ -1,13 +1,15 @@
 // The conflicts a run raises: its new names against every known name of the same kind (fields: of the same
-// source), through the pure detector, less the field pairs one loaded file had both of.
+// source), through the pure detector with the vocabulary, the names' examples and what annotators did
+// (co-annotated spans), less the field pairs one loaded file had both of.
 import { z } from 'zod';
 import type { WarehouseSession } from '../warehouse/port.ts';
 import { quoteLiteral } from '../warehouse/sql.ts';
 import type { EntityRow, FieldRow } from './catalog.ts';
 import { type ConflictKind, scopeKey } from './catalog-tables/entity-conflicts.ts';
-import { detectConflicts } from './conflicts.ts';
+import { detectConflicts, pairKey } from './conflicts.ts';
 import type { DiscoveryDeps } from './run.ts';
 import type { ConflictSummary } from './run-report.ts';
+import { defaultVocabulary } from './vocabulary.ts';
 
 /** Two field names of one source that a loaded file had both of. */
 const SameFilePairRow = z.object({ source: z.string(), a: z.string(), b: z.string() });
@@ -41,6 +43,45 @@ export async function withoutColumnsOfOneFile(
   );
 }
 
+const CoAnnotatedRow = z.object({ a: z.string(), b: z.string(), spans: z.coerce.number() });
+
+/**
+ * Pairs of entity types, one of them new, that different annotators gave the same span of the same record
+ * (current, submitted responses): pairKey -> spans. One statement, joined on the new names' spans only.
+ */
+export async function coAnnotatedPairs(
+  tx: WarehouseSession,
+  newEntityNames: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (newEntityNames.length === 0) return out;
+  const names = newEntityNames.map(quoteLiteral).join(', ');
+  const current = (t: string) => `${t}.valid_to IS NULL AND ${t}.status = 'submitted'`;
+  const rows = await tx.query(
+    `SELECT x.entity_type AS a, y.entity_type AS b, count(DISTINCT (x.dataset, x.record_id, x."start", x."end"))::INTEGER AS spans
+     FROM (SELECT * FROM annotations AS n WHERE ${current('n')} AND n.entity_type IN (${names})) AS x
+     JOIN annotations AS y ON y.record_id = x.record_id AND y.dataset IS NOT DISTINCT FROM x.dataset
+       AND y."start" = x."start" AND y."end" = x."end"
+       AND y.entity_type <> x.entity_type AND y.annotator IS DISTINCT FROM x.annotator
+     WHERE ${current('y')}
+     GROUP BY 1, 2`,
+  );
+  for (const row of rows) {
+    const r = CoAnnotatedRow.parse(row);
+    const key = pairKey(r.a, r.b);
+    out.set(key, Math.max(out.get(key) ?? 0, r.spans));
+  }
+  return out;
+}
+
+/** What a run knows beyond the names themselves. */
+export interface ConflictEvidence {
+  readonly coAnnotated: ReadonlyMap<string, number>;
+  /** Nearest names by embedding per new name, by kind and source (scopeKey); absent without embeddings. */
+  readonly neighbours?: ReadonlyMap<string, ReadonlyMap<string, readonly { name: string; similarity: number }[]>>;
+  readonly embeddingModel?: string;
+}
+
 /** Conflicts of the run's new names against every known name of the same kind (fields: same source). */
 export function findConflicts(
   deps: Pick<DiscoveryDeps, 'config' | 'newId'>,
@@ -49,8 +90,20 @@ export function findConflicts(
   entities: readonly EntityRow[],
   fields: readonly FieldRow[],
   raised: ReadonlyMap<string, ReadonlySet<string>>,
+  evidence: ConflictEvidence = { coAnnotated: new Map() },
 ): ConflictSummary[] {
-  const options = { threshold: deps.config.similarityThreshold, shortLength: deps.config.shortNameLength };
+  const { config } = deps;
+  const options = {
+    threshold: config.similarityThreshold,
+    shortLength: config.shortNameLength,
+    sharedValues: config.sharedValues,
+    sharedOverlap: config.sharedOverlap,
+    sharedAloneOverlap: config.sharedAloneOverlap,
+    coAnnotatedSpans: config.coAnnotatedSpans,
+    embeddingThreshold: config.embeddingThreshold,
+    embeddingSupport: config.embeddingSupport,
+  };
+  const vocabulary = config.vocabulary ? defaultVocabulary() : undefined;
   const out: ConflictSummary[] = [];
   const scan = (
     kind: ConflictKind,
@@ -62,6 +115,7 @@ export function findConflicts(
       readonly mergedInto: string | null;
       readonly weight: number;
       readonly firstSeen: Date | null;
+      readonly examples: readonly string[];
     }[],
   ) => {
     if (newNames.length === 0) return;
@@ -74,6 +128,10 @@ export function findConflicts(
         decidedPairs: raised.get(scopeKey(kind, source)) ?? new Set(),
         weight: new Map(rows.map((r) => [r.name, r.weight])),
         firstSeen: new Map(rows.map((r) => [r.name, r.firstSeen?.getTime() ?? Number.POSITIVE_INFINITY])),
+        ...(vocabulary ? { vocabulary } : {}),
+        examples: new Map(rows.map((r) => [r.name, r.examples])),
+        coAnnotated: kind === 'entity_type' ? evidence.coAnnotated : new Map(),
+        ...neighboursIn(evidence, scopeKey(kind, source)),
       },
       options,
     );
@@ -89,6 +147,7 @@ export function findConflicts(
       mergedInto: e.mergedInto,
       weight: e.occurrences + e.proposals,
       firstSeen: e.firstSeen,
+      examples: e.examples,
     })),
   );
   const bySource = new Map<string, string[]>();
@@ -106,8 +165,15 @@ export function findConflicts(
           mergedInto: f.mergedInto,
           weight: f.loadCount,
           firstSeen: f.firstSeen,
+          examples: f.examples,
         })),
     );
   }
   return out;
+}
+
+function neighboursIn(evidence: ConflictEvidence, scope: string) {
+  const neighbours = evidence.neighbours?.get(scope);
+  if (!neighbours || evidence.embeddingModel === undefined) return {};
+  return { neighbours, embeddingModel: evidence.embeddingModel };
 }

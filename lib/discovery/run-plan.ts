@@ -5,7 +5,7 @@ import type { WarehouseSession } from '../warehouse/port.ts';
 import { catalogOf, type EntityRow, type FieldRow, fieldKey, planEntityTypes, planFields } from './catalog.ts';
 import { describeNew } from './describe.ts';
 import type { DiscoveryDeps } from './run.ts';
-import { findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
+import { coAnnotatedPairs, findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
 import type { RunObservation } from './run-observe.ts';
 import type { ConflictSummary } from './run-report.ts';
 import { type Bump, bumpFor, type Catalog, type Change, canonicalCatalog, diffCatalogs } from './snapshot.ts';
@@ -55,9 +55,10 @@ export async function planRun(
   );
   const entitiesAfter = overlay(current.entities, entityRows, (e) => e.name);
   const fieldsAfter = overlay(current.fields, fieldRows, (f) => fieldKey(f.source, f.name));
+  const evidence = { coAnnotated: await coAnnotatedPairs(tx, entityPlan.newNames) };
   const conflicts = await withoutColumnsOfOneFile(
     tx,
-    findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, current.raised),
+    findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, current.raised, evidence),
   );
   const catalog = canonicalCatalog(catalogOf(entitiesAfter, fieldsAfter));
   const changes = diffCatalogs(current.latest?.catalog ?? { entityTypes: [], fields: [] }, catalog);

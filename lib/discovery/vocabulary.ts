@@ -13,7 +13,16 @@ export const VocabularyFile = z.strictObject({
   synonyms: z
     .array(z.strictObject({ words: z.array(z.string().min(1)).min(2), certain: z.boolean().default(true) }))
     .default([]),
-  abbreviations: z.record(z.string().regex(/^\S+$/, 'an abbreviation is one word'), z.string().min(1)).default({}),
+  abbreviations: z
+    .record(z.string(), z.string().min(1))
+    .default({})
+    .superRefine((abbreviations, ctx) => {
+      for (const short of Object.keys(abbreviations)) {
+        if (!/^[^\s_\-./]+$/.test(short)) {
+          ctx.addIssue({ code: 'custom', path: [short], message: `the abbreviation '${short}' must be one word` });
+        }
+      }
+    }),
   suffixes: z.array(z.strictObject({ word: z.string().min(1), alone: z.boolean().default(true) })).default([]),
 });
 export type VocabularyFile = z.infer<typeof VocabularyFile>;
@@ -99,7 +108,7 @@ export class Vocabulary {
         continue;
       }
       // The concept itself may hold an abbreviation's expansion: its words, then.
-      out.push(...match.phrase.concept.split(' '));
+      out.push(...match.phrase.concept.split(' ').filter((w) => !this.stop.has(w)));
       if (match.phrase.rule) fired.push(match.phrase.rule);
       i += match.words.length;
     }
