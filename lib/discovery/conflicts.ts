@@ -154,6 +154,7 @@ export class NameIndex {
   private readonly forms: Form[] = [];
   private readonly byNormalised = new Map<string, number>();
   private readonly byWords = new Map<string, Entry[]>();
+  private readonly normalisedByName = new Map<string, string>();
   /** length -> [segment number] -> segment text -> form ids. */
   private readonly bySegment = new Map<number, Map<string, number[]>[]>();
   /** Forms too short to cut (more segments than characters): candidates of every query near their length. */
@@ -172,6 +173,7 @@ export class NameIndex {
 
   add(name: string): void {
     const normalised = normaliseName(name);
+    this.normalisedByName.set(name, normalised);
     const entry = { name, normalised, words: wordKey(normalised) };
     push(this.byWords, entry.words, entry);
     const known = this.byNormalised.get(normalised);
@@ -199,6 +201,11 @@ export class NameIndex {
       this.hits = new Uint8Array(size);
       this.lastHit = new Int32Array(size);
     }
+  }
+
+  /** The normalised form of an indexed name (computed again if the name is not indexed). */
+  normalisedOf(name: string): string {
+    return this.normalisedByName.get(name) ?? normaliseName(name);
   }
 
   sameNormalised(normalised: string): readonly Entry[] {
@@ -341,16 +348,21 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
   // Beyond spelling: only with something to go on.
   const meaning =
     input.vocabulary || input.examples || input.neighbours
-      ? new MeaningIndex(input.vocabulary, input.examples, {
-          sharedValues: options.sharedValues ?? 2,
-          sharedOverlap: options.sharedOverlap ?? 0.5,
-          sharedAloneOverlap: options.sharedAloneOverlap ?? 0.8,
-          coAnnotatedSpans: options.coAnnotatedSpans ?? 2,
-          embeddingThreshold: options.embeddingThreshold ?? 0.92,
-          embeddingSupport: options.embeddingSupport ?? 0.8,
-        })
+      ? new MeaningIndex(
+          input.vocabulary,
+          input.examples,
+          {
+            sharedValues: options.sharedValues ?? 2,
+            sharedOverlap: options.sharedOverlap ?? 0.5,
+            sharedAloneOverlap: options.sharedAloneOverlap ?? 0.8,
+            coAnnotatedSpans: options.coAnnotatedSpans ?? 2,
+            embeddingThreshold: options.embeddingThreshold ?? 0.92,
+            embeddingSupport: options.embeddingSupport ?? 0.8,
+          },
+          input.newNames,
+        )
       : null;
-  if (meaning) for (const k of input.knownNames) meaning.add(k);
+  if (meaning) for (const k of input.knownNames) meaning.add(k, index.normalisedOf(k));
   const indexed = new Set(input.knownNames);
   const coAnnotated = new Map<string, { other: string; spans: number }[]>();
   for (const [key, spans] of input.coAnnotated ?? []) {
@@ -378,7 +390,8 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
     }
     index.add(name);
     if (meaning) {
-      const evidence = meaning.evidence(name, input.neighbours?.get(name) ?? [], input.embeddingModel ?? 'unknown');
+      const neighbours = input.neighbours?.get(name) ?? [];
+      const evidence = meaning.evidence(name, normalised, neighbours, input.embeddingModel ?? 'unknown');
       for (const { other, spans } of coAnnotated.get(name) ?? []) {
         const e = meaning.coAnnotation(spans);
         if (e && indexed.has(other)) push(evidence, other, e);
@@ -390,7 +403,7 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
         if (!spelt && !list.some((e) => e.alone) && kinds.size < 2) continue;
         for (const e of list) report(name, other, round(e.score), e.reason);
       }
-      meaning.add(name);
+      meaning.add(name, normalised);
     }
     indexed.add(name);
   }

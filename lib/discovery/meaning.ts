@@ -34,12 +34,16 @@ interface Entry {
 
 /** Values too common to say anything about a name: one or two characters, booleans, nulls. */
 function informative(value: string): string | null {
-  const v = value.trim().toLowerCase().replace(/\s+/g, ' ');
+  let v = value.trim().toLowerCase();
+  if (/\s\s|[\t\n\r]/.test(v)) v = v.replace(/\s+/g, ' ');
   if (v.length < 3 || v === 'true' || v === 'false' || v === 'null' || v === 'none' || v === 'n/a') return null;
   return v;
 }
 
-const conceptKey = (words: readonly string[]) => [...words].sort().join(' ');
+const EMPTY: ReadonlySet<string> = new Set();
+
+const conceptKey = (words: readonly string[]) =>
+  words.length === 1 ? (words[0] as string) : [...words].sort().join(' ');
 
 export class MeaningIndex {
   private readonly byKey = new Map<string, Entry[]>();
@@ -51,20 +55,46 @@ export class MeaningIndex {
   private readonly vocabulary: Vocabulary | undefined;
   private readonly examples: ReadonlyMap<string, readonly string[]> | undefined;
   private readonly options: MeaningOptions;
+  /** Values some name to be checked has: only these are indexed (a value no query has finds nothing). */
+  private readonly wanted: ReadonlySet<string>;
+  /** Likewise concept keys: a name whose key no query can meet is not indexed. */
+  private readonly wantedKeys: ReadonlySet<string>;
 
   constructor(
     vocabulary: Vocabulary | undefined,
     examples: ReadonlyMap<string, readonly string[]> | undefined,
     options: MeaningOptions,
+    queries: readonly string[],
   ) {
     this.vocabulary = vocabulary;
     this.examples = examples;
     this.options = options;
+    const wanted = new Set<string>();
+    if (examples) for (const q of queries) for (const v of this.values(q)) wanted.add(v);
+    this.wanted = wanted;
+    // Concept keys a query can meet: its own, and its own without a generic suffix.
+    const keys = new Set<string>();
+    if (vocabulary) {
+      for (const q of queries) {
+        const e = this.entry(q);
+        keys.add(e.key);
+        const base = this.baseOf(e);
+        if (base) keys.add(base.key);
+      }
+    }
+    this.wantedKeys = keys;
   }
 
-  private entry(name: string): Entry {
-    const normalised = normaliseName(name);
-    if (!this.vocabulary) return { name, words: normalised.split(' '), key: conceptKey([normalised]), fired: [] };
+  /** The key of the entry's words without its last, when that is a generic suffix. */
+  private baseOf(e: Entry): { key: string; suffix: string; alone: boolean } | null {
+    if (!this.vocabulary || e.words.length < 2) return null;
+    const last = e.words[e.words.length - 1] as string;
+    const suffix = this.vocabulary.suffix(last);
+    return suffix ? { key: conceptKey(e.words.slice(0, -1)), suffix: last, alone: suffix.alone } : null;
+  }
+
+  private entry(name: string, normalised = normaliseName(name)): Entry {
+    if (!this.vocabulary) return { name, words: [normalised], key: normalised, fired: [] };
     const { words, fired } = this.vocabulary.concept(normalised);
     return { name, words, key: conceptKey(words), fired };
   }
@@ -72,8 +102,10 @@ export class MeaningIndex {
   private values(name: string): ReadonlySet<string> {
     const known = this.valuesOf.get(name);
     if (known) return known;
+    const examples = this.examples?.get(name);
+    if (!examples || examples.length === 0) return EMPTY;
     const set = new Set<string>();
-    for (const v of this.examples?.get(name) ?? []) {
+    for (const v of examples) {
       const i = informative(v);
       if (i !== null) set.add(i);
     }
@@ -81,20 +113,27 @@ export class MeaningIndex {
     return set;
   }
 
-  add(name: string): void {
-    const e = this.entry(name);
+  /** Indexes a name (`normalised`: normaliseName(name), if the caller has it). */
+  add(name: string, normalised?: string): void {
     if (this.vocabulary) {
-      push(this.byKey, e.key, e);
-      const last = e.words[e.words.length - 1] as string;
-      const suffix = e.words.length > 1 ? this.vocabulary.suffix(last) : null;
-      if (suffix) push(this.byBase, conceptKey(e.words.slice(0, -1)), { entry: e, suffix: last, alone: suffix.alone });
+      const e = this.entry(name, normalised);
+      if (this.wantedKeys.has(e.key)) push(this.byKey, e.key, e);
+      const base = this.baseOf(e);
+      if (base && this.wantedKeys.has(base.key)) {
+        push(this.byBase, base.key, { entry: e, suffix: base.suffix, alone: base.alone });
+      }
     }
-    for (const v of this.values(name)) push(this.byValue, v, name);
+    if (this.wanted.size === 0 || !this.examples?.has(name)) return;
+    for (const v of this.examples.get(name) ?? []) {
+      const i = informative(v);
+      if (i !== null && this.wanted.has(i)) push(this.byValue, i, name);
+    }
   }
 
   /** Evidence between `name` and the names added so far, by the other name. */
   evidence(
     name: string,
+    normalised: string,
     neighbours: readonly { readonly name: string; readonly similarity: number }[],
     model: string,
   ): Map<string, Evidence[]> {
@@ -102,7 +141,7 @@ export class MeaningIndex {
     const note = (other: string, e: Evidence) => {
       if (other !== name) push(out, other, e);
     };
-    const self = this.entry(name);
+    const self = this.entry(name, normalised);
     const version = this.vocabulary?.version ?? 0;
     const rules = (other: Entry): Evidence[] => {
       // The rules that fired on one side only: those are what took the names to one concept.
@@ -136,14 +175,13 @@ export class MeaningIndex {
         for (const f of fired) note(entry.name, { ...f, alone: false });
       }
       // name = other + suffix
-      const last = self.words[self.words.length - 1] as string;
-      const suffix = self.words.length > 1 ? this.vocabulary.suffix(last) : null;
-      if (suffix) {
-        for (const other of this.byKey.get(conceptKey(self.words.slice(0, -1))) ?? []) {
+      const base = this.baseOf(self);
+      if (base) {
+        for (const other of this.byKey.get(base.key) ?? []) {
           const fired = rules(other);
-          const certain = suffix.alone && fired.every((f) => f.alone);
+          const certain = base.alone && fired.every((f) => f.alone);
           note(other.name, {
-            reason: { kind: 'generic_suffix', suffix: last, vocabulary: version },
+            reason: { kind: 'generic_suffix', suffix: base.suffix, vocabulary: version },
             alone: certain,
             score: 0.85,
           });
@@ -157,6 +195,7 @@ export class MeaningIndex {
       for (const v of mine) for (const other of this.byValue.get(v) ?? []) push(common, other, v);
       for (const [other, values] of common) {
         const overlap = values.length / Math.min(mine.size, this.values(other).size);
+        // values(other) is computed only here, for the few names that share a value.
         if (values.length < this.options.sharedValues || overlap + 1e-12 < this.options.sharedOverlap) continue;
         const alone = values.length > this.options.sharedValues && overlap + 1e-12 >= this.options.sharedAloneOverlap;
         const reason: ConflictReason = {

@@ -48,6 +48,8 @@ export interface Concept {
   readonly fired: readonly FiredRule[];
 }
 
+const NONE: readonly FiredRule[] = [];
+
 /** The vocabulary ready to apply: phrases by their first word, longest first. */
 export class Vocabulary {
   readonly version: number;
@@ -95,15 +97,16 @@ export class Vocabulary {
 
   /** The concept of a normalised name. */
   concept(normalised: string): Concept {
-    const words = normalised.split(' ').filter((w) => w !== '' && !this.stop.has(w));
+    const words = normalised.split(' ');
+    // Most names hold no word of the vocabulary: their words are their concept.
+    if (!words.some((w) => this.stop.has(w) || this.phrases.has(w))) return { words, fired: NONE };
+    const kept = words.filter((w) => w !== '' && !this.stop.has(w));
     const out: string[] = [];
     const fired: FiredRule[] = [];
-    for (let i = 0; i < words.length; ) {
-      const match = (this.phrases.get(words[i] as string) ?? []).find((p) =>
-        p.words.every((w, k) => words[i + k] === w),
-      );
+    for (let i = 0; i < kept.length; ) {
+      const match = (this.phrases.get(kept[i] as string) ?? []).find((p) => p.words.every((w, k) => kept[i + k] === w));
       if (!match) {
-        out.push(words[i] as string);
+        out.push(kept[i] as string);
         i++;
         continue;
       }

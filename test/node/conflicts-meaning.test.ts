@@ -4,7 +4,15 @@
 // embedded warehouse.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Conflict, type DetectInput, detectConflicts, pairKey } from '../../lib/discovery/conflicts.ts';
+import {
+  type Conflict,
+  type ConflictReason,
+  type DetectInput,
+  describeReason,
+  detectConflicts,
+  pairKey,
+} from '../../lib/discovery/conflicts.ts';
+import { buildDigest } from '../../lib/discovery/digest.ts';
 import { coAnnotatedPairs } from '../../lib/discovery/run-conflicts.ts';
 import { defaultVocabulary, Vocabulary, VocabularyFile } from '../../lib/discovery/vocabulary.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
@@ -142,6 +150,47 @@ describe('evidence from the data', () => {
         ?.reasons.map((r) => r.kind)
         .sort(),
     ).toEqual(['embedding', 'generic_suffix']);
+  });
+});
+
+describe('reasons in words', () => {
+  const reasons: ConflictReason[] = [
+    { kind: 'synonym', rule: 'vessel = ship', vocabulary: 3 },
+    { kind: 'abbreviation', rule: 'pol = port of loading', vocabulary: 3 },
+    { kind: 'generic_suffix', suffix: 'name', vocabulary: 3 },
+    { kind: 'shared_values', shared: 4, overlap: 0.8, values: ['*bold* <b>', 'ever given', 'maersk', 'stena'] },
+    { kind: 'co_annotated', spans: 2 },
+    { kind: 'embedding', similarity: 0.934, model: '@cf/baai/bge-base-en-v1.5' },
+  ];
+
+  it('says which rule fired, what was shared and by which model', () => {
+    expect(reasons.map(describeReason)).toEqual([
+      'synonyms in the vocabulary: "vessel = ship" (vocabulary v3)',
+      'an abbreviation in the vocabulary: "pol = port of loading" (vocabulary v3)',
+      'one is the other plus the generic word "name" (vocabulary v3)',
+      '4 example values in common (80% of the smaller set: "*bold* <b>", "ever given", "maersk", …)',
+      'different annotators gave 2 identical spans one name and the other',
+      '93% alike in meaning (embeddings by @cf/baai/bge-base-en-v1.5)',
+    ]);
+  });
+
+  it('escapes values from the data in the Slack digest', () => {
+    const message = buildDigest({
+      runId: 'run-1',
+      publicUrl: 'https://schema.example.com/',
+      loads: 1,
+      snapshot: null,
+      newEntityTypes: [],
+      newFields: [],
+      conflicts: [
+        { id: 'c1', kind: 'entity_type', source: '', newName: 'SHIP', existingName: 'VESSEL', score: 0.9, reasons },
+      ],
+      maxConflicts: 10,
+    });
+    const text = JSON.stringify(message);
+    expect(text).toContain('synonyms in the vocabulary');
+    expect(text).not.toContain('<b>');
+    expect(text).toContain('&lt;b&gt;');
   });
 });
 
