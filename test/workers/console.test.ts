@@ -134,6 +134,27 @@ describe('the review queue', () => {
     expect(html).toContain('<script src="/console/console.js" defer></script>');
   });
 
+  it('says in words which vocabulary rule fired and what values were shared, and where to fix the rule', async () => {
+    const reasons = JSON.stringify([
+      { kind: 'synonym', rule: 'vessel = ship', vocabulary: 4 },
+      { kind: 'shared_values', shared: 2, overlap: 1, values: [HOSTILE, 'ever given'] },
+    ]);
+    await db.warehouse.execute(
+      `INSERT INTO entity_conflicts (id, kind, source, pair, new_name, existing_name, score, reasons, status, detected_at, run_id)
+       VALUES ('c-vocab', 'entity_type', '', 'v', 'SHIP_NAME', 'VESSEL_NAME', 0.9, $1::JSON, 'open', now(), 'run-1')`,
+      [reasons],
+    );
+    try {
+      const html = await (await session.get('/conflicts/c-vocab')).text();
+      expect(html).toContain('synonyms in the vocabulary: &quot;vessel = ship&quot; (vocabulary v4)');
+      expect(html).toContain('If it is wrong, change it in <code>vocabulary/maritime.yaml</code>');
+      expect(html).toContain('2 example values in common (100% of the smaller set: &quot;&lt;img src=x');
+      expect(html).not.toContain('<img src=x');
+    } finally {
+      await db.warehouse.execute(`DELETE FROM entity_conflicts WHERE id = 'c-vocab'`);
+    }
+  });
+
   it('shows each conflict with both names side by side, and escapes every name', async () => {
     const html = await (await session.get('/')).text();
     expect(html).toContain('<code>VESEL_NAME</code> ↔ <code>VESSEL_NAME</code>');

@@ -104,6 +104,11 @@ export function conflictCard(
   <h2 id="title-${c.id}"><a href="/conflicts/${encodeURIComponent(c.id)}"><code>${c.newName}</code> ↔ <code>${c.existingName}</code></a></h2>
   <p class="meta">${what(c)} · score <strong>${c.score.toFixed(2)}</strong> · detected ${when(c.detectedAt)} · <span class="status status-${c.status}">${c.status}</span></p>
   <ul class="reasons">${c.reasons.map((r) => html`<li>${describeReason(r)}</li>`)}</ul>
+  ${
+    c.reasons.some((r) => r.kind === 'synonym' || r.kind === 'abbreviation' || r.kind === 'generic_suffix')
+      ? html`<p class="hint">A vocabulary rule fired. If it is wrong, change it in <code>vocabulary/maritime.yaml</code>: rejecting this pair does not.</p>`
+      : ''
+  }
   <div class="pair">${side('New', c.newName, entry(c.newName))}${side('Existing', c.existingName, entry(c.existingName))}</div>
   ${
     c.status === 'open'
