@@ -258,22 +258,32 @@ function supersedeBatchSql(target: Target, records: readonly BatchRecord[], now:
   // NOTE: the identity as a struct, compared with = and IN (hash joins); NULL fields compare equal.
   const tuple = (alias: string) =>
     `{${identity.map((c) => `${quoteLiteral(c)}: ${alias}.${quoteIdent(c)}`).join(', ')}}`;
-  // A plain first-column semi-join first: it keeps the struct comparisons to the few rows that may match.
   const lead = quoteIdent(identity[0] as string);
-  const near = (alias: string) => `${alias}.${lead} IN (SELECT x.${lead} FROM ${t} AS x WHERE x.load_id IN (${ids}))`;
   const batch = `(VALUES ${files.map((f, r) => `(${text(f.loadId)}, ${r}, ${instant(f.eventTime)})`).join(', ')}) AS b(load_id, r, ev)`;
+  // Two scans of the table, once for all: the batch's rows (x), and the current rows of other loads sharing
+  // its first identity column (o: a plain semi-join; the column is NOT NULL). Only rows whose first column
+  // two files of the batch share, or a file and such a row, can supersede or be superseded: they are kept in
+  // a temporary table (new: the batch's, with the file's rank and event time; old: the others', with their
+  // load's event time), usually a few rows. The UPDATEs join it, and skip their scan when they find nothing.
+  const s = 'ls_supersede';
+  const candidates = `CREATE OR REPLACE TEMP TABLE ${s} AS
+WITH x AS MATERIALIZED (SELECT x.load_id, x.${lead} AS lead, ${tuple('x')} AS ident, b.r, b.ev FROM ${t} AS x JOIN ${batch} ON x.load_id = b.load_id WHERE x.load_id IN (${ids})),
+o AS MATERIALIZED (SELECT o.load_id, o.${lead} AS lead, ${tuple('o')} AS ident, l.event_time AS ev FROM ${t} AS o LEFT JOIN ingest_log AS l ON l.id = o.load_id
+  WHERE o.valid_to IS NULL AND ${notBatch('o')} AND o.${lead} IN (SELECT lead FROM x)),
+hot AS (SELECT lead FROM x GROUP BY lead HAVING count(DISTINCT load_id) > 1 UNION SELECT lead FROM o)
+SELECT DISTINCT true AS new, load_id, ident, r, ev FROM x WHERE lead IN (SELECT lead FROM hot)
+UNION ALL SELECT DISTINCT false AS new, load_id, ident, NULL::INTEGER AS r, ev FROM o WHERE ident IN (SELECT ident FROM x)`;
   const arriveClosed = `UPDATE ${t} AS n SET valid_to = n.valid_from FROM (
-  WITH k AS (SELECT DISTINCT x.load_id, ${tuple('x')} AS ident, b.r, b.ev FROM ${t} AS x JOIN ${batch} ON x.load_id = b.load_id WHERE x.load_id IN (${ids})),
+  WITH k AS (SELECT load_id, ident, r, ev FROM ${s} WHERE new),
   top AS (SELECT ident, max(r) AS r FROM k GROUP BY ident),
-  old AS (SELECT ${tuple('o')} AS ident, max(l.event_time) AS ev FROM ${t} AS o JOIN ingest_log AS l ON l.id = o.load_id
-          WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${near('o')} AND ${tuple('o')} IN (SELECT ident FROM k) GROUP BY 1)
+  old AS (SELECT ident, max(ev) AS ev FROM ${s} WHERE NOT new GROUP BY ident)
   SELECT k.load_id, k.ident FROM k JOIN top ON top.ident = k.ident LEFT JOIN old ON old.ident = k.ident
   WHERE k.r < top.r OR old.ev > k.ev
 ) AS c WHERE n.load_id = c.load_id AND ${tuple('n')} = c.ident AND n.valid_to IS NULL`;
+  // A row whose load has no ingest_log row or no event time is closed, as a NOT EXISTS of a later one has it.
   const closeOlder = `UPDATE ${t} AS o SET valid_to = ${instant(now)} FROM (
-  SELECT ${tuple('x')} AS ident, max(b.ev) AS ev FROM ${t} AS x JOIN ${batch} ON x.load_id = b.load_id GROUP BY 1
-) AS m
-WHERE o.valid_to IS NULL AND ${notBatch('o')} AND ${near('o')} AND ${tuple('o')} = m.ident
-  AND NOT EXISTS (SELECT 1 FROM ingest_log AS l WHERE l.id = o.load_id AND l.event_time > m.ev)`;
-  return [arriveClosed, closeOlder, ...sameObject];
+  SELECT DISTINCT old.load_id, old.ident FROM ${s} AS old JOIN (SELECT ident, max(ev) AS ev FROM ${s} WHERE new GROUP BY ident) AS m ON m.ident = old.ident
+  WHERE NOT old.new AND (old.ev IS NULL OR old.ev <= m.ev)
+) AS c WHERE o.valid_to IS NULL AND o.load_id IS NOT DISTINCT FROM c.load_id AND ${tuple('o')} = c.ident`;
+  return [candidates, arriveClosed, closeOlder, ...sameObject, `DROP TABLE ${s}`];
 }
