@@ -315,6 +315,25 @@ describe('VectorIndex', () => {
     expect(hits / queries.length).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('still finds them when every vector shares a large component, as real sentence embeddings do', () => {
+    const rand = stream(5);
+    const common = randomUnit(rand, 768);
+    const vectors = Array.from({ length: 2000 }, () =>
+      normalise(randomUnit(rand, 768).map((x, i) => x + (common[i] as number))),
+    );
+    // Unrelated vectors sit at cosine about 0.5 here; duplicates at 0.85-0.95.
+    expect(cosine(vectors[0] as Float32Array, vectors[1] as Float32Array)).toBeCloseTo(0.5, 1);
+    const index = new VectorIndex(768);
+    for (const [i, v] of vectors.entries()) index.add(`n${i}`, v);
+    let hits = 0;
+    for (let q = 0; q < 300; q++) {
+      const target = Math.floor(rand.next() * vectors.length);
+      const query = near(rand, vectors[target] as Float32Array, 0.85 + 0.1 * rand.next());
+      if (index.nearest(query, 1, 0.5)[0]?.name === `n${target}`) hits++;
+    }
+    expect(hits / 300).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('keeps to k and the floor, most similar first, and answers the same with the same seed', () => {
     const { vectors, queries } = planted(500, 20, 64, 2);
     const a = new VectorIndex(64, { seed: 9 });
