@@ -55,6 +55,7 @@ function measure(label: string, shared: number): void {
     candidates: Number(process.env.BENCH_CANDIDATES ?? 64),
     bits: Number(process.env.BENCH_BITS ?? 256),
     bandBits: Number(process.env.BENCH_BAND ?? 8),
+    planeSize: Number(process.env.BENCH_PLANE ?? 32),
   });
   for (const [i, v] of vectors.entries()) index.add(`n${i}`, v);
   const added = performance.now();
