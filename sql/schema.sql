@@ -1,4 +1,4 @@
--- The warehouse schema as one declarative DDL file, generated from the migrations up to 0015_comments.sql.
+-- The warehouse schema as one declarative DDL file, generated from the migrations up to 0016_name_embeddings.sql.
 -- Do not edit: change sql/migrations and run `npm run schema -- generate --all`; `npm run schema -- check`
 -- fails while this file is stale. Apply it to an empty database, or compare: `npm run schema -- diff migration sql/schema.sql`.
 
@@ -287,6 +287,29 @@ CREATE TABLE "load_fields" (
   PRIMARY KEY ("load_id", "path", "field_type")
 );
 COMMENT ON TABLE "load_fields" IS 'The fields of one load, written by the loader in the load''s own transaction.';
+
+CREATE TABLE "name_embeddings" (
+  "kind" VARCHAR NOT NULL,
+  "source" VARCHAR NOT NULL,
+  "name" VARCHAR NOT NULL,
+  "model" VARCHAR NOT NULL,
+  "text_hash" VARCHAR NOT NULL,
+  "dims" INTEGER NOT NULL,
+  "vector" BLOB NOT NULL,
+  "embedded_at" TIMESTAMP WITH TIME ZONE NOT NULL,
+  CHECK ((kind IN ('entity_type', 'field'))),
+  CHECK ((dims > 0)),
+  PRIMARY KEY ("kind", "source", "name", "model")
+);
+COMMENT ON TABLE "name_embeddings" IS 'Embeddings of catalog names per model, cached so a name is embedded again only when its text changes.';
+COMMENT ON COLUMN "name_embeddings"."kind" IS 'entity_type or field.';
+COMMENT ON COLUMN "name_embeddings"."source" IS 'Field source for kind field; empty for entity types.';
+COMMENT ON COLUMN "name_embeddings"."name" IS 'The entity type or field name.';
+COMMENT ON COLUMN "name_embeddings"."model" IS 'The embedding model (Workers AI model id).';
+COMMENT ON COLUMN "name_embeddings"."text_hash" IS 'SHA-256 of the embedded text (name, description, examples).';
+COMMENT ON COLUMN "name_embeddings"."dims" IS 'Dimensions of the vector.';
+COMMENT ON COLUMN "name_embeddings"."vector" IS 'The vector: dims float32 values, little-endian, L2-normalised.';
+COMMENT ON COLUMN "name_embeddings"."embedded_at" IS 'When it was embedded.';
 
 CREATE TABLE "notifications_outbox" (
   "id" VARCHAR NOT NULL,

@@ -92,6 +92,7 @@ describe('migration runner', () => {
       'ingest_heads',
       'ingest_log',
       'load_fields',
+      'name_embeddings',
       'notifications_outbox',
       'query_executions',
       'raw_documents',

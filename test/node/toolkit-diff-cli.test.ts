@@ -51,9 +51,9 @@ function freshDatabase(): { url: string; warehouse: Warehouse } {
 
 describe('npm run schema -- diff', () => {
   it('exits 0 between two copies of the same schema: migrations, a bare number, ddl: and a .sql path', async () => {
-    const same = await diff(['migration', '0015']);
+    const same = await diff(['migration', '0016']);
     expect(same.code).toBe(0);
-    expect(same.stdout).toMatch(/^no changes from the migrations up to 0015_comments\.sql/m);
+    expect(same.stdout).toMatch(/^no changes from the migrations up to 0016_name_embeddings\.sql/m);
     const a = file('a.sql', 'CREATE TABLE t (id INTEGER)');
     const b = file('b.sql', 'CREATE TABLE t (id INTEGER)');
     expect((await diff([`ddl:${a}`, b])).code).toBe(0);

@@ -67,6 +67,7 @@ function valueSql(c: ColumnModel, labels: readonly string[] | null, n: number): 
   if (t === 'BOOLEAN') return n === 0 ? 'true' : 'false';
   if (t === 'JSON') return n === 0 ? `'{"k": [1, "x", null]}'` : `'"text"'`;
   if (t === 'TIMESTAMP WITH TIME ZONE') return `TIMESTAMPTZ '2026-0${n + 1}-02 03:04:05.123456+00'`;
+  if (t === 'BLOB') return n === 0 ? `'\\x00\\xFFab'::BLOB` : `''::BLOB`;
   throw new Error(`no test value for ${t}`);
 }
 

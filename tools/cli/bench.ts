@@ -6,10 +6,12 @@
 //   query       POST /api/query live and time travel, and a report refresh, vs the same SQL on the warehouse
 //   transport   the warehouse's cost of a push column as split text vs as a typed array literal
 //   drift       npm run schema -- drift on 200 tables vs the migrations-only reference build and SELECT 1
+//   embeddings  the SimHash index of name embeddings at 50,000 x 2,000 vs brute force
 import { benchApi } from '../bench/api.ts';
 import { benchArgilla } from '../bench/argilla.ts';
 import { benchDiscovery } from '../bench/discovery.ts';
 import { benchDrift } from '../bench/drift.ts';
+import { benchEmbeddings } from '../bench/embeddings.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchQuery } from '../bench/query.ts';
 import { benchTransport } from '../bench/transport.ts';
@@ -24,6 +26,7 @@ const BENCHES: Record<string, (cases: readonly string[]) => Promise<void>> = {
   transport: benchTransport,
   query: benchQuery,
   drift: benchDrift,
+  embeddings: benchEmbeddings,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}] [case ...]
