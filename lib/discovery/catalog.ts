@@ -31,6 +31,10 @@ const DiscoveryConfigFields = z.strictObject({
   embeddingThreshold: z.number().gt(0).max(1).default(0.92),
   /** ... and from which they support a less certain rule. */
   embeddingSupport: z.number().gt(0).max(1).default(0.8),
+  /** Workers AI text-embedding model, when the AI binding is configured. */
+  embeddingModel: z.string().min(1).default('@cf/baai/bge-base-en-v1.5'),
+  /** Names embedded per run at most (new names first; the rest in later runs, cached in name_embeddings). */
+  embeddingsPerRun: z.number().int().min(0).default(2000),
   /** Free-text question whose answers propose entity types (Argilla cannot add labels to a published span question). */
   proposalQuestion: z.string().min(1).default('proposed_entity_type'),
   /** Examples kept per name. */

@@ -7,6 +7,7 @@ import { quoteLiteral } from '../warehouse/sql.ts';
 import type { EntityRow, FieldRow } from './catalog.ts';
 import { type ConflictKind, scopeKey } from './catalog-tables/entity-conflicts.ts';
 import { detectConflicts, pairKey } from './conflicts.ts';
+import { type EmbeddableName, type Neighbour, neighboursFor } from './embeddings.ts';
 import type { DiscoveryDeps } from './run.ts';
 import type { ConflictSummary } from './run-report.ts';
 import { defaultVocabulary } from './vocabulary.ts';
@@ -72,6 +73,44 @@ export async function coAnnotatedPairs(
     out.set(key, Math.max(out.get(key) ?? 0, r.spans));
   }
   return out;
+}
+
+/**
+ * Nearest names by embedding for the run's new names, per kind and source (scopeKey), when Workers AI is
+ * bound; nothing otherwise, and nothing when Workers AI fails (neighboursFor warns): the other rules run.
+ */
+export async function embeddingNeighbours(
+  tx: WarehouseSession,
+  deps: Pick<DiscoveryDeps, 'config' | 'log' | 'clock' | 'ai'>,
+  newEntityNames: readonly string[],
+  newFields: readonly { readonly source: string; readonly name: string }[],
+  entities: readonly EntityRow[],
+  fields: readonly FieldRow[],
+): Promise<Pick<ConflictEvidence, 'neighbours' | 'embeddingModel'>> {
+  if (!deps.ai || deps.config.embeddingsPerRun === 0) return {};
+  const model = deps.config.embeddingModel;
+  const neighbours = new Map<string, ReadonlyMap<string, readonly Neighbour[]>>();
+  const scopes: { kind: ConflictKind; source: string; newNames: string[]; rows: readonly EmbeddableName[] }[] = [];
+  if (newEntityNames.length > 0)
+    scopes.push({ kind: 'entity_type', source: '', newNames: [...newEntityNames], rows: entities });
+  const bySource = new Map<string, string[]>();
+  for (const f of newFields) bySource.set(f.source, [...(bySource.get(f.source) ?? []), f.name]);
+  for (const [source, names] of bySource) {
+    scopes.push({ kind: 'field', source, newNames: names, rows: fields.filter((f) => f.source === source) });
+  }
+  for (const scope of scopes) {
+    const found = await neighboursFor({ ai: deps.ai, log: deps.log, clock: deps.clock }, tx, {
+      kind: scope.kind,
+      source: scope.source,
+      model,
+      newNames: scope.newNames,
+      rows: scope.rows,
+      floor: deps.config.embeddingSupport,
+      maxEmbedded: deps.config.embeddingsPerRun,
+    });
+    if (found.size > 0) neighbours.set(scopeKey(scope.kind, scope.source), found);
+  }
+  return { neighbours, embeddingModel: model };
 }
 
 /** What a run knows beyond the names themselves. */

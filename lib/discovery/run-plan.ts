@@ -5,7 +5,7 @@ import type { WarehouseSession } from '../warehouse/port.ts';
 import { catalogOf, type EntityRow, type FieldRow, fieldKey, planEntityTypes, planFields } from './catalog.ts';
 import { describeNew } from './describe.ts';
 import type { DiscoveryDeps } from './run.ts';
-import { coAnnotatedPairs, findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
+import { coAnnotatedPairs, embeddingNeighbours, findConflicts, withoutColumnsOfOneFile } from './run-conflicts.ts';
 import type { RunObservation } from './run-observe.ts';
 import type { ConflictSummary } from './run-report.ts';
 import { type Bump, bumpFor, type Catalog, type Change, canonicalCatalog, diffCatalogs } from './snapshot.ts';
@@ -29,7 +29,7 @@ export interface RunPlan {
 
 export async function planRun(
   tx: WarehouseSession,
-  deps: Pick<DiscoveryDeps, 'config' | 'newId' | 'log' | 'describe'>,
+  deps: Pick<DiscoveryDeps, 'config' | 'newId' | 'log' | 'describe' | 'ai' | 'clock'>,
   observation: RunObservation,
   now: Date,
 ): Promise<RunPlan> {
@@ -55,7 +55,10 @@ export async function planRun(
   );
   const entitiesAfter = overlay(current.entities, entityRows, (e) => e.name);
   const fieldsAfter = overlay(current.fields, fieldRows, (f) => fieldKey(f.source, f.name));
-  const evidence = { coAnnotated: await coAnnotatedPairs(tx, entityPlan.newNames) };
+  const evidence = {
+    coAnnotated: await coAnnotatedPairs(tx, entityPlan.newNames),
+    ...(await embeddingNeighbours(tx, deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter)),
+  };
   const conflicts = await withoutColumnsOfOneFile(
     tx,
     findConflicts(deps, entityPlan.newNames, fieldPlan.newNames, entitiesAfter, fieldsAfter, current.raised, evidence),

@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import type { DiscoveryConfig } from './catalog.ts';
 import type { Describer } from './describe.ts';
+import type { EmbeddingBinding } from './embeddings.ts';
 import { deliverDigests, queueDigest } from './run-notify.ts';
 import { observeRun } from './run-observe.ts';
 import { planRun } from './run-plan.ts';
@@ -35,6 +36,8 @@ export interface DiscoveryDeps {
   readonly slackWebhookUrl: string | undefined;
   readonly fetcher: typeof fetch;
   readonly describe?: Describer | undefined;
+  /** Workers AI, when bound: embeddings of names for conflicts by meaning (embeddings.ts). */
+  readonly ai?: EmbeddingBinding | undefined;
   /** Why DISCOVERY_CONFIG could not be used: every run then fails with it, recorded, until it is fixed. */
   readonly configError?: string | undefined;
   /**

@@ -13,7 +13,12 @@ export interface Sent {
 export function discoveryDeps(
   warehouse: Warehouse,
   now: Date,
-  options: { sent?: Sent[]; config?: Partial<DiscoveryConfig>; describe?: DiscoveryDeps['describe'] } = {},
+  options: {
+    sent?: Sent[];
+    config?: Partial<DiscoveryConfig>;
+    describe?: DiscoveryDeps['describe'];
+    ai?: DiscoveryDeps['ai'];
+  } = {},
 ): DiscoveryDeps {
   const sent = options.sent ?? [];
   return {
@@ -29,6 +34,7 @@ export function discoveryDeps(
       return new Response('ok', { status: 200 });
     },
     describe: options.describe,
+    ai: options.ai,
   };
 }
 

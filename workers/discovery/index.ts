@@ -41,6 +41,7 @@ function discoveryDeps(env: DiscoveryEnv, base: Deps): DiscoveryDeps {
     slackWebhookUrl: env.SLACK_WEBHOOK_URL || undefined,
     fetcher: (input, init) => fetch(input, init),
     describe: env.AI ? aiDescriber(env.AI, config.aiModel) : undefined,
+    ai: env.AI,
     afterCommit: async () => {
       const cache = schemaCache(env.SCHEMA_CACHE);
       if (!cache) return;
