@@ -154,7 +154,8 @@ export class NameIndex {
   private readonly forms: Form[] = [];
   private readonly byNormalised = new Map<string, number>();
   private readonly byWords = new Map<string, Entry[]>();
-  private readonly normalisedByName = new Map<string, string>();
+  /** Only when asked for (normalisedOf): a map of every name costs a run of 50,000 names tens of ms. */
+  private normalisedByName: Map<string, string> | undefined;
   /** length -> [segment number] -> segment text -> form ids. */
   private readonly bySegment = new Map<number, Map<string, number[]>[]>();
   /** Forms too short to cut (more segments than characters): candidates of every query near their length. */
@@ -166,14 +167,19 @@ export class NameIndex {
   private stamp = 0;
   private readonly threshold: number;
 
-  constructor(names: Iterable<string> = [], threshold: number = DEFAULT_CONFLICT_OPTIONS.threshold) {
+  constructor(
+    names: Iterable<string> = [],
+    threshold: number = DEFAULT_CONFLICT_OPTIONS.threshold,
+    keepNormalised = false,
+  ) {
     this.threshold = threshold;
+    if (keepNormalised) this.normalisedByName = new Map();
     for (const n of names) this.add(n);
   }
 
   add(name: string): void {
     const normalised = normaliseName(name);
-    this.normalisedByName.set(name, normalised);
+    this.normalisedByName?.set(name, normalised);
     const entry = { name, normalised, words: wordKey(normalised) };
     push(this.byWords, entry.words, entry);
     const known = this.byNormalised.get(normalised);
@@ -205,7 +211,7 @@ export class NameIndex {
 
   /** The normalised form of an indexed name (computed again if the name is not indexed). */
   normalisedOf(name: string): string {
-    return this.normalisedByName.get(name) ?? normaliseName(name);
+    return this.normalisedByName?.get(name) ?? normaliseName(name);
   }
 
   sameNormalised(normalised: string): readonly Entry[] {
@@ -310,7 +316,8 @@ export interface DetectInput {
  * sorted by score. A new name that is itself an alias is reported against its canonical name.
  */
 export function detectConflicts(input: DetectInput, options: ConflictOptions = DEFAULT_CONFLICT_OPTIONS): Conflict[] {
-  const index = new NameIndex(input.knownNames, options.threshold);
+  const beyondSpelling = Boolean(input.vocabulary || input.examples || input.neighbours || input.coAnnotated?.size);
+  const index = new NameIndex(input.knownNames, options.threshold, beyondSpelling);
   const aliasIndex = new Map<string, { alias: string; of: string }>();
   for (const [alias, of] of input.aliases) aliasIndex.set(normaliseName(alias), { alias, of });
   const weight = (n: string) => input.weight?.get(n) ?? 0;
@@ -346,24 +353,23 @@ export function detectConflicts(input: DetectInput, options: ConflictOptions = D
     (a, b) => weight(b) - weight(a) || since(a) - since(b) || compareCodePoints(a, b),
   );
   // Beyond spelling: only with something to go on.
-  const meaning =
-    input.vocabulary || input.examples || input.neighbours
-      ? new MeaningIndex(
-          input.vocabulary,
-          input.examples,
-          {
-            sharedValues: options.sharedValues ?? 2,
-            sharedOverlap: options.sharedOverlap ?? 0.5,
-            sharedAloneOverlap: options.sharedAloneOverlap ?? 0.8,
-            coAnnotatedSpans: options.coAnnotatedSpans ?? 2,
-            embeddingThreshold: options.embeddingThreshold ?? 0.92,
-            embeddingSupport: options.embeddingSupport ?? 0.8,
-          },
-          input.newNames,
-        )
-      : null;
+  const meaning = beyondSpelling
+    ? new MeaningIndex(
+        input.vocabulary,
+        input.examples,
+        {
+          sharedValues: options.sharedValues ?? 2,
+          sharedOverlap: options.sharedOverlap ?? 0.5,
+          sharedAloneOverlap: options.sharedAloneOverlap ?? 0.8,
+          coAnnotatedSpans: options.coAnnotatedSpans ?? 2,
+          embeddingThreshold: options.embeddingThreshold ?? 0.92,
+          embeddingSupport: options.embeddingSupport ?? 0.8,
+        },
+        input.newNames,
+      )
+    : null;
   if (meaning) for (const k of input.knownNames) meaning.add(k, index.normalisedOf(k));
-  const indexed = new Set(input.knownNames);
+  const indexed = new Set(beyondSpelling ? input.knownNames : []);
   const coAnnotated = new Map<string, { other: string; spans: number }[]>();
   for (const [key, spans] of input.coAnnotated ?? []) {
     const [a, b] = key.split('\u0000') as [string, string];

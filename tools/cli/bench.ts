@@ -6,9 +6,11 @@
 //   query       POST /api/query live and time travel, and a report refresh, vs the same SQL on the warehouse
 //   transport   the warehouse's cost of a push column as split text vs as a typed array literal
 //   drift       npm run schema -- drift on 200 tables vs the migrations-only reference build and SELECT 1
+//   conflicts   precision and recall on labelled name pairs, spelling only vs vocabulary and values; 2,000 vs 50,000
 //   embeddings  the SimHash index of name embeddings at 50,000 x 2,000 vs brute force
 import { benchApi } from '../bench/api.ts';
 import { benchArgilla } from '../bench/argilla.ts';
+import { benchConflicts } from '../bench/conflicts.ts';
 import { benchDiscovery } from '../bench/discovery.ts';
 import { benchDrift } from '../bench/drift.ts';
 import { benchEmbeddings } from '../bench/embeddings.ts';
@@ -27,6 +29,7 @@ const BENCHES: Record<string, (cases: readonly string[]) => Promise<void>> = {
   query: benchQuery,
   drift: benchDrift,
   embeddings: benchEmbeddings,
+  conflicts: benchConflicts,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHES).join('] [')}] [case ...]
