@@ -1,5 +1,6 @@
 // Shared pieces of `npm run bench`: an embedded warehouse, the main Worker in workerd (Miniflare, built
 // exactly as `wrangler deploy` builds it), generated files, and memory readings of the workerd process.
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangle
 import { migrate } from '../../lib/migrations/runner.ts';
 import type { Warehouse } from '../../lib/warehouse/port.ts';
 import { createPostgresWarehouse } from '../../lib/warehouse/postgres.ts';
+import { buildConsoleAssets } from '../build/console-assets.ts';
 import { startWarehouseServer, type WarehouseServer } from '../embedded-warehouse/server.ts';
 import { bucketDirectories } from '../local/config.ts';
 import { readMigrationFiles } from '../migrations/files.ts';
@@ -82,6 +84,8 @@ export interface MainWorker {
 
 /** The main Worker as `wrangler deploy` bundles it, in workerd, with its R2 and queue bindings. */
 export async function startMainWorker(dir: string, bindings: Record<string, string>): Promise<MainWorker> {
+  // wrangler refuses a configuration whose [assets] directory does not exist yet (a fresh clone).
+  buildConsoleAssets();
   const out = join(dir, 'worker');
   execFileSync(
     process.execPath,
