@@ -2,6 +2,7 @@
 // (SimHash) split into bands find candidates, Hamming distance on the whole signature ranks them, and
 // cosine on the vectors themselves settles the best few. Seeded, so the same vectors always give the same
 // answers.
+import { mulberry32 } from '../core/random.ts';
 
 /** One neighbour of a query: a name and its cosine similarity. */
 export interface Neighbour {
@@ -20,18 +21,6 @@ export interface VectorIndexOptions {
   readonly planeSize?: number;
   /** Candidates (the nearest by Hamming distance) whose cosine is computed per query (default 64). */
   readonly candidates?: number;
-}
-
-/** mulberry32: a 32-bit state, deterministic and plenty for random hyperplanes. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function popcount(x: number): number {

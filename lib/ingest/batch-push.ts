@@ -5,7 +5,15 @@
 // or reads back differently from the others, is left to the per-file path, which settles it as it always
 // has; a failure of the batch statements rolls the whole batch back to that path as well.
 import { errorMessage } from '../errors.ts';
-import { type Admitted, inEventOrder, type LoadedMember, loadedOutcomes, mapLimited, recordsOf } from './batch.ts';
+import {
+  type Admitted,
+  inEventOrder,
+  type LoadedMember,
+  loadedOutcomes,
+  mapLimited,
+  phaseTimer,
+  recordsOf,
+} from './batch.ts';
 import type { IngestDeps, Outcome } from './consumer.ts';
 import { type BatchFile, bookkeepingSql, claimHeadsSql } from './load/batch.ts';
 import { type PushedFile, readPushedParquet } from './load/push-parquet.ts';
@@ -46,13 +54,7 @@ export async function loadTargetPush(
   started: Date,
 ): Promise<Map<string, Outcome>> {
   const options = deps.push ?? DEFAULT_PUSH_OPTIONS;
-  const ms: Record<string, number> = {};
-  let mark = deps.clock().getTime();
-  const lap = (phase: string) => {
-    const at = deps.clock().getTime();
-    ms[phase] = (ms[phase] ?? 0) + at - mark;
-    mark = at;
-  };
+  const { ms, lap } = phaseTimer(deps.clock);
   let held = 0;
   const decoded = await mapLimited(files, READ_CONCURRENCY, async (file): Promise<Decoded | null> => {
     if (held >= MAX_HELD_CHARS) return null;

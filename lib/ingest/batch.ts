@@ -254,13 +254,7 @@ async function loadTarget(
   started: Date,
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
-  const ms: Record<string, number> = {};
-  let mark = deps.clock().getTime();
-  const lap = (phase: string) => {
-    const at = deps.clock().getTime();
-    ms[phase] = (ms[phase] ?? 0) + at - mark;
-    mark = at;
-  };
+  const { ms, lap } = phaseTimer(deps.clock);
   const surveyed = SurveyRow.array()
     .parse(await deps.warehouse.query(surveySql(files.map((f) => batchUrl(f)))))
     .map((s): Surveyed => {
@@ -361,6 +355,20 @@ async function loadTarget(
     ms,
   });
   return loadedOutcomes(deps, target, 'remote', ordered, new Map());
+}
+
+/** Milliseconds per phase of a batch load, summed: `lap(phase)` charges the time since the last lap. */
+export function phaseTimer(clock: () => Date): { ms: Record<string, number>; lap: (phase: string) => void } {
+  const ms: Record<string, number> = {};
+  let mark = clock().getTime();
+  return {
+    ms,
+    lap: (phase) => {
+      const at = clock().getTime();
+      ms[phase] = (ms[phase] ?? 0) + at - mark;
+      mark = at;
+    },
+  };
 }
 
 /** In event-time order (delivery order on ties): the order supersession treats a batch's files in. */

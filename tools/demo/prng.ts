@@ -3,17 +3,7 @@ import { createHash } from 'node:crypto';
 
 export type Rand = () => number;
 
-/** mulberry32: a 32-bit state and five lines, plenty for test data and nothing to install. */
-export function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../lib/core/random.ts';
 
 /** An integer in [min, max]. */
 export function int(rand: Rand, min: number, max: number): number {
